@@ -1,0 +1,57 @@
+# Two commands do everything: `make run` (embedded demo) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+# Tests run on PostgreSQL and, where Celery is exercised, a real Redis broker.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/customs_portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format messages browser clean
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+# Embedded mode: SQLite file, eager Celery, e-mail to the console.
+run: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; fi
+
+test: $(VENV)/.installed-dev browser
+	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
+		DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the catalogues after changing user-facing strings, then translate locale/*/django.po.
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l vi -l en --ignore=$(VENV) --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages --ignore=$(VENV)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,372 @@
+"""Who is who: customs units, officers, businesses, portal users, API tokens and the audit trail."""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Role
+from .taxcode import normalize_tax_code
+
+unit_code_validator = RegexValidator(
+    r"^[A-Za-z0-9_.-]+$", _("A code uses letters, digits, dot, dash and underscore only.")
+)
+
+
+class Department(models.Model):
+    """A provincial Customs Department (Cục Hải quan), the top unit a deployment ranks inside.
+
+    The names of the two levels below it changed in 2025 (Chi cục -> Chi cục khu vực, Đội -> Hải quan
+    cửa khẩu), so each department names its own levels; blank means the pre-2025 names.
+    """
+
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[unit_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    province_tax_prefix = models.CharField(
+        _("province code of local tax codes"),
+        max_length=2,
+        blank=True,
+        help_text=_("Businesses whose tax code starts with these two digits are in-province."),
+    )
+    branch_label = models.CharField(_("label of the branch level"), max_length=60, blank=True)
+    team_label = models.CharField(_("label of the team level"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def branch_level_name(self) -> str:
+        return self.branch_label or str(_("Customs branch"))
+
+    @property
+    def team_level_name(self) -> str:
+        return self.team_label or str(_("Team"))
+
+
+class BranchQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from .scoping import branch_filter
+
+        return self.filter(branch_filter(user, prefix=""))
+
+
+class Branch(models.Model):
+    """A Customs Branch (Chi cục Hải quan, since 2025 a regional branch): the unit ranked by CDCI."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="branches")
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[unit_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = BranchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["department_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from .scoping import branch_filter
+
+        return self.filter(branch_filter(user, prefix="branch__"))
+
+
+class Team(models.Model):
+    """A team or working group (Đội, Tổ công tác; since 2025 a border-gate unit) inside a branch."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="teams")
+    code = models.CharField(_("code"), max_length=20, validators=[unit_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["branch_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["branch", "code"], name="team_code_unique_in_branch")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficerQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from .scoping import officer_filter
+
+        return self.filter(officer_filter(user, prefix=""))
+
+    def with_team_on(self, day: datetime.date):
+        """Annotate `team_id_on_day`: the team each officer belonged to on `day` (or None)."""
+        membership = TeamMembership.objects.filter(officer=models.OuterRef("pk")).active_on(day)
+        return self.annotate(team_id_on_day=models.Subquery(membership.values("team_id")[:1]))
+
+
+class Officer(models.Model):
+    """A customs officer (công chức). Their team changes over time: see TeamMembership."""
+
+    code = models.CharField(_("officer code"), max_length=20, unique=True, validators=[unit_code_validator])
+    full_name = models.CharField(_("full name"), max_length=200)
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        verbose_name=_("current branch"),
+        help_text=_("The branch the officer works in now; history is in team memberships."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OfficerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+
+class TeamMembershipQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date):
+        return self.filter(Q(started_on__lte=day), Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+
+
+class TeamMembership(models.Model):
+    """An officer's membership of a team from `started_on` to `ended_on` (open while current).
+
+    Kept over time so a declaration credits the team the officer was in on the day it was handled.
+    """
+
+    officer = models.ForeignKey(Officer, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = TeamMembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        ordering = ["officer_id", "-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="membership_ends_after_start",
+            ),
+            # One current membership per officer; earlier ones must be closed first (services.py).
+            models.UniqueConstraint(
+                fields=["officer"], condition=Q(ended_on__isnull=True), name="one_current_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} → {self.team_id} ({self.started_on}–{self.ended_on or ''})"
+
+
+class BusinessQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from .scoping import business_filter
+
+        return self.filter(business_filter(user, prefix=""))
+
+
+class Business(models.Model):
+    """An import/export company (doanh nghiệp), identified by its tax code (MST)."""
+
+    tax_code = models.CharField(_("tax code"), max_length=14, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    province = models.CharField(_("province"), max_length=100, blank=True)
+    is_in_province = models.BooleanField(
+        _("in-province"), default=False, help_text=_("Registered in the department's province (survey segment).")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = BusinessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tax_code})"
+
+    def clean(self) -> None:
+        try:
+            self.tax_code = normalize_tax_code(self.tax_code)
+        except ValidationError as exc:
+            raise ValidationError({"tax_code": exc.messages}) from exc
+
+
+class UserQuerySet(models.QuerySet):
+    pass
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A portal account. Its role and the unit it is attached to decide what it may see (scoping.py)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BUSINESS)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("department")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("branch")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("team")
+    )
+    officer = models.OneToOneField(
+        Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="user", verbose_name=_("officer")
+    )
+    businesses = models.ManyToManyField(
+        Business, through="BusinessMembership", related_name="users", blank=True, verbose_name=_("businesses")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="vi")
+    is_demo = models.BooleanField(
+        _("demo account"), default=False, help_text=_("Demo accounts cannot sign in when DEBUG is off.")
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Each role is attached to the unit that defines its scope, so scoping never guesses.
+            models.CheckConstraint(
+                condition=~Q(role=Role.OFFICER) | Q(officer__isnull=False), name="officer_role_has_officer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.TEAM_LEADER) | Q(team__isnull=False), name="team_leader_has_team"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.BRANCH_LEADER) | Q(branch__isnull=False), name="branch_leader_has_branch"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=[Role.DEPARTMENT_STAFF, Role.INTEGRATION]) | Q(department__isnull=False),
+                name="department_role_has_department",
+            ),
+        ]
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMINISTRATOR
+
+
+class BusinessMembership(models.Model):
+    """A user acting for a business; a customs broker acts for many. `is_admin` manages API tokens."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="business_memberships")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    is_admin = models.BooleanField(_("business administrator"), default=False)
+
+    class Meta:
+        verbose_name = _("business membership")
+        verbose_name_plural = _("business memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "business"], name="one_membership_per_business")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ↔ {self.business_id}"
+
+
+def hash_token_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only the SHA-256 of the key is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False, help_text=_("First characters of the key."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+
+class AuditEvent(models.Model):
+    """One state change that matters: who did what to which row, and the values before and after.
+
+    Append-only: the model refuses updates and deletes, and the admin shows it read-only.
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who")
+    )
+    action = models.CharField(_("action"), max_length=60)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(max_length=64)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type_id}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Audit events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit events cannot be deleted."))

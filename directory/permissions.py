@@ -1,0 +1,18 @@
+"""DRF permission classes by portal role."""
+
+from rest_framework.permissions import BasePermission
+
+from .choices import Role
+
+
+def has_role(user, *roles: str) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_administrator or user.role in roles
+
+
+class IsIntegrationClient(BasePermission):
+    """The customs clearance system pushing declarations (and administrators)."""
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, Role.INTEGRATION)

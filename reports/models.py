@@ -1,0 +1,1 @@
+"""Rollups, CDCI computation and rankings (built by the figures and CDCI issues)."""

@@ -1,0 +1,1 @@
+"""CDCI campaigns, questionnaires, invitations and responses (built by the survey issue)."""
