@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/customs_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages browser clean
+.PHONY: run test lint format messages system-deps clean
 
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,12 +29,13 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Debian's chromium drives the browser tests (Playwright never downloads a browser here).
-browser:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; fi
+# Debian packages the suite needs: chromium for the browser tests (Playwright never downloads a
+# browser here), gettext to compile translations, docker-compose to validate docker-compose.yml.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null || ! command -v docker-compose >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext docker-compose >/dev/null; fi
 
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev system-deps
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,15 @@
+# One image for web, worker and beat (docker-compose.yml chooses the command).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+# Static files and compiled translations are part of the image; SECRET_KEY here is for the build only.
+RUN SECRET_KEY=build-only DEBUG=false python manage.py compilemessages --ignore=.venv -v 0 \
+    && SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --noinput -v 0
+RUN useradd --create-home portal && chown -R portal /app
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "customs_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
