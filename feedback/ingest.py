@@ -181,11 +181,14 @@ def parse_item(raw, index: int, errors: BatchErrors) -> DeclarationInput | None:
     )
 
 
-def resolve_batch(raw_items: list, user) -> tuple[list[ResolvedDeclaration], BatchErrors]:
+def resolve_batch(
+    raw_items: list, user, *, row_numbers: list[int] | None = None
+) -> tuple[list[ResolvedDeclaration], BatchErrors]:
     """Check a whole batch and resolve its codes, with a fixed number of queries whatever its size.
 
     Branches outside `user`'s scope are reported as unknown: an integration client of one department
-    cannot write into another's.
+    cannot write into another's. `row_numbers` (file import) makes messages that point at another
+    item name its spreadsheet row instead of its index.
     """
     errors = BatchErrors()
     parsed: list[tuple[int, DeclarationInput]] = []
@@ -195,11 +198,12 @@ def resolve_batch(raw_items: list, user) -> tuple[list[ResolvedDeclaration], Bat
         if item is None:
             continue
         if item.number in seen_numbers:
-            errors.add(
-                index,
-                "number",
-                _("This number is already item %(index)s of the batch.") % {"index": seen_numbers[item.number]},
-            )
+            first = seen_numbers[item.number]
+            if row_numbers is None:
+                message = _("This number is already item %(index)s of the batch.") % {"index": first}
+            else:
+                message = _("This number is already in row %(row)s.") % {"row": row_numbers[first]}
+            errors.add(index, "number", message)
             continue
         seen_numbers[item.number] = index
         parsed.append((index, item))
