@@ -7,4 +7,5 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Directory")
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI description of token auth)
+        # Imported for their side effects: the OpenAPI description of token auth, the login receivers.
+        from . import schema, signals  # noqa: F401

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+
+@receiver(user_logged_in, dispatch_uid="directory.adopt_language_chosen_before_login")
+def adopt_language_chosen_before_login(sender, request, user, **kwargs):
+    """A language picked with the switch before signing in becomes the user's saved language.
+
+    The saved language outranks the cookie once signed in (PortalLocaleMiddleware), so without this
+    someone who switched the login form to English would land on Vietnamese pages right after it.
+    """
+    if request is None:
+        return
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if language in dict(settings.LANGUAGES) and getattr(user, "language", language) != language:
+        user.language = language
+        user.save(update_fields=["language"])
