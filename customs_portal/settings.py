@@ -159,8 +159,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
-_ = crontab  # schedules are added by the issues that need them
+CELERY_BEAT_SCHEDULE: dict = {
+    # The outbox is also kicked after each commit that writes to it; this catches what a broker outage left.
+    "send-outbox": {"task": "directory.tasks.send_outbox_task", "schedule": crontab()},
+    # CELERY_TIMEZONE is Asia/Ho_Chi_Minh, so this is 08:00 local time.
+    "rating-reminders": {"task": "feedback.tasks.send_rating_reminders_task", "schedule": crontab(hour=8, minute=0)},
+}
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -186,11 +190,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set, whatever the field that uses it.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "feedback.choices.Level", "ReasonEnum": "feedback.choices.Reason"},
 }
 
 # --- the portal's own settings ------------------------------------------------------------------
 # Largest list accepted by POST /api/v1/declarations/ in one request.
 DECLARATION_BATCH_MAX = env_int("DECLARATION_BATCH_MAX", 1000)
+# Days after clearance during which a business may rate a declaration.
+RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from .models import (
     BusinessMembership,
     Department,
     Officer,
+    OutboxMessage,
     Team,
     TeamMembership,
     User,
@@ -139,4 +140,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "target_type"]
     search_fields = ["action", "target_id", "actor__username"]
     list_select_related = ["actor", "target_type"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Read-only: rows are written by services and drained by directory.tasks.send_outbox_task."""
+
+    list_display = ["created_at", "kind", "to_email", "subject", "sent_at", "attempts"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to_email", "subject"]
     date_hierarchy = "created_at"

@@ -253,6 +253,11 @@ class User(AbstractUser):
     is_demo = models.BooleanField(
         _("demo account"), default=False, help_text=_("Demo accounts cannot sign in when DEBUG is off.")
     )
+    wants_rating_reminders = models.BooleanField(
+        _("daily reminder of declarations to rate"),
+        default=True,
+        help_text=_("A business user receives one e-mail a day listing cleared declarations not yet rated."),
+    )
 
     objects = UserManager()
 
@@ -370,3 +375,54 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit events cannot be deleted."))
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(sent_at__isnull=True)
+
+    def due(self, now: datetime.datetime):
+        return self.pending().filter(next_attempt_at__lte=now)
+
+
+class OutboxMessage(models.Model):
+    """An e-mail waiting to be sent (or sent), written in the same transaction as its cause.
+
+    `directory.outbox.send_pending` drains the table; a failed send stays pending with `last_error`
+    and is tried again after `next_attempt_at`, so a mail or broker outage delays mail but never loses
+    it. `dedup_key` (unique when set) stops a job that runs twice from enqueueing the same message twice.
+    """
+
+    recipient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        verbose_name=_("recipient"),
+    )
+    to_email = models.EmailField(_("to"))
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    kind = models.CharField(_("kind"), max_length=40)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    dedup_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sender only ever reads pending rows; sent ones pile up and must not slow it down.
+            models.Index(fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_email}"

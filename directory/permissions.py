@@ -16,3 +16,10 @@ class IsIntegrationClient(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return has_role(request.user, Role.INTEGRATION)
+
+
+class IsBusinessUser(BasePermission):
+    """A user acting for businesses (and administrators); which businesses is the queryset's business."""
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, Role.BUSINESS)

@@ -1,15 +1,30 @@
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from directory.permissions import IsIntegrationClient
+from directory.permissions import IsBusinessUser, IsIntegrationClient
 
+from .choices import SubmissionChannel
 from .filters import DeclarationFilterSet
+from .models import Declaration, RatingOfficer
+from .rating_services import AlreadyRated, submit_rating
 from .selectors import declarations_for
-from .serializers import DeclarationInSerializer, DeclarationSerializer, IngestErrorSerializer, IngestResultSerializer
+from .serializers import (
+    DeclarationInSerializer,
+    DeclarationSerializer,
+    IngestErrorSerializer,
+    IngestResultSerializer,
+    RatingInSerializer,
+    RatingSerializer,
+)
 from .services import DeclarationBatchError, ingest_declarations
 
 
@@ -24,12 +39,21 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     lookup_value_regex = r"\d{12}"
 
     def get_queryset(self):
+        if self.action == "rating":
+            # Rating needs only the scoped row: the service reads the officers it checks itself.
+            return Declaration.objects.for_user(self.request.user)
         return declarations_for(self.request.user)
 
     def get_permissions(self):
         if self.action == "create":
             return [IsAuthenticated(), IsIntegrationClient()]
         return super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A token client is known only now, after the locale middleware ran: answer in its user's language.
+        if request.user.is_authenticated and request.user.language:
+            translation.activate(request.user.language)
 
     @extend_schema(
         summary="Push declarations from the clearance system (idempotent upsert by number)",
@@ -58,3 +82,41 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = IngestResultSerializer(result).data
         changed = result.created or result.updated
         return Response(body, status=status.HTTP_201_CREATED if changed else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Rate a cleared declaration (once)",
+        description=(
+            "Only a user acting for the declaration's business (or an administrator) rates, within "
+            "RATING_WINDOW_DAYS (30) days after clearance. branch_level is required; team_level and officers "
+            "are optional, and every officer given must have handled the declaration. Reasons go only with "
+            "level 1 or 2. Customs roles get 403 whatever the number; a number outside the caller's "
+            "businesses is 404, like one that does not exist."
+        ),
+        request=RatingInSerializer,
+        responses={
+            201: OpenApiResponse(RatingSerializer, description="The stored rating"),
+            400: OpenApiResponse(description='Field -> messages, e.g. {"officers[0].code": ["..."]}'),
+            403: OpenApiResponse(description="The caller's role cannot rate"),
+            404: OpenApiResponse(description="No such declaration among the caller's businesses"),
+            409: OpenApiResponse(description="The declaration is already rated"),
+        },
+        tags=["ratings"],
+    )
+    @action(detail=True, methods=["post"], url_path="rating", permission_classes=[IsAuthenticated, IsBusinessUser])
+    def rating(self, request, number=None):
+        declaration = self.get_object()
+        body = RatingInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            rating = submit_rating(declaration, request.user, channel=SubmissionChannel.API, **body.validated_data)
+        except AlreadyRated:
+            return Response({"detail": _("This declaration has already been rated.")}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            errors = exc.message_dict
+            if NON_FIELD_ERRORS in errors:
+                errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(errors)
+        prefetch_related_objects(
+            [rating], Prefetch("officer_ratings", queryset=RatingOfficer.objects.select_related("officer"))
+        )
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

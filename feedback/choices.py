@@ -30,3 +30,35 @@ CHANNEL_ALIASES = {
     "2": Channel.YELLOW,
     "3": Channel.RED,
 }
+
+
+class SubmissionChannel(models.TextChoices):
+    """Where a rating was sent from (not to be confused with the inspection `Channel`)."""
+
+    WEB = "web", _("Web portal")
+    API = "api", _("Declaration software (API)")
+
+
+class Level(models.IntegerChoices):
+    """The five satisfaction levels of the post-clearance rating; 1 and 2 are dissatisfied."""
+
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    NORMAL = 3, _("Normal")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+# Levels that make a rating dissatisfied (and, with the case module, open a case).
+DISSATISFIED_LEVELS = frozenset({Level.DISSATISFIED, Level.VERY_DISSATISFIED})
+
+
+class Reason(models.TextChoices):
+    """Why a business is dissatisfied; offered only with level 1 or 2."""
+
+    DELAY = "delay", _("Delay")
+    HARASSMENT = "harassment", _("Harassment or improper request")
+    ATTITUDE = "attitude", _("Attitude")
+    PROCEDURAL_ERROR = "procedural_error", _("Procedural error")
+    UNNECESSARY_DOCUMENTS = "unnecessary_documents", _("Unnecessary documents requested")
+    OTHER = "other", _("Other")

@@ -1,0 +1,42 @@
+"""The embedded mode of `make run`: SQLite, eager Celery, the demo data and the demo accounts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SMOKE = """
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+assert client.login(username="business", password="demo"), "demo login refused"
+page = client.get("/declarations/")
+assert page.status_code == 200, page.status_code
+assert client.get("/healthz").json()["broker"] == "eager"
+staff = Client(HTTP_HOST="127.0.0.1")
+assert staff.login(username="staff", password="demo")
+print("declarations", staff.get("/api/v1/declarations/").json()["count"])
+"""
+
+
+def run(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_demo_runs_embedded_on_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "SECRET_KEY")}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "DEBUG": "true"})
+
+    for args in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--scale", "0.02"]):
+        result = run(*args, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    again = run("seed_demo", "--if-empty", env=env)
+    assert again.returncode == 0 and "nothing to do" in again.stdout.lower() + again.stderr.lower()
+
+    smoke = run("shell", "-c", SMOKE, env=env)
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    count = int(smoke.stdout.split("declarations")[1].split()[0])
+    assert count > 100
