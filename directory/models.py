@@ -249,7 +249,8 @@ class User(AbstractUser):
     businesses = models.ManyToManyField(
         Business, through="BusinessMembership", related_name="users", blank=True, verbose_name=_("businesses")
     )
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="vi")
+    # Blank until the user picks one: then the portal's default (Vietnamese) applies.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     is_demo = models.BooleanField(
         _("demo account"), default=False, help_text=_("Demo accounts cannot sign in when DEBUG is off.")
     )

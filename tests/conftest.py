@@ -133,3 +133,26 @@ def token_for():
 def fast_password_hashing(settings):
     # PBKDF2 with Django's iteration count costs ~0.3 s per user; the cast has eleven.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """Tests read English messages; tests of the Vietnamese default ask for `vietnamese_default`.
+
+    Users' saved language is blank by default, so it follows LANGUAGE_CODE here too.
+    """
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def vietnamese_default(settings):
+    """The portal as deployed: Vietnamese unless the user chose otherwise."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "vi"
+    with translation.override("vi"):
+        yield

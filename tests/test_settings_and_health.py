@@ -101,7 +101,7 @@ def test_home_sends_each_role_to_its_place(cast):
         assert client.get("/")["Location"] == target
 
 
-def test_language_switch_is_saved_for_signed_in_user(cast):
+def test_language_switch_is_saved_for_signed_in_user(cast, vietnamese_default):
     client = Client()
     client.force_login(cast.users.business)
     assert client.get("/declarations/").wsgi_request.LANGUAGE_CODE == "vi"
@@ -111,7 +111,10 @@ def test_language_switch_is_saved_for_signed_in_user(cast):
     assert client.get("/declarations/").wsgi_request.LANGUAGE_CODE == "en"
 
 
-def test_vietnamese_is_default_whatever_the_browser_asks(db):
+def test_vietnamese_is_default_whatever_the_browser_asks(db, vietnamese_default):
+    from customs_portal import settings as configured
+
+    assert configured.LANGUAGE_CODE == "vi"  # the fixture above only restores what settings.py says
     response = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/")
     assert response.wsgi_request.LANGUAGE_CODE == "vi"
     assert '<html lang="vi">' in response.content.decode()

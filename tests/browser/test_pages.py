@@ -31,7 +31,7 @@ def listed_numbers(page: Page) -> set[str]:
     return {text.strip() for text in page.locator("table.data tbody td:first-child a").all_inner_texts()}
 
 
-def test_landing_page_speaks_vietnamese_to_a_browser_asking_for_english(page, live_server):
+def test_landing_page_speaks_vietnamese_to_a_browser_asking_for_english(page, live_server, vietnamese_default):
     with page.expect_request(f"{live_server.url}/") as first_request:
         page.goto(f"{live_server.url}/")
 
@@ -45,7 +45,7 @@ def test_landing_page_speaks_vietnamese_to_a_browser_asking_for_english(page, li
     expect(page.get_by_role("link", name=re.compile("API"))).to_have_attribute("href", "/api/docs/")
 
 
-def test_language_switch_to_english_holds_on_the_next_page(page, live_server):
+def test_language_switch_to_english_holds_on_the_next_page(page, live_server, vietnamese_default):
     page.goto(f"{live_server.url}/")
 
     switch_language(page, "en")
@@ -63,7 +63,7 @@ def test_language_switch_to_english_holds_on_the_next_page(page, live_server):
     assert page.url == f"{live_server.url}/accounts/login/"
 
 
-def test_language_chosen_on_the_login_form_is_kept_after_signing_in(cast, page, live_server):
+def test_language_chosen_on_the_login_form_is_kept_after_signing_in(cast, page, live_server, vietnamese_default):
     page.goto(f"{live_server.url}/accounts/login/")
     switch_language(page, "en")
 
@@ -75,7 +75,7 @@ def test_language_chosen_on_the_login_form_is_kept_after_signing_in(cast, page, 
     assert cast.users.business.language == "en"
 
 
-def test_signed_in_users_language_follows_them_to_another_browser(cast, open_page, live_server):
+def test_signed_in_users_language_follows_them_to_another_browser(cast, open_page, live_server, vietnamese_default):
     laptop = open_page()
     login(laptop, live_server, "business")
     assert html_lang(laptop) == "vi"
