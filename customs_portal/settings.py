@@ -164,6 +164,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-outbox": {"task": "directory.tasks.send_outbox_task", "schedule": crontab()},
     # CELERY_TIMEZONE is Asia/Ho_Chi_Minh, so this is 08:00 local time.
     "rating-reminders": {"task": "feedback.tasks.send_rating_reminders_task", "schedule": crontab(hour=8, minute=0)},
+    "escalate-overdue-cases": {"task": "feedback.tasks.escalate_overdue_cases_task", "schedule": crontab(minute=5)},
+    "close-answered-cases": {"task": "feedback.tasks.close_answered_cases_task", "schedule": crontab(hour=1, minute=0)},
+    "case-due-soon": {"task": "feedback.tasks.case_due_soon_task", "schedule": crontab(hour=7, minute=30)},
+    "survey-reminders": {"task": "surveys.tasks.send_reminders_task", "schedule": crontab(hour=8, minute=30)},
 }
 
 # --- REST API -----------------------------------------------------------------------------------
@@ -199,6 +203,10 @@ SPECTACULAR_SETTINGS = {
 DECLARATION_BATCH_MAX = env_int("DECLARATION_BATCH_MAX", 1000)
 # Days after clearance during which a business may rate a declaration.
 RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 30)
+# Working days a branch has to answer a dissatisfaction case (a department may set its own).
+CASE_DUE_WORKING_DAYS = env_int("CASE_DUE_WORKING_DAYS", 5)
+# Days after an answer during which the business may dispute it; then the case closes by itself.
+CASE_DISPUTE_DAYS = env_int("CASE_DISPUTE_DAYS", 7)
 
 LOGGING = {
     "version": 1,

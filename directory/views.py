@@ -1,13 +1,21 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import F
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .choices import Role
+from .forms import AccountPreferencesForm, ApiTokenForm
+from .models import ApiToken, BusinessMembership
+from .services import issue_api_token, revoke_api_token
 
 # Where each role starts its work. Later modules point roles at their inbox or dashboard.
 ROLE_HOME = {
@@ -29,6 +37,17 @@ def home(request):
     return redirect(ROLE_HOME.get(role, "feedback:declaration-list"))
 
 
+def _set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=False,
+        samesite="Lax",
+    )
+
+
 @require_POST
 def set_language(request):
     """Switch the interface language; signed-in users keep their choice across devices."""
@@ -41,15 +60,71 @@ def set_language(request):
         if request.user.is_authenticated and request.user.language != language:
             request.user.language = language
             request.user.save(update_fields=["language"])
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=False,
-            samesite="Lax",
-        )
+        _set_language_cookie(response, language)
     return response
+
+
+def is_business_admin(user) -> bool:
+    """A business user who manages the API tokens of the declaration software of a business they act for."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.BUSINESS
+        and BusinessMembership.objects.filter(user=user, is_admin=True).exists()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """The user's own settings: interface language and (business users) the daily rating reminder."""
+    user = request.user
+    form = AccountPreferencesForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings have been saved."))
+        response = redirect("account")
+        if user.language:
+            _set_language_cookie(response, user.language)
+        else:  # the portal's default from now on, not what this browser chose before
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(request, "directory/account.html", {"form": form, "is_business_admin": is_business_admin(user)})
+
+
+def _require_business_admin(request) -> None:
+    if not is_business_admin(request.user):
+        raise PermissionDenied(_("Only a business administrator manages API tokens."))
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """List the user's own API tokens and create one; a new key is shown once, on the answer to the POST."""
+    _require_business_admin(request)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, key = issue_api_token(request.user, form.cleaned_data["name"], actor=request.user)
+        # Rendered, not redirected: the clear key is never stored, not even in the session.
+        return render(request, "directory/api_token_created.html", {"token": token, "key": key})
+    tokens = ApiToken.objects.filter(user=request.user).order_by(F("revoked_at").desc(nulls_first=True), "-created_at")
+    return render(
+        request, "directory/api_tokens.html", {"form": form, "tokens": tokens}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request, token_id: int):
+    _require_business_admin(request)
+    # Someone else's token answers 404, like one that does not exist.
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    revoke_api_token(token, actor=request.user)
+    messages.success(
+        request, _("The token “%(name)s” is revoked; software using it can no longer connect.") % {"name": token.name}
+    )
+    return redirect("api-tokens")
 
 
 def _broker_state() -> str:

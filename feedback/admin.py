@@ -1,8 +1,18 @@
 from django.contrib import admin
 
-from directory.admin_base import ReadOnlyAdmin
+from directory.admin_base import ReadOnlyAdmin, ScopedAdmin
 
-from .models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
+from .models import (
+    CaseEvent,
+    Declaration,
+    DeclarationOfficer,
+    DepartmentCasePolicy,
+    DissatisfactionCase,
+    OfficerExplanation,
+    Rating,
+    RatingCorrection,
+    RatingOfficer,
+)
 
 
 class DeclarationOfficerInline(admin.TabularInline):
@@ -57,3 +67,66 @@ class RatingAdmin(ReadOnlyAdmin):
     list_select_related = ["declaration", "business", "branch"]
     date_hierarchy = "created_at"
     inlines = [RatingOfficerInline, RatingCorrectionInline]
+
+
+# --- dissatisfaction cases ------------------------------------------------------------------------
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "actor_role", "action", "text", "details"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OfficerExplanationInline(admin.TabularInline):
+    model = OfficerExplanation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["officer", "author", "text", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DissatisfactionCase)
+class DissatisfactionCaseAdmin(ReadOnlyAdmin):
+    """Read-only: every step goes through feedback.case_services, which keeps the trail."""
+
+    list_display = ["id", "rating", "branch", "status", "escalated_at", "opened_at", "due_at", "assigned_to"]
+    list_filter = ["status", "conclusion", "branch"]
+    search_fields = ["rating__declaration__number", "business__tax_code", "business__name"]
+    list_select_related = ["rating__declaration", "branch", "assigned_to"]
+    date_hierarchy = "opened_at"
+    inlines = [OfficerExplanationInline, CaseEventInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    """Append-only trail: nobody adds, changes or deletes events here (the model refuses it anyway)."""
+
+    list_display = ["created_at", "case", "action", "actor", "actor_role"]
+    list_filter = ["action", "actor_role"]
+    search_fields = ["case__rating__declaration__number", "actor__username", "text"]
+    list_select_related = ["case", "actor"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # Events have no scope of their own: they follow their case's.
+        cases = DissatisfactionCase.objects.for_user(request.user)
+        return CaseEvent.objects.filter(case__in=cases.values("pk"))
+
+
+@admin.register(DepartmentCasePolicy)
+class DepartmentCasePolicyAdmin(ScopedAdmin):
+    list_display = ["department", "due_working_days"]
+    search_fields = ["department__code", "department__name"]

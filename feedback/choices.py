@@ -62,3 +62,59 @@ class Reason(models.TextChoices):
     PROCEDURAL_ERROR = "procedural_error", _("Procedural error")
     UNNECESSARY_DOCUMENTS = "unnecessary_documents", _("Unnecessary documents requested")
     OTHER = "other", _("Other")
+
+
+class CaseStatus(models.TextChoices):
+    """Where a dissatisfaction case stands; escalation is a flag beside it, not a status."""
+
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    VERIFYING = "verifying", _("Verifying")
+    CONCLUDED = "concluded", _("Concluded")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+# Statuses in which the branch still owes the business an answer (the deadline runs).
+CASE_OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING, CaseStatus.CONCLUDED)
+# "In progress" on the home page: somebody is working on it, nobody has answered yet.
+CASE_IN_PROGRESS_STATUSES = (CaseStatus.ASSIGNED, CaseStatus.VERIFYING, CaseStatus.CONCLUDED)
+
+
+class CaseConclusion(models.TextChoices):
+    """The outcome of the verification of a complaint."""
+
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    PARTLY = "partly", _("Partly substantiated")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Not substantiated")
+
+
+class CaseClosure(models.TextChoices):
+    """How a case was closed."""
+
+    ACCEPTED = "accepted", _("Accepted by the business")
+    AUTO = "auto", _("Closed automatically")
+
+
+class CaseAction(models.TextChoices):
+    """What a case event records."""
+
+    OPENED = "opened", _("Opened")
+    ASSIGNED = "assigned", _("Assigned")
+    FINDINGS = "findings", _("Findings recorded")
+    EXPLANATION = "explanation", _("Officer's explanation added")
+    CONCLUDED = "concluded", _("Concluded")
+    ANSWERED = "answered", _("Answered")
+    ACCEPTED = "accepted", _("Accepted by the business")
+    DISPUTED = "disputed", _("Disputed by the business")
+    ESCALATED = "escalated", _("Escalated to the department")
+    REMINDED = "reminded", _("Due-date reminder sent")
+    CLOSED = "closed", _("Closed")
+
+
+# Events a business may see in its case's timeline, with their text (its own words or the answer).
+CASE_PUBLIC_ACTIONS = frozenset(
+    {CaseAction.OPENED, CaseAction.ANSWERED, CaseAction.ACCEPTED, CaseAction.DISPUTED, CaseAction.CLOSED}
+)
+# The role recorded on events written by a scheduled job rather than a person.
+SYSTEM_ROLE = "system"

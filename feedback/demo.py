@@ -1,8 +1,12 @@
-"""Demo declarations: eighteen months of clearance at the branches of the demo department.
+"""Demo declarations and their ratings: eighteen months of clearance at the branches of the demo department.
 
 Each day's declarations come from a random.Random seeded with that day alone, so a given day always
 yields the same declarations (numbers included) whatever month the command runs in. They enter through
 `ingest_declarations`, the upsert the API uses, so a rerun finds them unchanged and never duplicates.
+
+Ratings likewise come from a random.Random seeded with the declaration number, so a declaration always
+gets the same rating; see `build_ratings` for why they are bulk-written rather than sent through
+`submit_rating`.
 """
 
 import datetime
@@ -10,16 +14,24 @@ import functools
 import itertools
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import holidays
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import F
 
+from directory.choices import Role
 from directory.demo import SEED, clearance_team_weights, months_before
-from directory.models import Business, Department, TeamMembership
+from directory.models import Business, BusinessMembership, Department, OutboxMessage, TeamMembership, User
 
-from .choices import Channel, Stage
+from .case_services import open_case
+from .choices import DISSATISFIED_LEVELS, Channel, Level, Reason, Stage, SubmissionChannel
 from .ingest import LOCAL_TZ
+from .models import Declaration, DeclarationOfficer, Rating, RatingOfficer
+from .rating_services import COMMENT_MAX_LENGTH
 from .services import IngestResult, ingest_declarations
 
 DECLARATION_COUNT = 30_000
@@ -266,3 +278,462 @@ def build_declarations(
         if progress is not None:
             progress(min(offset + BATCH_SIZE, len(items)), len(items), total)
     return total
+
+
+# --- Ratings -------------------------------------------------------------------------------------------
+#
+# Every rating below is what `submit_rating` would store for the same choices (see `rating_rows`); it is
+# not sent through the service because the service checks the window against the present moment and
+# stamps `created_at` with it, while demo ratings were sent in the past, months ago for most.
+
+# Share of cleared declarations a business rates, drawn per business around 85% (Quảng Ninh: 88% of
+# the active businesses took part).
+RATED_SHARE_RANGE = (0.74, 0.96)
+API_SHARE = 0.4
+# Each demo-account business keeps its newest cleared declarations unrated, so "to rate" is never empty.
+DEMO_ACCOUNT_PENDING = 4
+RATING_BATCH_SIZE = 2_000
+
+# Chance that an entity's experience is poor (level 1-2) or merely acceptable (level 3), before the
+# multipliers of the channel, the branch and the officers on the declaration.
+POOR_CHANCE = 0.006
+FAIR_CHANCE = 0.013
+# Red and yellow declarations are rated lower for reasons that are not service quality (DOMAIN.md).
+CHANNEL_PENALTY = {Channel.GREEN: 1.0, Channel.YELLOW: 1.8, Channel.RED: 3.2}
+# Two border-gate branches serve clearly worse; the others differ a little, as real branches do.
+BRANCH_PENALTY = {"HM": 4.0, "BPS": 3.2, "MC": 0.9, "HG": 0.8, "CL": 1.0, "CP": 1.1, "VG": 0.85}
+# A handful of officers of the busiest teams are clearly worse than their colleagues.
+WORSE_OFFICER_TEAMS = ("MC-TT", "MC-TT", "CL-TT", "HG-TT", "CP-TT", "VG-TT")
+WORSE_OFFICER_PENALTY = 9.0
+# A declaration handled by a worse officer drags its team and branch level down too, a little.
+WORSE_OFFICER_SPILLOVER = 1.6
+RATES_TEAM = 0.9
+RATES_OFFICERS = 0.85
+# When the branch level is poor, the complaint names one officer this often.
+BLAMES_AN_OFFICER = 0.6
+
+BRANCH_REASON_WEIGHTS = {
+    Reason.DELAY: 4,
+    Reason.PROCEDURAL_ERROR: 2,
+    Reason.UNNECESSARY_DOCUMENTS: 2,
+    Reason.ATTITUDE: 1,
+    Reason.HARASSMENT: 0.5,
+    Reason.OTHER: 1,
+}
+OFFICER_REASON_WEIGHTS = {
+    Reason.ATTITUDE: 3,
+    Reason.UNNECESSARY_DOCUMENTS: 2,
+    Reason.DELAY: 2,
+    Reason.PROCEDURAL_ERROR: 1.5,
+    Reason.HARASSMENT: 1.5,
+    Reason.OTHER: 0.5,
+}
+# What businesses write; content of the demo data, not interface text, hence not translated.
+POOR_COMMENTS = {
+    Reason.DELAY: [
+        "Thời gian kiểm tra hồ sơ quá lâu",
+        "Hàng chờ kiểm tra thực tế gần hai ngày, ảnh hưởng tiến độ giao hàng",
+        "Phản hồi chậm, phải gọi điện nhiều lần mới được xử lý",
+    ],
+    Reason.UNNECESSARY_DOCUMENTS: [
+        "Cán bộ yêu cầu bổ sung giấy tờ không cần thiết",
+        "Yêu cầu nộp bản gốc chứng từ đã khai trên hệ thống",
+    ],
+    Reason.ATTITUDE: [
+        "Thái độ phục vụ chưa niềm nở",
+        "Cán bộ trả lời cộc lốc, không hướng dẫn cụ thể",
+    ],
+    Reason.HARASSMENT: [
+        "Có dấu hiệu gây khó khăn để doanh nghiệp phải liên hệ riêng",
+        "Bị yêu cầu làm việc ngoài giờ không rõ lý do",
+    ],
+    Reason.PROCEDURAL_ERROR: [
+        "Sai sót khi nhập thông tin, doanh nghiệp phải khai bổ sung",
+        "Áp mã không thống nhất với lần thông quan trước",
+    ],
+    Reason.OTHER: ["Hướng dẫn thủ tục chưa rõ ràng", "Khu vực chờ làm thủ tục quá đông, thiếu chỗ ngồi"],
+}
+FAIR_COMMENTS = [
+    "Thời gian thông quan hơi lâu so với thường lệ",
+    "Cần hướng dẫn cụ thể hơn về hồ sơ",
+    "Lượng hàng đông nên phải chờ lâu",
+]
+PRAISE_COMMENTS = [
+    "Cán bộ hỗ trợ nhiệt tình, thông quan nhanh",
+    "Hướng dẫn tận tình, thủ tục nhanh gọn",
+    "Rất hài lòng với tinh thần phục vụ",
+]
+RATER_USERNAME = "demo-rater-{tax_code}"
+# The kind of e-mail case_services.open_case queues for the branch leaders.
+CASE_OPENED_MAIL = "case_opened"
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """The choices of a business on one declaration, as `submit_rating` takes them (officers by id)."""
+
+    declaration_id: int
+    user_id: int
+    channel: str
+    created_at: datetime.datetime
+    branch_level: int
+    team_level: int | None = None
+    branch_reasons: tuple[str, ...] = ()
+    team_reasons: tuple[str, ...] = ()
+    officers: tuple[tuple[int, int, tuple[str, ...]], ...] = ()  # (officer id, level, reasons)
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RateableDeclaration:
+    """What the demo ratings need of a cleared, unrated declaration."""
+
+    id: int
+    number: str
+    business_id: int
+    tax_code: str
+    branch_id: int
+    branch_code: str
+    team_id: int | None
+    channel: str
+    cleared_at: datetime.datetime
+    # Each officer once, with the team of their first link, in link order (as submit_rating takes them).
+    officers: tuple[tuple[int, str, int | None], ...]
+
+
+def rating_rows(declaration: RateableDeclaration, choices: RatingInput) -> tuple[Rating, list[RatingOfficer]]:
+    """The unsaved Rating and RatingOfficer rows `submit_rating` would write for these choices.
+
+    Same snapshot (business, branch and team of the declaration, each officer's team of that day from
+    their first link), same `is_dissatisfied` (any level 1 or 2, officers included), reasons kept only
+    with a level of 1 or 2, comment stripped. The caller checks that the choices are valid.
+    """
+    officer_teams = {officer_id: team_id for officer_id, _code, team_id in declaration.officers}
+    officer_rows = [
+        RatingOfficer(
+            officer_id=officer_id,
+            team_id=officer_teams[officer_id],
+            level=level,
+            reasons=list(reasons) if level in DISSATISFIED_LEVELS else [],
+        )
+        for officer_id, level, reasons in choices.officers
+    ]
+    team_level = choices.team_level if declaration.team_id is not None else None
+    levels = [choices.branch_level, team_level, *(row.level for row in officer_rows)]
+    rating = Rating(
+        declaration_id=declaration.id,
+        business_id=declaration.business_id,
+        submitted_by_id=choices.user_id,
+        submitted_via=choices.channel,
+        branch_id=declaration.branch_id,
+        team_id=declaration.team_id,
+        branch_level=choices.branch_level,
+        team_level=team_level,
+        branch_reasons=list(choices.branch_reasons) if choices.branch_level in DISSATISFIED_LEVELS else [],
+        team_reasons=list(choices.team_reasons) if team_level in DISSATISFIED_LEVELS else [],
+        comment=choices.comment.strip()[:COMMENT_MAX_LENGTH],
+        is_dissatisfied=any(level in DISSATISFIED_LEVELS for level in levels if level is not None),
+        created_at=choices.created_at,
+    )
+    return rating, officer_rows
+
+
+def worse_officer_ids(department: Department, *, spare: Collection[int] = ()) -> set[int]:
+    """The handful of clearly worse officers: drawn by code from the first members of busy teams.
+
+    `spare`: officer ids never chosen (the demo `officer` account, whose pages should look ordinary).
+    """
+    first_members = (
+        TeamMembership.objects.filter(team__branch__department=department, team__code__in=set(WORSE_OFFICER_TEAMS))
+        .order_by("officer__code", "started_on")
+        .values_list("officer_id", "officer__code", "team__code")
+    )
+    candidates: dict[str, list[tuple[str, int]]] = {}
+    seen: set[int] = set()
+    for officer_id, code, team_code in first_members:
+        if officer_id not in seen and officer_id not in spare:
+            candidates.setdefault(team_code, []).append((code, officer_id))
+        seen.add(officer_id)
+    rng = random.Random(f"{SEED}:worse-officers")
+    chosen: set[int] = set()
+    for team_code in WORSE_OFFICER_TEAMS:
+        left = [officer_id for _code, officer_id in candidates.get(team_code, []) if officer_id not in chosen]
+        if left:
+            chosen.add(rng.choice(left))
+    return chosen
+
+
+def rateable_declarations(department: Department) -> list[RateableDeclaration]:
+    """The department's cleared declarations without a rating, by number, in two queries."""
+    officers: dict[int, dict[int, tuple[int, str, int | None]]] = {}
+    for declaration_id, officer_id, code, team_id in (
+        DeclarationOfficer.objects.filter(
+            declaration__branch__department=department,
+            declaration__cleared_at__isnull=False,
+            declaration__rating__isnull=True,
+        )
+        .order_by("id")
+        .values_list("declaration_id", "officer_id", "officer__code", "team_id")
+    ):
+        officers.setdefault(declaration_id, {}).setdefault(officer_id, (officer_id, code, team_id))
+    rows = (
+        Declaration.objects.filter(branch__department=department, cleared_at__isnull=False, rating__isnull=True)
+        .order_by("number")
+        .values_list(
+            "id",
+            "number",
+            "business_id",
+            "business__tax_code",
+            "branch_id",
+            "branch__code",
+            "team_id",
+            "channel",
+            "cleared_at",
+        )
+    )
+    return [
+        RateableDeclaration(*row, officers=tuple(officers.get(row[0], {}).values()))  # type: ignore[misc]
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class RaterHabits:
+    """How one business rates: how often, from where, how generously."""
+
+    rated_share: float
+    api_share: float
+    generosity: float  # chance that a satisfied experience gets 5 rather than 4
+
+
+@functools.cache
+def rater_habits(tax_code: str) -> RaterHabits:
+    rng = random.Random(f"{SEED}:rater:{tax_code}")
+    return RaterHabits(
+        rated_share=rng.uniform(*RATED_SHARE_RANGE),
+        # Declaration software with the rating API is all or mostly nothing for a business.
+        api_share=min(0.95, max(0.02, rng.gauss(API_SHARE, 0.25))),
+        generosity=rng.uniform(0.5, 0.9),
+    )
+
+
+def _experience(rng: random.Random, penalty: float) -> str:
+    """ "poor" (level 1-2), "fair" (3) or "good" (4-5)."""
+    draw = rng.random()
+    if draw < POOR_CHANCE * penalty:
+        return "poor"
+    if draw < (POOR_CHANCE + FAIR_CHANCE) * penalty:
+        return "fair"
+    return "good"
+
+
+def _level(rng: random.Random, experience: str, generosity: float) -> int:
+    if experience == "good":
+        return Level.VERY_SATISFIED if rng.random() < generosity else Level.SATISFIED
+    if experience == "fair":
+        return Level.NORMAL
+    return Level.DISSATISFIED if rng.random() < 0.7 else Level.VERY_DISSATISFIED
+
+
+def _reasons(rng: random.Random, weights: dict[str, float], channel: str) -> tuple[str, ...]:
+    weights = dict(weights)
+    if channel != Channel.GREEN:  # checks and inspections are where documents and delays come up
+        weights[Reason.UNNECESSARY_DOCUMENTS] *= 1.5
+        weights[Reason.DELAY] *= 2.0 if channel == Channel.RED else 1.3
+    reasons = list(weights)
+    picked = rng.choices(reasons, [weights[reason] for reason in reasons], k=1 if rng.random() < 0.7 else 2)
+    return tuple(dict.fromkeys(picked))
+
+
+def plan_rating(
+    declaration: RateableDeclaration, *, user_id: int, anchor: datetime.datetime, worse_officers: set[int]
+) -> RatingInput | None:
+    """The rating the business sent for `declaration` before `anchor`, or None if it has not (yet) rated it.
+
+    Drawn from the declaration number alone, so a declaration gets the same rating in any run.
+    """
+    rng = random.Random(f"{SEED}:rating:{declaration.number}")
+    habits = rater_habits(declaration.tax_code)
+    if rng.random() >= habits.rated_share:
+        return None
+    channel = SubmissionChannel.API if rng.random() < habits.api_share else SubmissionChannel.WEB
+    # Declaration software asks right after clearance; on the web it takes hours, sometimes days.
+    median_minutes, spread = (30, 1.0) if channel == SubmissionChannel.API else (5 * 60, 1.3)
+    latest = (settings.RATING_WINDOW_DAYS * 24 - 1) * 60
+    minutes = min(latest, max(2, rng.lognormvariate(math.log(median_minutes), spread)))
+    created_at = declaration.cleared_at + datetime.timedelta(seconds=int(minutes * 60))
+    if created_at >= anchor:
+        return None  # the business has not got round to it yet
+
+    worse_on_declaration = [o for o, _code, _team in declaration.officers if o in worse_officers]
+    channel_penalty = CHANNEL_PENALTY[declaration.channel]
+    unit_penalty = channel_penalty * BRANCH_PENALTY.get(declaration.branch_code, 1.0)
+    if worse_on_declaration:
+        unit_penalty *= WORSE_OFFICER_SPILLOVER
+    branch_experience = _experience(rng, unit_penalty)
+    team_experience = branch_experience if rng.random() < 0.8 else _experience(rng, unit_penalty)
+
+    officer_choices: list[tuple[int, int, tuple[str, ...]]] = []
+    if declaration.officers and rng.random() < RATES_OFFICERS:
+        blamed = None
+        if branch_experience == "poor" and rng.random() < BLAMES_AN_OFFICER:
+            blamed = rng.choice(worse_on_declaration or [o for o, _code, _team in declaration.officers])
+        for officer_id, _code, _team in declaration.officers:
+            if officer_id == blamed:
+                experience = "poor"
+            else:
+                officer_penalty = WORSE_OFFICER_PENALTY if officer_id in worse_officers else 1.0
+                experience = _experience(rng, channel_penalty * officer_penalty)
+            level = _level(rng, experience, habits.generosity)
+            reasons = _reasons(rng, OFFICER_REASON_WEIGHTS, declaration.channel) if experience == "poor" else ()
+            officer_choices.append((officer_id, level, reasons))
+
+    branch_level = _level(rng, branch_experience, habits.generosity)
+    branch_reasons = _reasons(rng, BRANCH_REASON_WEIGHTS, declaration.channel) if branch_experience == "poor" else ()
+    team_level = team_reasons = None
+    if declaration.team_id is not None and rng.random() < RATES_TEAM:
+        team_level = _level(rng, team_experience, habits.generosity)
+        team_reasons = _reasons(rng, BRANCH_REASON_WEIGHTS, declaration.channel) if team_experience == "poor" else ()
+
+    comment = ""
+    poor_reasons = [
+        reason
+        for reasons in (branch_reasons, team_reasons or (), *(r for _o, _l, r in officer_choices))
+        for reason in reasons
+    ]
+    levels = [branch_level, team_level, *(level for _o, level, _r in officer_choices)]
+    if poor_reasons and rng.random() < 0.75:
+        comment = rng.choice(POOR_COMMENTS[poor_reasons[0]])
+    elif Level.NORMAL in levels and rng.random() < 0.2:
+        comment = rng.choice(FAIR_COMMENTS)
+    elif rng.random() < 0.03:
+        comment = rng.choice(PRAISE_COMMENTS)
+    return RatingInput(
+        declaration_id=declaration.id,
+        user_id=user_id,
+        channel=channel,
+        created_at=created_at,
+        branch_level=branch_level,
+        team_level=team_level,
+        branch_reasons=branch_reasons,
+        team_reasons=team_reasons or (),
+        officers=tuple(officer_choices),
+        comment=comment,
+    )
+
+
+def demo_account_pending(business_ids: list[int]) -> set[int]:
+    """Ids of the newest cleared declarations of each demo-account business, which stay unrated."""
+    pending: set[int] = set()
+    for business_id in business_ids:
+        newest = Declaration.objects.filter(business_id=business_id, cleared_at__isnull=False).order_by(
+            "-cleared_at", "-number"
+        )
+        pending.update(newest.values_list("id", flat=True)[:DEMO_ACCOUNT_PENDING])
+    return pending
+
+
+def rater_users(business_ids: set[int], *, demo_account: User) -> dict[int, int]:
+    """Business id -> id of the user whose ratings it sends, creating the missing ones.
+
+    Rating.submitted_by is required, and ratings must come from a user acting for the business (as
+    submit_rating checks). The demo `business` account rates for its own businesses; every other
+    business gets one declarant account, `demo-rater-<tax code>`, with no usable password and no
+    reminders, so nobody signs in as it or mails it.
+    """
+    raters = dict(
+        BusinessMembership.objects.filter(user=demo_account, business_id__in=business_ids).values_list(
+            "business_id", "user_id"
+        )
+    )
+    tax_codes = dict(Business.objects.filter(pk__in=business_ids - raters.keys()).values_list("pk", "tax_code"))
+    usernames = {RATER_USERNAME.format(tax_code=tax_code): pk for pk, tax_code in tax_codes.items()}
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    User.objects.bulk_create(
+        User(
+            username=username,
+            password=make_password(None),
+            first_name="Người khai hải quan",
+            role=Role.BUSINESS,
+            is_demo=True,
+            wants_rating_reminders=False,
+        )
+        for username in sorted(usernames.keys() - existing)
+    )
+    users = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+    has = set(BusinessMembership.objects.filter(user_id__in=users.values()).values_list("user_id", "business_id"))
+    BusinessMembership.objects.bulk_create(
+        BusinessMembership(user_id=users[username], business_id=business_id)
+        for username, business_id in sorted(usernames.items())
+        if (users[username], business_id) not in has
+    )
+    raters.update({business_id: users[username] for username, business_id in usernames.items()})
+    return raters
+
+
+def build_ratings(
+    department: Department,
+    *,
+    demo_account: User,
+    anchor: datetime.datetime,
+    spare_officers: Collection[int] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rate about 85% of the department's cleared declarations as their businesses did before `anchor`.
+
+    Bulk-written through `rating_rows`, which mirrors `submit_rating`; each dissatisfied rating gets its
+    case in the same transaction, as the service's hook opens it (see `_open_cases`). Only unrated
+    declarations are considered, so a rerun creates nothing. Returns the ratings created.
+    """
+    worse_officers = worse_officer_ids(department, spare=spare_officers)
+    demo_businesses = list(
+        BusinessMembership.objects.filter(user=demo_account)
+        .order_by("business_id")
+        .values_list("business_id", flat=True)
+    )
+    kept_pending = demo_account_pending(demo_businesses)
+    declarations = [d for d in rateable_declarations(department) if d.id not in kept_pending]
+    if not declarations:
+        return 0
+    raters = rater_users({d.business_id for d in declarations}, demo_account=demo_account)
+    planned = [
+        (declaration, choices)
+        for declaration in declarations
+        if (
+            choices := plan_rating(
+                declaration, user_id=raters[declaration.business_id], anchor=anchor, worse_officers=worse_officers
+            )
+        )
+        is not None
+    ]
+    for offset in range(0, len(planned), RATING_BATCH_SIZE):
+        batch = planned[offset : offset + RATING_BATCH_SIZE]
+        rows = [rating_rows(declaration, choices) for declaration, choices in batch]
+        with transaction.atomic():
+            ratings = Rating.objects.bulk_create([rating for rating, _officers in rows])
+            officer_rows = []
+            for rating, (_unsaved, officers) in zip(ratings, rows, strict=True):
+                for row in officers:
+                    row.rating_id = rating.pk
+                officer_rows.extend(officers)
+            RatingOfficer.objects.bulk_create(officer_rows)
+            _open_cases([rating for rating in ratings if rating.is_dissatisfied])
+        if progress is not None:
+            progress(offset + len(batch), len(planned))
+    return len(planned)
+
+
+def _open_cases(ratings: list[Rating]) -> None:
+    """Open the case of each dissatisfied rating as `on_dissatisfied_rating` does, but dated to the rating.
+
+    The branch leaders' notices of these old complaints are recorded as sent back then, rather than
+    mailed now: a fresh demo must not send hundreds of e-mails about last year's cases.
+    """
+    if not ratings:
+        return
+    last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for rating in ratings:
+        open_case(rating, now=rating.created_at)
+    OutboxMessage.objects.filter(pk__gt=last_message, kind=CASE_OPENED_MAIL, sent_at__isnull=True).update(
+        sent_at=F("created_at")
+    )

@@ -6,6 +6,7 @@ keys them by item index (API) or row number (file import).
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -95,6 +96,16 @@ def parse_datetime(value) -> datetime.datetime:
     return parsed
 
 
+@functools.lru_cache(maxsize=16_384)
+def _normalized_tax_code(raw: str) -> str:
+    """normalize_tax_code, remembered for valid codes: batches name the same businesses again and again.
+
+    A ValidationError is not cached (lru_cache keeps only returned values), so an invalid code is
+    checked again each time and its message is in the language of the current request.
+    """
+    return normalize_tax_code(raw)
+
+
 def _text(raw: dict, name: str) -> str:
     value = raw.get(name)
     if value is None:
@@ -125,7 +136,7 @@ def parse_item(raw, index: int, errors: BatchErrors) -> DeclarationInput | None:
 
     tax_code = ""
     try:
-        tax_code = normalize_tax_code(_text(raw, "business_tax_code"))
+        tax_code = _normalized_tax_code(_text(raw, "business_tax_code"))
     except ValidationError as exc:
         errors.add(index, "business_tax_code", exc.messages[0])
 

@@ -24,6 +24,7 @@ from directory.choices import Role
 from directory.models import BusinessMembership, User
 from directory.permissions import has_role
 
+from .case_services import open_case
 from .choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
 from .models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
 
@@ -119,12 +120,12 @@ def submit_rating(
 
 
 def on_dissatisfied_rating(rating: Rating) -> None:
-    """Hook for the dissatisfaction-case issue: open the DissatisfactionCase of `rating` here.
+    """Open the DissatisfactionCase of `rating` (feedback.case_services.open_case).
 
     Called inside the transaction that stores (or corrects into) a dissatisfied rating, so a complaint
-    can never be lost between two writes. Until cases exist the stored, indexed `is_dissatisfied` flag
-    keeps every such rating findable.
+    can never be lost between two writes: if opening the case fails, the rating is not stored either.
     """
+    open_case(rating)
 
 
 def _check_may_rate(user: User, declaration: Declaration) -> None:

@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from directory import audit
@@ -15,6 +15,10 @@ from .models import Declaration, DeclarationOfficer
 
 # Fields compared to decide whether a re-sent declaration changed.
 COMPARED_FIELDS = ("type_code", "channel", "business_id", "branch_id", "team_id", "registered_at", "cleared_at")
+# Every column of the rows that _insert_rows writes without model instances. A field added to these
+# models must be added here too (tests/feedback/test_ingest_service.py checks it).
+DECLARATION_INSERT_FIELDS = ("number", *COMPARED_FIELDS, "created_at", "updated_at")
+LINK_INSERT_FIELDS = ("declaration", "officer", "stage", "team")
 # Two clients may insert the same new number at once; the loser retries and then sees the winner's row.
 INSERT_RACE_RETRIES = 3
 
@@ -66,7 +70,7 @@ def _upsert(items: list[ResolvedDeclaration], actor) -> IngestResult:
     ).values_list("declaration_id", "officer_id", "stage"):
         links_by_declaration[declaration_id].add((officer_id, stage))
 
-    new_rows: list[tuple[Declaration, ResolvedDeclaration]] = []
+    new_items: list[ResolvedDeclaration] = []
     changed_rows: list[tuple[Declaration, ResolvedDeclaration, dict]] = []
     now = timezone.now()
     for item in items:
@@ -75,7 +79,7 @@ def _upsert(items: list[ResolvedDeclaration], actor) -> IngestResult:
             item.team_id = teams_on_day.team_of_first_officer(item, day)
         declaration = existing.get(item.number)
         if declaration is None:
-            new_rows.append((Declaration(number=item.number, **_values(item)), item))
+            new_items.append(item)
             continue
         changes = {
             name: [_jsonable(getattr(declaration, name)), _jsonable(value)]
@@ -93,7 +97,7 @@ def _upsert(items: list[ResolvedDeclaration], actor) -> IngestResult:
         declaration.updated_at = now
         changed_rows.append((declaration, item, changes))
 
-    Declaration.objects.bulk_create([d for d, _item in new_rows], batch_size=1000)
+    declaration_ids = _insert_declarations(new_items, now)
     if changed_rows:
         Declaration.objects.bulk_update(
             [d for d, _i, _c in changed_rows], [*COMPARED_FIELDS, "updated_at"], batch_size=1000
@@ -101,21 +105,70 @@ def _upsert(items: list[ResolvedDeclaration], actor) -> IngestResult:
         relinked = [d.pk for d, _item, changes in changed_rows if "officers" in changes]
         DeclarationOfficer.objects.filter(declaration_id__in=relinked).delete()
         audit.record_many(actor, "declaration.updated", [(d, changes) for d, _item, changes in changed_rows])
+        declaration_ids.update((d.number, d.pk) for d, _item, changes in changed_rows if "officers" in changes)
 
     links = []
-    for declaration, item in [*new_rows, *((d, i) for d, i, c in changed_rows if "officers" in c)]:
+    for item in [*new_items, *(i for _d, i, c in changed_rows if "officers" in c)]:
         day = item.registered_at.astimezone(LOCAL_TZ).date()
+        declaration_id = declaration_ids[item.number]
         links.extend(
-            DeclarationOfficer(
-                declaration=declaration, officer_id=officer_id, stage=stage, team_id=teams_on_day.team(officer_id, day)
-            )
+            (declaration_id, officer_id, stage, teams_on_day.team(officer_id, day))
             for officer_id, stage in item.officers
         )
-    DeclarationOfficer.objects.bulk_create(links, batch_size=2000)
+    _insert_rows(DeclarationOfficer, LINK_INSERT_FIELDS, links)
 
-    result.created = len(new_rows)
+    result.created = len(new_items)
     result.updated = len(changed_rows)
     return result
+
+
+def _insert_declarations(items: list[ResolvedDeclaration], now: datetime.datetime) -> dict[str, int]:
+    """Insert new declarations; returns their ids by number (read back: RETURNING needs SQLite 3.35)."""
+    if not items:
+        return {}
+    as_db_time = connection.ops.adapt_datetimefield_value
+    _insert_rows(
+        Declaration,
+        DECLARATION_INSERT_FIELDS,
+        [
+            (  # in the order of DECLARATION_INSERT_FIELDS
+                item.number,
+                item.type_code,
+                item.channel,
+                item.business_id,
+                item.branch_id,
+                item.team_id,
+                as_db_time(item.registered_at),
+                as_db_time(item.cleared_at),
+                as_db_time(now),
+                as_db_time(now),
+            )
+            for item in items
+        ],
+    )
+    numbers = [item.number for item in items]
+    return dict(Declaration.objects.filter(number__in=numbers).order_by().values_list("number", "id"))
+
+
+def _insert_rows(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT already checked, database-ready tuples with multi-row VALUES, on PostgreSQL and SQLite alike.
+
+    bulk_create would build a model instance per row and prepare every value through its field: that
+    was 40% of the time of a 1,000-declaration batch (docs/performance.md). The values here come from
+    resolve_batch, so plain tuples are enough; datetimes are adapted by the caller.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    row_placeholder = f"({', '.join(['%s'] * len(fields))})"
+    # SQLite limits the parameters of one statement; PostgreSQL takes the whole batch at once.
+    batch_size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            cursor.execute(head + ", ".join([row_placeholder] * len(batch)), [v for row in batch for v in row])
 
 
 def _values(item: ResolvedDeclaration) -> dict:

@@ -2,10 +2,29 @@
 
 from celery import shared_task
 
-from . import rating_services
+from . import case_services, rating_services
 
 
 @shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
 def send_rating_reminders_task() -> int:
     """The daily digest of declarations to rate; a second run the same day queues nothing new."""
     return rating_services.send_rating_reminders()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def escalate_overdue_cases_task() -> int:
+    """Hourly: escalate open cases past their due date. Each case is claimed by a conditional UPDATE,
+    so a second or concurrent run escalates nothing twice."""
+    return case_services.escalate_overdue()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def close_answered_cases_task() -> int:
+    """Daily: close cases answered CASE_DISPUTE_DAYS ago and neither accepted nor disputed."""
+    return case_services.close_answered_cases()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def case_due_soon_task() -> int:
+    """Daily 07:30: remind leaders of cases due within two working days, once per case."""
+    return case_services.send_due_soon_reminders()

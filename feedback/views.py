@@ -1,21 +1,68 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from directory.choices import Role
+from directory.permissions import has_role
+
+from .choices import Level, Reason, SubmissionChannel
 from .filters import DeclarationFilterSet
-from .selectors import declarations_for
+from .forms import RatingForm, handled_by
+from .models import Declaration
+from .rating_services import AlreadyRated, rating_window, submit_rating
+from .selectors import declarations_for, open_for_rating
+
+# The customer service charter's delay for a written answer (DOMAIN.md); told to a dissatisfied business.
+ANSWER_WORKING_DAYS = 5
+
+
+def _rating_of(declaration: Declaration):
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
+    return getattr(declaration, "rating", None)
+
+
+def _window_state(declaration: Declaration, now) -> tuple[bool, object]:
+    """(can it be rated now, when does its window close) for a declaration without a rating."""
+    closes_at = rating_window(declaration)
+    return closes_at is not None and now <= closes_at, closes_at
+
+
+def _not_rateable_message(declaration: Declaration, closes_at) -> str:
+    if closes_at is None:
+        return _("This declaration has not been cleared yet; it can be rated once it is cleared.")
+    closed_on = formats.date_format(timezone.localtime(closes_at), "SHORT_DATE_FORMAT")
+    return _("The rating window of this declaration closed on %(date)s; it can no longer be rated.") % {
+        "date": closed_on
+    }
 
 
 class DeclarationListView(LoginRequiredMixin, ListView):
-    """The declarations the user may see (a business: its own), newest first."""
+    """The declarations the user may see (a business: its own), newest first; "to rate" for businesses."""
 
     template_name = "feedback/declaration_list.html"
     paginate_by = 25
     context_object_name = "declarations"
 
     def get_queryset(self):
+        self.is_business = self.request.user.role == Role.BUSINESS
         self.filterset = DeclarationFilterSet(self.request.GET, queryset=declarations_for(self.request.user))
-        return self.filterset.qs
+        queryset = self.filterset.qs
+        self.to_rate = self.filterset.form.cleaned_data.get("rated") is False if self.filterset.is_valid() else False
+        if self.is_business:
+            # A business works on what has cleared: newest clearance first, declarations in progress last.
+            queryset = queryset.order_by(F("cleared_at").desc(nulls_last=True), "-registered_at", "-pk")
+        if self.to_rate:
+            # "To rate" on this page means what can still be rated: declarations whose window closed are left out.
+            queryset = open_for_rating(queryset)
+        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -23,7 +70,75 @@ class DeclarationListView(LoginRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
+        context["is_business"] = self.is_business
+        context["to_rate"] = self.to_rate
+        if self.is_business:
+            now = timezone.now()
+            context["pending_count"] = open_for_rating(Declaration.objects.for_user(self.request.user), now=now).count()
+            for declaration in context["declarations"]:
+                declaration.row_rating = _rating_of(declaration)
+                declaration.can_rate, _closes_at = _window_state(declaration, now)
         return context
+
+
+def declaration_context(request, declaration: Declaration) -> dict:
+    """What the declaration page shows; the rating part only to the business (and administrators)."""
+    context = {"declaration": declaration, "officers": handled_by(declaration)}
+    if not has_role(request.user, Role.BUSINESS):
+        return context
+    rating = _rating_of(declaration)
+    context["show_rating"] = True
+    context["rating"] = rating
+    if rating is None:
+        can_rate, closes_at = _window_state(declaration, timezone.now())
+        context["can_rate"] = can_rate and request.user.role == Role.BUSINESS
+        context["closes_at"] = closes_at
+        if not can_rate:
+            context["not_rateable_message"] = _not_rateable_message(declaration, closes_at)
+    else:
+        context["rated_rows"] = rated_rows(declaration, rating)
+        context["answer_working_days"] = ANSWER_WORKING_DAYS
+    return context
+
+
+def rated_rows(declaration: Declaration, rating) -> list[dict]:
+    """The sent rating as rows of text: each officer, the team, the branch, with level and reasons."""
+    stages = {officer.pk: stage_list for officer, stage_list in handled_by(declaration)}
+    department = declaration.branch.department
+    rows = [
+        {
+            "kind": "officer",
+            "kind_label": _("Officer"),
+            "name": row.officer.full_name,
+            "detail": " · ".join([row.officer.code, *(str(stage) for stage in stages.get(row.officer_id, ()))]),
+            "level": row.level,
+            "reasons": row.reasons,
+        }
+        for row in rating.officer_ratings.all()
+    ]
+    if rating.team_level is not None:
+        rows.append(
+            {
+                "kind": "team",
+                "kind_label": department.team_level_name,
+                "name": rating.team.name,
+                "level": rating.team_level,
+                "reasons": rating.team_reasons,
+            }
+        )
+    rows.append(
+        {
+            "kind": "branch",
+            "kind_label": department.branch_level_name,
+            "name": rating.branch.name,
+            "level": rating.branch_level,
+            "reasons": rating.branch_reasons,
+        }
+    )
+    for row in rows:
+        row["level_label"] = Level(row["level"]).label
+        row["reason_labels"] = [Reason(value).label for value in row["reasons"] if value in Reason.values]
+    return rows
 
 
 class DeclarationDetailView(LoginRequiredMixin, DetailView):
@@ -32,4 +147,88 @@ class DeclarationDetailView(LoginRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         # Out of scope answers 404, like a number that does not exist: existence is not revealed.
-        return get_object_or_404(declarations_for(self.request.user), number=self.kwargs["number"])
+        return get_object_or_404(
+            declarations_for(self.request.user).select_related("branch__department", "rating__team", "rating__branch"),
+            number=self.kwargs["number"],
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(declaration_context(self.request, self.object))
+        return context
+
+
+class RateDeclarationView(LoginRequiredMixin, View):
+    """Rate a cleared declaration: form -> confirmation (choices carried in hidden fields) -> send.
+
+    Only business users acting for the declaration's business get here; anyone else gets 404, like a
+    number that does not exist. submit_rating decides what is valid; its messages go next to the rows.
+    """
+
+    def get_declaration(self) -> Declaration:
+        if self.request.user.role != Role.BUSINESS:
+            raise Http404
+        return get_object_or_404(
+            declarations_for(self.request.user).select_related("branch__department", "rating__team", "rating__branch"),
+            number=self.kwargs["number"],
+        )
+
+    def get(self, request, number):
+        declaration = self.get_declaration()
+        if _rating_of(declaration) is not None:
+            messages.info(request, _("This declaration has already been rated; a rating is sent only once."))
+            return redirect("feedback:declaration-detail", number=declaration.number)
+        can_rate, closes_at = _window_state(declaration, timezone.now())
+        if not can_rate:
+            return self.render_closed(declaration, closes_at)
+        return self.render_form(RatingForm(declaration=declaration), closes_at)
+
+    def post(self, request, number):
+        declaration = self.get_declaration()
+        if _rating_of(declaration) is not None:
+            return self.render_already_rated(declaration)
+        can_rate, closes_at = _window_state(declaration, timezone.now())
+        if not can_rate:
+            return self.render_closed(declaration, closes_at, status=400)
+        form = RatingForm(request.POST, declaration=declaration)
+        action = request.POST.get("action", "review")
+        if action == "edit" or not form.is_valid():
+            return self.render_form(form, closes_at, status=200 if form.is_valid() else 400)
+        if action != "send":
+            return TemplateResponse(
+                request,
+                "feedback/rate_confirm.html",
+                {"declaration": declaration, "form": form, "hidden_values": form.hidden_values()},
+            )
+        arguments, sent_officers = form.submission()
+        try:
+            submit_rating(declaration, request.user, channel=SubmissionChannel.WEB, **arguments)
+        except AlreadyRated:
+            return self.render_already_rated(declaration)
+        except PermissionDenied:
+            raise Http404
+        except ValidationError as error:
+            form.add_service_errors(error, sent_officers)
+            return self.render_form(form, closes_at, status=400)
+        messages.success(request, _("Your rating has been sent. Thank you."))
+        return redirect("feedback:declaration-detail", number=declaration.number)
+
+    def render_form(self, form: RatingForm, closes_at, status: int = 200):
+        context = {"declaration": form.declaration, "form": form, "closes_at": closes_at}
+        return TemplateResponse(self.request, "feedback/rate.html", context, status=status)
+
+    def render_closed(self, declaration: Declaration, closes_at, status: int = 200):
+        context = {"declaration": declaration, "not_rateable_message": _not_rateable_message(declaration, closes_at)}
+        return TemplateResponse(self.request, "feedback/rate.html", context, status=status)
+
+    def render_already_rated(self, declaration: Declaration):
+        # Sent twice (a second tab, a double click) or beaten by the declaration software: the first
+        # rating stands, and the page shows it, as the API's 409 does.
+        declaration = self.get_declaration()  # reloaded, with the rating that won
+        messages.warning(self.request, _("This declaration has already been rated; a rating is sent only once."))
+        return TemplateResponse(
+            self.request,
+            "feedback/declaration_detail.html",
+            declaration_context(self.request, declaration),
+            status=409,
+        )

@@ -37,6 +37,7 @@ class ComponentIndexInline(admin.TabularInline):
 class CampaignAdmin(AdministratorsOnlyAdmin):
     list_display = ["title", "department", "year", "status", "open_on", "close_on"]
     list_filter = ["department", "status", "year"]
+    search_fields = ["title", "year"]
     readonly_fields = ["status", "created_at"]
     filter_horizontal = ["units"]
     inlines = [ComponentIndexInline]
@@ -68,6 +69,7 @@ class SurveyAdministratorAdmin(AdministratorsOnlyAdmin):
     form = SurveyAdministratorForm
     list_display = ["user", "department", "granted_at"]
     list_filter = ["department"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
     fields = ["department", "user"]
     autocomplete_fields = ["user"]
 

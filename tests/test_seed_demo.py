@@ -4,8 +4,10 @@ import datetime
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F
+from django.db import connection
+from django.db.models import Avg, Count, F, Q
 from django.test import Client
 
 from directory.choices import Role
@@ -22,8 +24,8 @@ from directory.models import (
     User,
 )
 from directory.taxcode import normalize_tax_code
-from feedback.demo import plan_declarations
-from feedback.models import Declaration, DeclarationOfficer
+from feedback.demo import DEMO_ACCOUNT_PENDING, WORSE_OFFICER_TEAMS, plan_declarations, worse_officer_ids
+from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
 
 SCALE = "0.02"  # 16 businesses, about 600 declarations
 
@@ -48,6 +50,8 @@ def counts() -> dict[str, int]:
             BusinessMembership,
             Declaration,
             DeclarationOfficer,
+            Rating,
+            RatingOfficer,
             AuditEvent,
         )
     }
@@ -80,10 +84,39 @@ def snapshot() -> dict[str, list]:
             )
         ),
         "businesses": list(Business.objects.order_by("tax_code").values_list("tax_code", "name", "is_in_province")),
+        "ratings": list(
+            Rating.objects.order_by("declaration__number").values_list(
+                "declaration__number",
+                "submitted_by__username",
+                "submitted_via",
+                "branch_level",
+                "team_level",
+                "branch_reasons",
+                "team_reasons",
+                "comment",
+                "is_dissatisfied",
+                "created_at",
+            )
+        ),
+        "officer_ratings": list(
+            RatingOfficer.objects.order_by("rating__declaration__number", "officer__code").values_list(
+                "rating__declaration__number", "officer__code", "team__code", "level", "reasons"
+            )
+        ),
     }
 
 
 def wipe() -> None:
+    # Case events refuse deletes (a trigger on PostgreSQL, whose TRUNCATE skips row triggers).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending deferred checks
+            cursor.execute(f"TRUNCATE {DissatisfactionCase._meta.db_table} CASCADE")
+    else:
+        for model in (*(rel.related_model for rel in DissatisfactionCase._meta.related_objects), DissatisfactionCase):
+            model.objects.all()._raw_delete(model.objects.db)
+    for model in (RatingOfficer, Rating):
+        model.objects.all().delete()
     for model in (DeclarationOfficer, Declaration, BusinessMembership, AuditEvent, User, TeamMembership, Officer):
         model.objects.all().delete()
     for model in (Team, Branch, Department, Business):
@@ -189,7 +222,9 @@ def test_a_day_yields_the_same_declarations_whatever_the_month_of_the_run():
 @pytest.mark.django_db
 def test_demo_accounts_have_their_roles_and_sign_in_only_in_debug(settings):
     seed()
-    users = User.objects.in_bulk(field_name="username")
+    users = User.objects.in_bulk(
+        ["admin", "staff", "leader", "officer", "business", "integration"], field_name="username"
+    )
 
     assert all(users[name].is_demo for name in ("admin", "staff", "leader", "officer", "business", "integration"))
     assert users["admin"].is_superuser and users["admin"].is_staff and users["admin"].role == Role.ADMINISTRATOR
@@ -233,3 +268,103 @@ def test_seed_demo_if_empty_seeds_an_empty_database():
 def test_seed_demo_refuses_a_non_positive_scale():
     with pytest.raises(CommandError):
         call_command("seed_demo", "--scale", "0")
+
+
+def satisfied_share(ratings) -> float:
+    return ratings.filter(branch_level__gte=4).count() / ratings.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_rates_most_cleared_declarations_with_a_realistic_distribution():
+    output = seed()
+
+    cleared = Declaration.objects.cleared()
+    ratings = Rating.objects.all()
+    assert f"{ratings.count():,}" in output
+    assert 0.80 <= ratings.count() / cleared.count() <= 0.90
+    assert 0.93 <= satisfied_share(ratings) <= 0.985
+    officer_levels = RatingOfficer.objects.all()
+    assert 0.92 <= officer_levels.filter(level__gte=4).count() / officer_levels.count() <= 0.985
+    assert ratings.filter(is_dissatisfied=True).exists()
+    # Dissatisfied ratings come with reasons and, often, a Vietnamese comment.
+    dissatisfied = ratings.filter(Q(branch_level__lte=2) | Q(team_level__lte=2))
+    assert not dissatisfied.filter(branch_reasons=[], team_reasons=[]).exists()
+    assert ratings.filter(is_dissatisfied=True).exclude(comment="").exists()
+    # Most rate the team, most rate the officers; both submission channels are used.
+    assert ratings.filter(team_level__isnull=False).count() > 0.8 * ratings.count()
+    assert RatingOfficer.objects.values("rating").distinct().count() > 0.7 * ratings.count()
+    via = dict(ratings.values_list("submitted_via").annotate(n=Count("id")))
+    assert via["web"] > 0 and via["api"] > 0
+
+    # Hoành Mô and Bắc Phong Sinh are clearly worse than the other branches.
+    worse = ratings.filter(branch__code__in=["HM", "BPS"])
+    others = ratings.exclude(branch__code__in=["HM", "BPS"])
+    assert worse.count() >= 20
+    assert satisfied_share(worse) < satisfied_share(others) - 0.02
+    # So are the chosen officers (officers sent to red and yellow declarations get a little less anyway).
+    demo_officer = User.objects.get(username="officer").officer_id
+    worse_officers = worse_officer_ids(Department.objects.get(code="QN"), spare=[demo_officer])
+    assert 5 <= len(worse_officers) <= len(WORSE_OFFICER_TEAMS)
+    bad = officer_levels.filter(officer_id__in=worse_officers).aggregate(mean=Avg("level"), n=Count("id"))
+    good = officer_levels.exclude(officer_id__in=worse_officers).aggregate(mean=Avg("level"))
+    assert bad["n"] >= 10 and bad["mean"] < good["mean"] - 0.2
+    # Red and yellow declarations are rated lower than green ones (case mix).
+    by_channel = dict(ratings.values_list("declaration__channel").annotate(mean=Avg("branch_level")))
+    assert by_channel["green"] > by_channel["red"]
+
+
+@pytest.mark.django_db
+def test_every_demo_rating_is_what_submit_rating_would_store():
+    seed()
+    anchor = month_anchor()
+    window = datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
+    links: dict[int, dict[int, int | None]] = {}
+    for declaration_id, officer_id, team_id in DeclarationOfficer.objects.order_by("id").values_list(
+        "declaration_id", "officer_id", "team_id"
+    ):
+        links.setdefault(declaration_id, {}).setdefault(officer_id, team_id)
+    officer_rows: dict[int, list[tuple[int, int | None, int, list]]] = {}
+    for row in RatingOfficer.objects.values_list("rating_id", "officer_id", "team_id", "level", "reasons"):
+        officer_rows.setdefault(row[0], []).append(row[1:])
+    ratings = Rating.objects.select_related("declaration", "submitted_by")
+    cases = set(DissatisfactionCase.objects.values_list("rating_id", flat=True))
+    memberships = set(BusinessMembership.objects.values_list("user_id", "business_id"))
+
+    for rating in ratings:
+        declaration = rating.declaration
+        assert declaration.cleared_at < rating.created_at < min(anchor, declaration.cleared_at + window)
+        assert (rating.business_id, rating.branch_id, rating.team_id) == (
+            declaration.business_id,
+            declaration.branch_id,
+            declaration.team_id,
+        )
+        assert rating.submitted_by.role == Role.BUSINESS
+        assert (rating.submitted_by_id, rating.business_id) in memberships
+        officers = officer_rows.get(rating.pk, [])
+        for officer_id, team_id, level, reasons in officers:
+            assert links[declaration.pk][officer_id] == team_id  # handled it, with the team of that day
+            assert bool(reasons) == (level <= 2)
+        assert bool(rating.branch_reasons) == (rating.branch_level <= 2)
+        assert bool(rating.team_reasons) == (rating.team_level is not None and rating.team_level <= 2)
+        levels = [rating.branch_level, rating.team_level, *(level for _o, _t, level, _r in officers)]
+        assert rating.is_dissatisfied == any(level is not None and level <= 2 for level in levels)
+        assert (rating.pk in cases) == rating.is_dissatisfied
+
+
+@pytest.mark.django_db
+def test_demo_business_keeps_its_newest_cleared_declarations_to_rate():
+    seed()
+    business = User.objects.get(username="business")
+    declarations = Declaration.objects.for_user(business).cleared()
+    window_opened = month_anchor() - datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
+
+    pending = declarations.filter(rating__isnull=True, cleared_at__gt=window_opened)
+
+    assert pending.count() >= DEMO_ACCOUNT_PENDING
+    newest = declarations.order_by("-cleared_at")[:DEMO_ACCOUNT_PENDING]
+    assert not Rating.objects.filter(declaration__in=newest).exists()
+    assert Rating.objects.filter(submitted_by=business).exists()  # and it rated the older ones itself
+    # Other businesses' ratings come from one declarant account of their own, not a demo login.
+    others = Rating.objects.exclude(business__in=business.businesses.all())
+    assert not others.exclude(submitted_by__username__startswith="demo-rater-").exists()
+    assert others.values("submitted_by").distinct().count() == others.values("business").distinct().count()

@@ -12,11 +12,14 @@ from django.utils.translation import gettext_lazy
 
 from directory import demo as directory_demo
 from feedback import demo as feedback_demo
-from feedback.models import Declaration
+from feedback.models import Declaration, Rating
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Build (or complete) the demo department: units, officers, businesses, users and declarations.")
+    help = gettext_lazy(
+        "Build (or complete) the demo department: units, officers, businesses, users, declarations and ratings."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -80,12 +83,35 @@ class Command(BaseCommand):
         )
         elapsed = time.monotonic() - declarations_started
         total = result.created + result.updated + result.unchanged
+
+        def rating_progress(done: int, total: int) -> None:
+            self.stdout.write(_("Ratings %(done)s/%(total)s written") % {"done": f"{done:,}", "total": f"{total:,}"})
+
+        ratings_started = time.monotonic()
+        officer = users["officer"]
+        ratings_created = feedback_demo.build_ratings(
+            directory.department,
+            demo_account=users["business"],
+            anchor=anchor,
+            spare_officers=[officer.officer_id] if officer.officer_id else [],
+            progress=rating_progress,
+        )
+        ratings_total = Rating.objects.filter(branch__department=directory.department).count()
+        self.stdout.write(
+            _("Ratings ready (%(seconds).1f s): %(total)s in all, %(created)s new.")
+            % {
+                "seconds": time.monotonic() - ratings_started,
+                "total": f"{ratings_total:,}",
+                "created": f"{ratings_created:,}",
+            }
+        )
+        self._build_surveys(directory, users, anchor, scale)
         self.stdout.write(
             self.style.SUCCESS(
                 _(
                     "Demo department %(code)s ready in %(seconds).1f s: %(branches)s branches, %(businesses)s "
-                    "businesses, %(declarations)s declarations (%(created)s new, %(rate)s per second). "
-                    "Demo accounts (password “demo”, DEBUG only): %(users)s."
+                    "businesses, %(declarations)s declarations (%(created)s new, %(rate)s per second), "
+                    "%(ratings)s ratings. Demo accounts (password “demo”, DEBUG only): %(users)s."
                 )
                 % {
                     "code": code,
@@ -95,7 +121,23 @@ class Command(BaseCommand):
                     "declarations": f"{total:,}",
                     "created": f"{result.created:,}",
                     "rate": f"{total / elapsed:,.0f}" if elapsed else "-",
+                    "ratings": f"{ratings_total:,}",
                     "users": ", ".join(users),
                 }
             )
         )
+
+    def _build_surveys(self, directory, users, anchor, scale: float) -> None:
+        started = time.monotonic()
+        surveys = surveys_demo.build_surveys(directory.department, staff=users["staff"], anchor=anchor, scale=scale)
+        self.stdout.write(
+            _("CDCI surveys ready (%(seconds).1f s): %(last)s (closed) and %(this)s (open).")
+            % {"seconds": time.monotonic() - started, "last": surveys.last_year.title, "this": surveys.this_year.title}
+        )
+        if surveys.sample_code:
+            from surveys.services import answer_url
+
+            self.stdout.write(
+                _("Try the public questionnaire with a demo invitation code: %(url)s")
+                % {"url": answer_url(surveys.sample_code)}
+            )
