@@ -14,6 +14,7 @@ from io import BytesIO
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -253,7 +254,7 @@ def letters_workbook(campaign: Campaign, invitations) -> bytes:
             _("E-mail"),
             _("Code"),
             _("Link"),
-            _("Answered"),
+            pgettext("survey invitation", "Answered"),
         ],
     )
     for row, invitation in enumerate(invitations, start=2):
@@ -298,8 +299,8 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
         (_("Closes on"), campaign.close_on),
         (_("Invited"), progress["total"]["invited"]),
         (_("Sent"), progress["total"]["sent"]),
-        (_("Opened"), progress["total"]["opened"]),
-        (_("Answered"), progress["total"]["answered"]),
+        (pgettext("survey invitation", "Opened"), progress["total"]["opened"]),
+        (pgettext("survey invitation", "Answered"), progress["total"]["answered"]),
         (_("Valid"), progress["total"]["valid"]),
         (_("Response rate"), progress["response_rate"]),
         (_("Valid rate"), progress["valid_rate"]),
@@ -314,7 +315,14 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
             cell.number_format = "DD/MM/YYYY"
     _widths(sheet, [24, 30])
 
-    metrics = [_("Invited"), _("Sent"), _("Opened"), _("Answered"), _("Valid"), _("Response rate")]
+    metrics = [
+        _("Invited"),
+        _("Sent"),
+        pgettext("survey invitation", "Opened"),
+        pgettext("survey invitation", "Answered"),
+        _("Valid"),
+        _("Response rate"),
+    ]
     segments = workbook.create_sheet(_("By segment")[:31])
     _header(segments, [_("Segment"), *metrics])
     labels = dict(Segment.choices)

@@ -115,6 +115,12 @@ def wipe() -> None:
     else:
         for model in (*(rel.related_model for rel in DissatisfactionCase._meta.related_objects), DissatisfactionCase):
             model.objects.all()._raw_delete(model.objects.db)
+    from surveys import models as survey
+
+    # Survey rows PROTECT their campaign and units: children first.
+    survey_models = (survey.Answer, survey.Response, survey.InvitationUnit, survey.Invitation, survey.Question)
+    for model in (*survey_models, survey.ComponentIndex, survey.Campaign, survey.SurveyAdministrator):
+        model.objects.all().delete()
     for model in (RatingOfficer, Rating):
         model.objects.all().delete()
     for model in (DeclarationOfficer, Declaration, BusinessMembership, AuditEvent, User, TeamMembership, Officer):
@@ -143,7 +149,10 @@ def test_seed_demo_builds_a_department_like_quang_ninh():
     assert set(moved.values_list("ended_on", flat=True)) == {moved_on - datetime.timedelta(days=1)}
     assert TeamMembership.objects.filter(started_on=moved_on).count() == 10
 
-    businesses = list(Business.objects.all())
+    # The survey demo adds a panel of businesses "added by staff" far above the directory's sequence.
+    from surveys.demo import PANEL_SEQUENCE_START
+
+    businesses = [b for b in Business.objects.all() if int(b.tax_code[2:9]) < PANEL_SEQUENCE_START]
     assert len(businesses) == 16
     assert all(normalize_tax_code(b.tax_code) == b.tax_code for b in businesses)
     in_province = [b for b in businesses if b.is_in_province]
