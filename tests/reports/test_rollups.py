@@ -1,0 +1,175 @@
+"""The fold and the rebuild: same rows, corrections and late clearances included, safe to run twice or at once."""
+
+import datetime
+import random
+import threading
+from collections import Counter, defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from django.utils import timezone
+
+from feedback.models import Declaration, Rating
+from feedback.rating_services import correct_rating
+from reports.models import PendingClearance, RatingRollup, UnitKind
+from reports.rollups import fold_rollups, rebuild_rollups
+from tests.reports.support import add_declarations, add_ratings, rollup_rows
+
+HCM = datetime.timezone(datetime.timedelta(hours=7))
+
+
+def local_month(moment):
+    return moment.astimezone(HCM).date().replace(day=1)
+
+
+def other_level(level: int) -> int:
+    return 1 if level == 5 else 5
+
+
+def expected_branch_rows():
+    """Branch x month x channel level counts computed in Python from the ratings (the test's oracle)."""
+    counts = defaultdict(Counter)
+    for rating in Rating.objects.select_related("declaration"):
+        key = (rating.branch_id, local_month(rating.declaration.cleared_at), rating.declaration.channel)
+        counts[key][rating.branch_level] += 1
+    return {key: [counter[level] for level in range(1, 6)] for key, counter in counts.items()}
+
+
+def branch_rows():
+    return {
+        (row.unit_id, row.month, row.channel): [row.level_1, row.level_2, row.level_3, row.level_4, row.level_5]
+        for row in RatingRollup.objects.filter(unit_kind=UnitKind.BRANCH)
+        if row.rated
+    }
+
+
+def test_incremental_folds_and_rebuild_give_identical_rows(cast, settings):
+    # given ratings arriving in batches, late clearances and corrections between folds
+    rng = random.Random(5)
+    businesses = [cast.business_x, cast.business_y]
+    first = add_declarations(cast, 120, rng, businesses=businesses, uncleared_share=0.2)
+    first_ratings = add_ratings(cast, first, rng, share=0.7)
+    assert fold_rollups(lag_seconds=0).ratings_to == max(r.pk for r in first_ratings)
+    assert PendingClearance.objects.count() == Declaration.objects.filter(cleared_at__isnull=True).count()
+
+    for rating in first_ratings[:4]:
+        correct_rating(rating, actor=cast.users.admin, reason="typo", branch_level=other_level(rating.branch_level))
+    officer_rated = next(r for r in first_ratings if r.officer_ratings.exists())
+    row = officer_rated.officer_ratings.select_related("officer").first()
+    correct_rating(
+        officer_rated, actor=cast.users.admin, reason="typo", officer_levels={row.officer.code: other_level(row.level)}
+    )
+    second = add_declarations(cast, 150, rng, businesses=businesses, uncleared_share=0.1)
+    second_ratings = add_ratings(cast, second, rng, share=0.6)
+    # a correction of a rating not folded yet must not be counted twice
+    correct_rating(
+        second_ratings[0],
+        actor=cast.users.admin,
+        reason="typo",
+        branch_level=other_level(second_ratings[0].branch_level),
+    )
+    fold_rollups(lag_seconds=0)
+
+    # late clearances of pending declarations, rated at once, and one more batch
+    late = [d for d in first + second if d.cleared_at is None][:10]
+    for declaration in late:
+        declaration.cleared_at = declaration.registered_at + datetime.timedelta(days=2)
+        Declaration.objects.filter(pk=declaration.pk).update(cleared_at=declaration.cleared_at)
+    add_ratings(cast, late, rng, share=0.5)
+    third = add_declarations(cast, 80, rng, businesses=businesses)
+    add_ratings(cast, third, rng, share=0.9)
+    fold_rollups(lag_seconds=0)
+    incremental = rollup_rows()
+
+    # when folding again, then rebuilding from scratch
+    again = fold_rollups(lag_seconds=0)
+    assert not again.folded_anything
+    assert rollup_rows() == incremental
+    settings.ROLLUP_SAFETY_LAG_SECONDS = 0  # the declarations were created a moment ago
+    call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    # then the rows are the same, and right
+    assert rollup_rows() == incremental
+    assert branch_rows() == expected_branch_rows()
+    assert len(incremental[0]) > 50 and len(incremental[1]) > 20
+
+
+def test_a_correction_after_the_fold_moves_one_count(cast):
+    rng = random.Random(1)
+    declarations = add_declarations(cast, 10, rng, businesses=[cast.business_x])
+    ratings = add_ratings(cast, declarations, rng)
+    fold_rollups(lag_seconds=0)
+    rating = next(r for r in ratings if r.branch_level != 5)
+    key = {
+        "unit_kind": UnitKind.BRANCH,
+        "unit_id": rating.branch_id,
+        "channel": rating.declaration.channel,
+        "month": local_month(rating.declaration.cleared_at),
+    }
+    before = RatingRollup.objects.get(**key)
+    department_before = RatingRollup.objects.get(
+        **(key | {"unit_kind": UnitKind.DEPARTMENT, "unit_id": cast.department.pk})
+    )
+
+    correct_rating(rating, actor=cast.users.admin, reason="chose the wrong level", branch_level=5)
+    result = fold_rollups(lag_seconds=0)
+
+    after = RatingRollup.objects.get(**key)
+    old = f"level_{rating.branch_level}"
+    assert result.corrections_applied == 1
+    assert getattr(after, old) == getattr(before, old) - 1
+    assert after.level_5 == before.level_5 + 1
+    assert after.rated == before.rated
+    department_after = RatingRollup.objects.get(
+        **(key | {"unit_kind": UnitKind.DEPARTMENT, "unit_id": cast.department.pk})
+    )
+    assert department_after.level_5 == department_before.level_5 + 1
+    # and a second fold replays nothing
+    assert fold_rollups(lag_seconds=0).corrections_applied == 0
+    assert RatingRollup.objects.get(**key).level_5 == after.level_5
+
+
+def test_ratings_inside_the_safety_lag_wait(cast):
+    rng = random.Random(2)
+    declarations = add_declarations(cast, 5, rng, businesses=[cast.business_x])
+    add_ratings(cast, declarations, rng, created_at=timezone.now())
+    result = fold_rollups(lag_seconds=120)
+    assert result.ratings_to == result.ratings_from == 0
+    assert not RatingRollup.objects.filter(rated__gt=0).exists()
+    assert fold_rollups(lag_seconds=0).ratings_to == Rating.objects.order_by("-pk").first().pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_folds_at_once_add_nothing_more(cast):
+    # given 1,500 declarations with ratings, not folded yet
+    rng = random.Random(3)
+    declarations = add_declarations(cast, 1500, rng, businesses=[cast.business_x, cast.business_y])
+    add_ratings(cast, declarations, rng, share=0.8)
+
+    # when two workers fold at the same moment
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(fold_rollups(lag_seconds=0))
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then one folded and the other skipped or found nothing new: the rows are those of a rebuild
+    assert not errors, errors
+    assert sum(result.ratings_to > result.ratings_from for result in results) == 1, results
+    folded = rollup_rows()
+    rebuild_rollups(lag_seconds=0)
+    assert rollup_rows() == folded
+    assert branch_rows() == expected_branch_rows()
