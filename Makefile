@@ -18,12 +18,17 @@ $(VENV)/.installed: requirements.txt
 	$(PIP) install -q -r requirements.txt
 	touch $@
 
+# Front-end packages (chart.js) from the npm registry, served as static files.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
 # Embedded mode: SQLite file, eager Celery, e-mail to the console.
-run: $(VENV)/.installed
+run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --if-empty
@@ -35,7 +40,7 @@ system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! command -v msgfmt >/dev/null || ! command -v docker-compose >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext docker-compose >/dev/null; fi
 
-test: $(VENV)/.installed-dev system-deps
+test: $(VENV)/.installed-dev node_modules/.installed system-deps
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
@@ -58,4 +63,4 @@ messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=$(VENV)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

@@ -117,7 +117,8 @@ USE_TZ = True
 # --- static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages come from npm (package.json, installed by `make run`/`make test`), never a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -168,6 +169,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-answered-cases": {"task": "feedback.tasks.close_answered_cases_task", "schedule": crontab(hour=1, minute=0)},
     "case-due-soon": {"task": "feedback.tasks.case_due_soon_task", "schedule": crontab(hour=7, minute=30)},
     "survey-reminders": {"task": "surveys.tasks.send_reminders_task", "schedule": crontab(hour=8, minute=30)},
+    # Rating figures: fold new ratings every minute; rebuild nightly to take in edited declarations.
+    "fold-rollups": {"task": "reports.tasks.fold_rollups_task", "schedule": crontab()},
+    "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
 }
 
 # --- REST API -----------------------------------------------------------------------------------
@@ -207,6 +211,11 @@ RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 30)
 CASE_DUE_WORKING_DAYS = env_int("CASE_DUE_WORKING_DAYS", 5)
 # Days after an answer during which the business may dispute it; then the case closes by itself.
 CASE_DISPUTE_DAYS = env_int("CASE_DISPUTE_DAYS", 7)
+# Officer figures based on fewer ratings than this are shown as "not enough ratings".
+MIN_OFFICER_RATINGS = env_int("MIN_OFFICER_RATINGS", 10)
+# The rollup fold takes rows created at least this long ago, so that a transaction committing late
+# (shorter than half of it) is never passed by the watermark (docs/measures.md).
+ROLLUP_SAFETY_LAG_SECONDS = env_int("ROLLUP_SAFETY_LAG_SECONDS", 120)
 
 LOGGING = {
     "version": 1,
