@@ -20,6 +20,12 @@ In one run it:
    checks that the database holds exactly one rating (and the officer rows, and the dissatisfied flags)
    per 201 answer, and no 5xx.
 
+--floor adds a third endpoint in the same run, POST /bench/drf-floor/<number>/: the bare view's INSERT
+behind DRF with the API's token authentication and permissions (what any DRF endpoint of the portal
+costs before it does anything of its own). --count N (default 200; 0 to skip) first sends N requests
+per endpoint in process (Django's test client, the served settings) and prints the deterministic work
+per request: SQL statements, profiler events (cProfile with a counting timer) and CPU.
+
 It is a command, not a test: it prints figures and exits non-zero when the check fails.
 The machine is shared and noisy (the load generator runs on the same 2 cores as gunicorn and
 PostgreSQL), so compare the ratio within one run and run it more than once.
@@ -54,7 +60,8 @@ SEED = 20261102
 OFFICERS = 24  # in one team; declaration i is handled by officers i % 24 and (i + 5) % 24
 # Requests per second no pass can reach on these machines (a tiny GET does ~4,500): pools are sized with it.
 CEILING_PER_SECOND = 3_000
-API_PREFIX, BARE_PREFIX = "10", "20"  # declaration numbers: prefix + 10 digits, one pool per endpoint
+# declaration numbers: prefix + 10 digits, one pool per endpoint
+API_PREFIX, BARE_PREFIX, FLOOR_PREFIX = "10", "20", "30"
 HEALTH_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 REASONS = ["delay", "harassment", "attitude", "procedural_error", "unnecessary_documents", "other"]
 SATISFIED_COMMENTS = [
@@ -77,14 +84,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per endpoint (default 15)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (default 16)")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds per endpoint first (default 2)")
+    parser.add_argument("--floor", action="store_true", help="also drive the DRF floor endpoint (see above)")
+    parser.add_argument(
+        "--count", type=int, default=200, help="in-process requests per endpoint to count work (default 200; 0: none)"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
         help="the database to DROP and recreate (default %(default)s)",
     )
     args = parser.parse_args()
-    if args.seconds <= 0 or args.clients < 1 or args.warmup < 0:
-        parser.error("--seconds must be positive, --clients at least 1, --warmup not negative")
+    if args.seconds <= 0 or args.clients < 1 or args.warmup < 0 or args.count < 0:
+        parser.error("--seconds must be positive, --clients at least 1, --warmup and --count not negative")
     return args
 
 
@@ -107,10 +118,25 @@ def recreate_database(url: str) -> None:
     connection.close()
 
 
+def served_environment(url: str) -> dict[str, str]:
+    """The settings gunicorn serves with, as deployed: DEBUG off, warnings-only logs."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.rating_settings",
+        "DATABASE_URL": url,
+        "DEBUG": "false",  # as deployed; DEBUG on would also keep every SQL statement in memory
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",  # no TLS proxy on loopback; the redirect would answer 301
+        "LOG_LEVEL": "WARNING",
+        "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collectstatic for a JSON API
+    }
+
+
 def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "customs_portal.settings"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    """This process runs with the served settings too, so that --count measures what gunicorn runs."""
+    environment = served_environment(url)
+    environment["ALLOWED_HOSTS"] += ",testserver"  # Django's test client, for --count
+    os.environ.update(environment)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -248,18 +274,14 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, rater_id: int) -> subprocess.Popen:
-    """gunicorn as deployed (DEBUG off, warnings-only logs, no access log) on loopback; returns once it answers."""
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "bench.rating_settings",
-        "DATABASE_URL": url,
-        "DEBUG": "false",  # as deployed; DEBUG on would also keep every SQL statement in memory
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",  # no TLS proxy on loopback; the redirect would answer 301
-        "LOG_LEVEL": "WARNING",
-        "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collectstatic for a JSON API
-        "BENCH_RATER_ID": str(rater_id),
-    }
+    """gunicorn as deployed (DEBUG off, warnings-only logs, no access log) on loopback; returns once it answers.
+
+    2 sync workers (fixed by the issue), as docker-compose.yml and the Dockerfile run them; persistent
+    database connections from the portal's settings (CONN_MAX_AGE 60 with health checks), as deployed.
+    The one difference: no access log (the image writes one line per request to stdout), which would
+    cost every endpoint the same and only add noise here.
+    """
+    env = os.environ | served_environment(url) | {"BENCH_RATER_ID": str(rater_id)}
     env.pop("CELERY_BROKER_URL", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
@@ -427,6 +449,81 @@ def summary(name: str, result: Pass) -> str:
     )
 
 
+# --- the work per request, in process -----------------------------------------------------------
+@dataclass
+class Work:
+    statements: Counter = field(default_factory=Counter)  # SQL statements per request (BEGIN/COMMIT apart)
+    transactions: Counter = field(default_factory=Counter)  # BEGIN/COMMIT/ROLLBACK per request
+    events: float = 0.0  # cProfile events per request
+    cpu_ms: float = 0.0  # CPU per request without the profiler
+
+
+def count_work(name: str, path_of, headers: dict, pool: Pool, officer_codes, requests: int, total: Pass) -> Work:
+    """`requests` requests through Django's test client (same settings as gunicorn), three times over:
+    SQL statements per request, CPU per request, then cProfile events per request (a counting timer, so
+    the figure is the same from run to run on a noisy machine). The 201s count in `total` for the check."""
+    import cProfile
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    work = Work()
+
+    def send() -> tuple[str, Submission]:
+        index = pool.take()
+        if index is None:
+            raise SystemExit(f"pool {pool.prefix} exhausted while counting")
+        number = f"{pool.prefix}{index:010d}"
+        sent = submission(index, officer_codes)
+        response = client.generic("POST", path_of(number), sent.body, content_type="application/json", **headers)
+        total.statuses[response.status_code] += 1
+        if response.status_code == 201:
+            total.created_officers += sent.officers
+            total.created_dissatisfied += sent.dissatisfied
+        elif not total.first_unexpected:
+            total.first_unexpected = f"{number} (in process): {response.content[:600]!r}"
+        return "dissatisfied" if sent.dissatisfied else "satisfied", sent
+
+    for _ in range(10):  # warm-up: imports, caches, the database connection
+        send()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(requests):
+            before = len(queries.captured_queries)
+            kind, _sent = send()
+            sql = [query["sql"] for query in queries.captured_queries[before:]]
+            control = sum(1 for statement in sql if statement in ("BEGIN", "COMMIT", "ROLLBACK"))
+            work.statements[(kind, len(sql) - control)] += 1
+            work.transactions[(kind, control)] += 1
+    started = time.process_time()
+    for _ in range(requests):
+        send()
+    work.cpu_ms = (time.process_time() - started) / requests * 1000
+    ticks = itertools.count()
+    profiler = cProfile.Profile(timer=lambda: next(ticks))
+    profiler.enable()
+    for _ in range(requests):
+        send()
+    profiler.disable()
+    work.events = next(ticks) / requests
+    return work
+
+
+def work_summary(name: str, work: Work) -> str:
+    def per_kind(counter: Counter) -> str:
+        kinds = {}
+        for (kind, value), times in sorted(counter.items()):
+            kinds.setdefault(kind, []).append(f"{value}" + (f" ({times}x)" if len(counter) > 1 else ""))
+        return "; ".join(f"{kind} {', '.join(values)}" for kind, values in kinds.items())
+
+    return (
+        f"{name}: {work.events:7,.0f} profiler events/request  CPU {work.cpu_ms:5.2f} ms/request (in process)\n"
+        f"{'':14}SQL statements per request: {per_kind(work.statements)}; "
+        f"BEGIN/COMMIT: {per_kind(work.transactions)}"
+    )
+
+
 # --- the check ----------------------------------------------------------------------------------
 def check_database(totals: dict[str, Pass], pools: dict[str, Pool]) -> list[str]:
     """One rating per 201 answer in each pool, the API's officer rows and dissatisfied flags, no 5xx, no error."""
@@ -479,31 +576,42 @@ def main() -> int:
     recreate_database(url)
     setup_django(url)
     fixture = build_fixture()
-    pool_size = int(CEILING_PER_SECOND * (args.seconds + args.warmup)) + 1_000
+    pool_size = int(CEILING_PER_SECOND * (args.seconds + args.warmup)) + 1_000 + 3 * args.count + 10
     pools = {"bare insert": Pool(BARE_PREFIX, pool_size), "rating API": Pool(API_PREFIX, pool_size)}
+    if args.floor:
+        pools["DRF floor"] = Pool(FLOOR_PREFIX, pool_size)
     for pool in pools.values():
         insert_declarations(pool.prefix, pool.size, fixture)
     print(f"machine: {machine()}")
     print(
-        f"{2 * pool_size:,} cleared declarations in two pools; gunicorn {GUNICORN_WORKERS} sync workers, DEBUG off; "
-        f"{args.clients} clients, {args.warmup:g} s warm-up + {args.seconds:g} s per endpoint",
+        f"{len(pools) * pool_size:,} cleared declarations in {len(pools)} pools; gunicorn {GUNICORN_WORKERS} sync "
+        f"workers, DEBUG off; {args.clients} clients, {args.warmup:g} s warm-up + {args.seconds:g} s per endpoint",
         flush=True,
     )
 
+    from django.conf import settings
     from django.db import connections
 
-    connections.close_all()
     common = b"Host: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n"
+    token = f"Authorization: Token {fixture.token_key}\r\n".encode()
     endpoints = {
         "bare insert": (lambda number: f"/bench/bare-insert/{number}/", common + b"\r\n"),
-        "rating API": (
-            lambda number: f"/api/v1/declarations/{number}/rating/",
-            f"Authorization: Token {fixture.token_key}\r\n".encode() + common + b"\r\n",
-        ),
+        "rating API": (lambda number: f"/api/v1/declarations/{number}/rating/", token + common + b"\r\n"),
     }
+    if args.floor:
+        endpoints["DRF floor"] = (lambda number: f"/bench/drf-floor/{number}/", token + common + b"\r\n")
     officer_codes = fixture.officer_codes
     measured: dict[str, Pass] = {}
     totals = {name: Pass() for name in endpoints}
+    if args.count:
+        settings.BENCH_RATER_ID = fixture.rater_id
+        for name, (path_of, headers) in endpoints.items():
+            in_process = {"HTTP_ACCEPT": "application/json"}
+            if headers.startswith(b"Authorization"):
+                in_process["HTTP_AUTHORIZATION"] = f"Token {fixture.token_key}"
+            work = count_work(name, path_of, in_process, pools[name], officer_codes, args.count, totals[name])
+            print(work_summary(f"{name:<12}", work), flush=True)
+    connections.close_all()
     port = free_port()
     server = start_gunicorn(url, port, fixture.rater_id)
     try:
@@ -521,20 +629,34 @@ def main() -> int:
     finally:
         stop_gunicorn(server)
 
+    def rate(result: Pass) -> float:
+        return result.created / result.seconds
+
+    def cpu_per_request(result: Pass) -> float:
+        return result.server_cpu_seconds / len(result.latencies) if result.latencies else float("nan")
+
     bare, api = measured["bare insert"], measured["rating API"]
-    ratio = (api.created / api.seconds) / (bare.created / bare.seconds) if bare.created and api.created else 0.0
+    ratio = rate(api) / rate(bare) if bare.created and api.created else 0.0
     api_p99 = percentile(sorted(api.latencies), 0.99) * 1000 if api.latencies else float("inf")
-    cpu_ratio = (api.server_cpu_seconds / len(api.latencies)) / (bare.server_cpu_seconds / len(bare.latencies))
     print(f"ratio API/bare: {ratio:.0%} (aim: at least 50%); API p99 {api_p99:.0f} ms (aim: under 100 ms)")
-    print(f"workers' CPU per request, API/bare: {cpu_ratio:.1f}x")
+    print(f"workers' CPU per request, API/bare: {cpu_per_request(api) / cpu_per_request(bare):.1f}x")
+    if floor := measured.get("DRF floor"):
+        floor_cpu, api_cpu = (
+            cpu_per_request(floor) / cpu_per_request(bare),
+            cpu_per_request(api) / cpu_per_request(floor),
+        )
+        print(
+            f"DRF floor/bare: {rate(floor) / rate(bare):.0%} (CPU {floor_cpu:.1f}x); "
+            f"API/DRF floor: {rate(api) / rate(floor):.0%} (CPU {api_cpu:.1f}x)"
+        )
 
     problems = check_database(totals, pools)
     if problems:
         print("check FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     print(
-        f"check: {totals['rating API'].created + totals['bare insert'].created:,} ratings stored = 201 answers "
-        "(warm-up included), officer rows and dissatisfied flags as sent, no 5xx"
+        f"check: {sum(total.created for total in totals.values()):,} ratings stored = 201 answers "
+        "(warm-up and counting included), officer rows and dissatisfied flags as sent, no 5xx"
     )
     return 0
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from customs_portal import views as portal_views
 from directory import views as directory_views
 from feedback.api import DeclarationViewSet
 from feedback.case_api import CaseViewSet
@@ -13,7 +14,7 @@ api_router.register("declarations", DeclarationViewSet, basename="declaration")
 api_router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
-    path("", directory_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", directory_views.healthz, name="healthz"),
     path("language/", directory_views.set_language, name="set-language"),
     path("account/", directory_views.account, name="account"),
@@ -21,8 +22,9 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", directory_views.revoke_token, name="api-token-revoke"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("declarations/", include("feedback.urls")),
+    path("", include("feedback.urls")),
     path("", include("surveys.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

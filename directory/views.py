@@ -17,25 +17,6 @@ from .forms import AccountPreferencesForm, ApiTokenForm
 from .models import ApiToken, BusinessMembership
 from .services import issue_api_token, revoke_api_token
 
-# Where each role starts its work. Later modules point roles at their inbox or dashboard.
-ROLE_HOME = {
-    Role.BUSINESS: "feedback:declaration-list",
-    Role.OFFICER: "feedback:declaration-list",
-    Role.TEAM_LEADER: "feedback:declaration-list",
-    Role.BRANCH_LEADER: "feedback:declaration-list",
-    Role.DEPARTMENT_STAFF: "feedback:declaration-list",
-    Role.INTEGRATION: "api-docs",
-    Role.ADMINISTRATOR: "admin:index",
-}
-
-
-def home(request):
-    """Anonymous visitors get the public landing page; users are sent to their role's place."""
-    if not request.user.is_authenticated:
-        return render(request, "directory/landing.html")
-    role = Role.ADMINISTRATOR if request.user.is_administrator else request.user.role
-    return redirect(ROLE_HOME.get(role, "feedback:declaration-list"))
-
 
 def _set_language_cookie(response, language: str) -> None:
     response.set_cookie(

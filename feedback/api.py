@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.permissions import IsBusinessUser, IsIntegrationClient
 
 from .choices import SubmissionChannel
 from .filters import DeclarationFilterSet
-from .models import Declaration, RatingOfficer
-from .rating_services import AlreadyRated, submit_rating
+from .models import Declaration
+from .rating_services import AlreadyRated, load_rating_target, submit_target_rating
 from .selectors import declarations_for
 from .serializers import (
     DeclarationInSerializer,
@@ -24,6 +25,8 @@ from .serializers import (
     IngestResultSerializer,
     RatingInSerializer,
     RatingSerializer,
+    plain_rating_body,
+    rating_answer,
 )
 from .services import DeclarationBatchError, ingest_declarations
 
@@ -39,9 +42,7 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     lookup_value_regex = r"\d{12}"
 
     def get_queryset(self):
-        if self.action == "rating":
-            # Rating needs only the scoped row: the service reads the officers it checks itself.
-            return Declaration.objects.for_user(self.request.user)
+        # The rating action reads its declaration itself (feedback.rating_services.load_rating_target).
         return declarations_for(self.request.user)
 
     def get_permissions(self):
@@ -102,21 +103,31 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         },
         tags=["ratings"],
     )
-    # No filter backends: the list's query-string filters mean nothing to a POST on one declaration, and
-    # building the FilterSet cost ~13% of a submission's CPU (bench/rating_api.py).
+    # The action reads and answers for itself (bench/rating_api.py, docs/performance-ratings.md): no
+    # get_object() (and so no filter backends), one scoped query that also brings the officers and the
+    # existing rating, a plain body check that falls back to RatingInSerializer, and an answer built from
+    # what was inserted, shaped as RatingSerializer. JSON only: the browsable API is for GETs.
     @action(
         detail=True,
         methods=["post"],
         url_path="rating",
         permission_classes=[IsAuthenticated, IsBusinessUser],
         filter_backends=[],
+        renderer_classes=[JSONRenderer],
     )
     def rating(self, request, number=None):
-        declaration = self.get_object()
-        body = RatingInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         try:
-            rating = submit_rating(declaration, request.user, channel=SubmissionChannel.API, **body.validated_data)
+            target = load_rating_target(request.user, number)
+        except Declaration.DoesNotExist:
+            # As get_object() answered: the same 404 for a number that does not exist and one outside the scope.
+            raise Http404(f"No {Declaration._meta.object_name} matches the given query.")
+        fields = plain_rating_body(request.data)
+        if fields is None:
+            body = RatingInSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            fields = body.validated_data
+        try:
+            stored = submit_target_rating(target, request.user, channel=SubmissionChannel.API, **fields)
         except AlreadyRated:
             return Response({"detail": _("This declaration has already been rated.")}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
@@ -124,7 +135,4 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if NON_FIELD_ERRORS in errors:
                 errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
             raise serializers.ValidationError(errors)
-        prefetch_related_objects(
-            [rating], Prefetch("officer_ratings", queryset=RatingOfficer.objects.select_related("officer"))
-        )
-        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+        return Response(rating_answer(stored.rating, stored.officers), status=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ gets the same rating; see `build_ratings` for why they are bulk-written rather t
 `submit_rating`.
 """
 
+import contextlib
 import datetime
 import functools
 import itertools
@@ -16,22 +17,35 @@ import math
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from unittest import mock
 
 import holidays
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from directory.choices import Role
 from directory.demo import SEED, clearance_team_weights, months_before
-from directory.models import Business, BusinessMembership, Department, OutboxMessage, TeamMembership, User
+from directory.models import (
+    Branch,
+    Business,
+    BusinessMembership,
+    Department,
+    OutboxMessage,
+    Team,
+    TeamMembership,
+    User,
+)
 
+from . import case_services as services
 from .case_services import open_case
-from .choices import DISSATISFIED_LEVELS, Channel, Level, Reason, Stage, SubmissionChannel
+from .choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
 from .ingest import LOCAL_TZ
-from .models import Declaration, DeclarationOfficer, Rating, RatingOfficer
-from .rating_services import COMMENT_MAX_LENGTH
+from .models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
+from .rating_services import COMMENT_MAX_LENGTH, submit_rating
+from .selectors import open_for_rating
 from .services import IngestResult, ingest_declarations
 
 DECLARATION_COUNT = 30_000
@@ -737,3 +751,250 @@ def _open_cases(ratings: list[Rating]) -> None:
     OutboxMessage.objects.filter(pk__gt=last_message, kind=CASE_OPENED_MAIL, sent_at__isnull=True).update(
         sent_at=F("created_at")
     )
+
+
+# --- Dissatisfaction cases in every state ---------------------------------------------------------------
+#
+# The ratings above open their cases as "new", dated to the rating. To show the workflow, a fixed subset
+# of them is worked through the real case services by the right people: the branch leader assigns,
+# concludes and answers; a team leader of the branch records the findings; the business that complained
+# accepts or disputes. The services stamp each step with timezone.now(), so each step runs under a demo
+# clock set to a moment between the opening and the present: the trail then reads in order, as if the
+# branch had worked the case back then.
+
+# The newest cases of each branch, newest first, get these states; the older ones are closed (accepted
+# or, mostly, automatically after the dispute window). The one dispute goes to the first branch.
+RECENT_CASE_STATES = (
+    ["new", "assigned", "verifying", "concluded", "answered", "disputed", "accepted", "auto"]
+    + ["new", "assigned", "verifying", "concluded", "answered", "accepted"]
+    + ["new", "assigned", "verifying", "concluded", "answered"]
+)
+DISPUTED_BRANCH = "MC"
+# Of the older cases, one in ACCEPTED_EVERY is accepted, one in LATE_EVERY answered after its due date.
+ACCEPTED_EVERY = 3
+LATE_EVERY = 4
+DEMO_LEADER_USERNAME = "demo-leader-{code}"
+DEMO_VERIFIER_USERNAME = "demo-team-leader-{code}"
+# Content of the demo data, as a Vietnamese branch writes it; not interface text, hence not translated.
+DEMO_FINDINGS = [
+    "Đã kiểm tra hồ sơ và nhật ký hệ thống: tờ khai phải chờ kiểm tra hồ sơ lâu hơn quy định.",
+    "Đã làm việc với công chức và xem lại camera khu vực làm thủ tục; chưa thấy biểu hiện sách nhiễu.",
+    "Hồ sơ được yêu cầu bổ sung một chứng từ không cần thiết theo quy định hiện hành.",
+    "Thời gian xử lý đúng quy định; doanh nghiệp chờ do lượng hàng đông trong ngày.",
+]
+DEMO_CONCLUSIONS = {
+    "substantiated": (
+        "Nhắc nhở công chức, tổ chức rút kinh nghiệm toàn Đội.",
+        "Đã báo cáo lãnh đạo Chi cục; theo dõi công chức trong quý tới.",
+        "Chi cục ghi nhận phản ánh của Quý doanh nghiệp là có cơ sở. Chi cục đã nhắc nhở công chức liên quan "
+        "và tổ chức rút kinh nghiệm. Trân trọng cảm ơn Quý doanh nghiệp.",
+    ),
+    "partly": (
+        "Điều chỉnh phân công để giảm thời gian chờ kiểm tra hồ sơ.",
+        "Một phần do lượng hàng đông; một phần do chậm phân công.",
+        "Phản ánh của Quý doanh nghiệp có cơ sở một phần: thời gian chờ kéo dài do lượng hàng đông và việc phân "
+        "công chưa kịp thời. Chi cục đã điều chỉnh cách phân công. Trân trọng cảm ơn Quý doanh nghiệp.",
+    ),
+    "not_substantiated": (
+        "",
+        "Đã đối chiếu nhật ký hệ thống, không có vi phạm.",
+        "Qua xác minh, việc xử lý tờ khai đúng quy trình và thời hạn. Chi cục xin cung cấp thông tin để Quý doanh "
+        "nghiệp nắm rõ và mong tiếp tục nhận được góp ý. Trân trọng cảm ơn Quý doanh nghiệp.",
+    ),
+}
+DEMO_DISPUTE = "Doanh nghiệp chưa đồng ý: hàng vẫn phải chờ quá thời gian công bố trong Tuyên ngôn phục vụ khách hàng."
+CASE_WORK_STEPS = ("assign", "findings", "conclude", "answer")
+
+
+@contextlib.contextmanager
+def _demo_clock(moment: datetime.datetime):
+    """Run the case services as if at `moment` (they read timezone.now() for every stamp)."""
+    with mock.patch.object(timezone, "now", lambda: moment):
+        yield
+
+
+def _branch_people(branch: Branch, leader: User | None) -> tuple[User, User]:
+    """(branch leader, verifier) of a branch: existing accounts first, else demo accounts that cannot sign in."""
+    if leader is None or leader.branch_id != branch.pk:
+        leader = User.objects.filter(role=Role.BRANCH_LEADER, branch=branch, is_active=True).order_by("pk").first()
+    if leader is None:
+        leader, _created = User.objects.get_or_create(
+            username=DEMO_LEADER_USERNAME.format(code=branch.code.lower()),
+            defaults={
+                "password": make_password(None),
+                "first_name": "Lãnh đạo",
+                "last_name": branch.name,
+                "role": Role.BRANCH_LEADER,
+                "branch": branch,
+                "is_demo": True,
+                "wants_rating_reminders": False,
+            },
+        )
+    verifier = (
+        User.objects.filter(role=Role.TEAM_LEADER, team__branch=branch, is_active=True, officer__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if verifier is None:
+        team = Team.objects.filter(branch=branch).order_by("code").first()
+        verifier, _created = User.objects.get_or_create(
+            username=DEMO_VERIFIER_USERNAME.format(code=branch.code.lower()),
+            defaults={
+                "password": make_password(None),
+                "first_name": "Đội trưởng",
+                "last_name": team.name,
+                "role": Role.TEAM_LEADER,
+                "team": team,
+                "is_demo": True,
+                "wants_rating_reminders": False,
+            },
+        )
+    return leader, verifier
+
+
+def plan_case_states(cases: list[DissatisfactionCase], *, business_ids: set[int]) -> dict[int, str]:
+    """Case id -> the state the demo leaves it in, by rank of opening in its branch (newest first).
+
+    The demo `business` account must have an answer to read: if none of its cases is planned
+    "answered", its newest one is.
+    """
+    by_branch: dict[int, list[DissatisfactionCase]] = {}
+    for case in sorted(cases, key=lambda c: (c.opened_at, c.pk), reverse=True):
+        by_branch.setdefault(case.branch_id, []).append(case)
+    plan: dict[int, str] = {}
+    for branch_cases in by_branch.values():
+        recent = [
+            state
+            for state in RECENT_CASE_STATES
+            if state != "disputed" or branch_cases[0].branch.code == DISPUTED_BRANCH
+        ]
+        for rank, case in enumerate(branch_cases):
+            if rank < len(recent):
+                plan[case.pk] = recent[rank]
+            else:
+                plan[case.pk] = "accepted" if (rank - len(recent)) % ACCEPTED_EVERY == 0 else "auto"
+    theirs = [case for case in cases if case.business_id in business_ids]
+    if theirs and not any(plan[case.pk] == "answered" for case in theirs):
+        plan[max(theirs, key=lambda c: (c.opened_at, c.pk)).pk] = "answered"
+    return plan
+
+
+def _offsets(case: DissatisfactionCase, state: str, rank: int, now: datetime.datetime) -> list[datetime.timedelta]:
+    """When (after the opening) each step of `state` happens; squeezed to end an hour before `now`."""
+    day, hour = datetime.timedelta(days=1), datetime.timedelta(hours=1)
+    since_opening = now - case.opened_at
+    answer_at = 3 * day
+    if state == "auto" and rank % LATE_EVERY == 0:
+        answer_at = 9 * day  # late: past the five working days
+    if state in ("answered", "disputed"):
+        # Recent enough for the business to accept or dispute within the window.
+        answer_at = max(answer_at, since_opening - (4 if state == "answered" else 3) * day)
+    steps = {
+        "assigned": [hour],
+        "verifying": [hour, day],
+        "concluded": [hour, day, 2 * day],
+        "answered": [hour, day, 2 * day, answer_at],
+        "accepted": [hour, day, 2 * day, answer_at, answer_at + day],
+        "disputed": [hour, day, 2 * day, answer_at, answer_at + 2 * day],
+        "auto": [hour, day, 2 * day, answer_at],
+    }[state]
+    last = since_opening - hour
+    if steps[-1] > last:
+        steps = [step * (last / steps[-1]) for step in steps]
+    return steps
+
+
+def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.datetime) -> None:
+    leader, verifier = people
+    rng = random.Random(f"{SEED}:case:{case.rating.declaration.number}")
+    conclusion = rng.choices(list(DEMO_CONCLUSIONS), weights=[2, 3, 5])[0]
+    corrective, note, answer_text = DEMO_CONCLUSIONS[conclusion]
+    moments = [case.opened_at + offset for offset in _offsets(case, state, rank, now)]
+    if moments and moments[0] <= case.opened_at:
+        moments = [now] * len(moments)  # opened this very moment (the fallback below): work it now
+    steps = [
+        lambda: services.assign(case, verifier, leader),
+        lambda: services.record_findings(case, rng.choice(DEMO_FINDINGS), verifier),
+        lambda: services.conclude(case, conclusion, corrective, note, leader),
+        lambda: services.answer(case, answer_text, leader, now=moments[3]),
+    ]
+    if state == "accepted":
+        steps.append(lambda: services.accept(case, rater))
+    elif state == "disputed":
+        steps.append(lambda: services.dispute(case, DEMO_DISPUTE, rater, now=moments[4]))
+    for moment, step in zip(moments, steps, strict=False):
+        with _demo_clock(moment):
+            step()
+    if state == "auto":
+        closes_at = moments[3] + datetime.timedelta(days=settings.CASE_DISPUTE_DAYS, hours=1)
+        if closes_at <= now:
+            with _demo_clock(closes_at):
+                services.close_answered_cases(now=closes_at)
+
+
+def _answerable_case_for(business_ids: list[int]) -> DissatisfactionCase | None:
+    """A dissatisfied rating of the demo business, sent now through submit_rating, when it has no case at all.
+
+    Chosen among its cleared, unrated declarations still open for rating, the newest kept aside.
+    """
+    kept = demo_account_pending(business_ids)
+    declaration = (
+        open_for_rating(Declaration.objects.filter(business_id__in=business_ids))
+        .exclude(pk__in=kept)
+        .order_by("-cleared_at")
+        .first()
+    )
+    rater = (
+        User.objects.filter(business_memberships__business_id=declaration.business_id, role=Role.BUSINESS)
+        .order_by("pk")
+        .first()
+        if declaration
+        else None
+    )
+    if declaration is None or rater is None:
+        return None
+    rating = submit_rating(
+        declaration,
+        rater,
+        channel=SubmissionChannel.WEB,
+        branch_level=Level.DISSATISFIED,
+        branch_reasons=[Reason.DELAY],
+        comment=POOR_COMMENTS[Reason.DELAY][0],
+    )
+    return DissatisfactionCase.objects.get(rating=rating)
+
+
+def build_cases(department: Department, *, leader: User, business_account: User, now=None) -> dict[str, int]:
+    """Work the demo cases into every state (see RECENT_CASE_STATES), then escalate the overdue ones.
+
+    Only cases never touched (new, unassigned) are worked, so a rerun changes nothing and a case that
+    someone worked in the demo is left alone. The e-mails the steps queue are recorded as sent: a fresh
+    demo must not mail hundreds of notices about last year's complaints. Returns cases worked by state.
+    """
+    now = now or timezone.now()
+    business_ids = set(BusinessMembership.objects.filter(user=business_account).values_list("business_id", flat=True))
+    worked: dict[str, int] = {}
+    with transaction.atomic():
+        last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        if business_ids and not DissatisfactionCase.objects.filter(business_id__in=business_ids).exists():
+            _answerable_case_for(sorted(business_ids))
+        cases = list(
+            DissatisfactionCase.objects.filter(branch__department=department).select_related(
+                "branch", "rating__declaration", "rating__submitted_by"
+            )
+        )
+        plan = plan_case_states(cases, business_ids=business_ids)
+        ranks: dict[int, int] = {}
+        people: dict[int, tuple[User, User]] = {}
+        for case in sorted(cases, key=lambda c: (c.opened_at, c.pk)):
+            ranks[case.branch_id] = ranks.get(case.branch_id, 0) + 1
+            state = plan[case.pk]
+            if state == "new" or case.status != CaseStatus.NEW or case.assigned_at is not None:
+                continue
+            if case.branch_id not in people:
+                people[case.branch_id] = _branch_people(case.branch, leader)
+            _work_case(case, state, ranks[case.branch_id], people[case.branch_id], case.rating.submitted_by, now)
+            worked[state] = worked.get(state, 0) + 1
+        worked["escalated"] = services.escalate_overdue(now=now)
+        OutboxMessage.objects.filter(pk__gt=last_message, sent_at__isnull=True).update(sent_at=F("created_at"))
+    return worked

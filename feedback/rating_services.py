@@ -7,6 +7,7 @@ Every function is one transaction; views, the API, the admin and tasks call thes
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 
 from directory import audit, outbox
 from directory.choices import Role
-from directory.models import BusinessMembership, User
+from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role
 
 from .case_services import open_case
@@ -71,7 +72,138 @@ def submit_rating(
     _check_may_rate(user, declaration)
     if Rating.objects.filter(declaration_id=declaration.pk).exists():
         raise AlreadyRated(declaration)
+    return _store_rating(
+        declaration,
+        None,
+        user,
+        channel=channel,
+        branch_level=branch_level,
+        team_level=team_level,
+        officers=officers,
+        comment=comment,
+        branch_reasons=branch_reasons,
+        team_reasons=team_reasons,
+    ).rating
 
+
+# --- the same in fewer round trips, for the API (bench/rating_api.py) --------------------------------
+@dataclass(frozen=True)
+class OfficerLink:
+    """An officer who handled the declaration (code and name loaded) and their team that day."""
+
+    officer: Officer
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class RatingTarget:
+    """A declaration as `load_rating_target` read it for one user: in that user's scope by construction."""
+
+    declaration: Declaration
+    user_id: int
+    rated: bool
+    # Upper-cased officer code -> the first link of that officer (by link id), as _check_officers wants.
+    links: dict[str, OfficerLink]
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    """What was written: the rating and its officer rows, each with its officer (code and name) attached."""
+
+    rating: Rating
+    officers: list[RatingOfficer]
+
+
+_TARGET_FIELDS = ("id", "number", "business_id", "branch_id", "team_id", "cleared_at")
+# In Declaration's field order, as Model.from_db wants them.
+_TARGET_ATTNAMES = [f.attname for f in Declaration._meta.concrete_fields if f.attname in _TARGET_FIELDS]
+_OFFICER_ATTNAMES = ["id", "code", "full_name"]
+
+
+def load_rating_target(user: User, number: str) -> RatingTarget:
+    """The declaration `number` among those `user` may see, whether it is rated, and its officers: one query.
+
+    The scoping join of `Declaration.objects.for_user` is the membership check; the LEFT JOINs bring the
+    existing rating's id and one row per officer link. Raises Declaration.DoesNotExist for a number that
+    does not exist or lies outside the user's scope (the caller answers both alike).
+    """
+    queryset = Declaration.objects.for_user(user).filter(number=number)
+    # Unordered: an ORDER BY costs more Python to compile than sorting these few rows by link id here.
+    rows = list(
+        queryset.order_by().values_list(
+            *_TARGET_ATTNAMES,
+            "rating__id",
+            "officer_links__id",
+            "officer_links__officer_id",
+            "officer_links__officer__code",
+            "officer_links__officer__full_name",
+            "officer_links__team_id",
+        )
+    )
+    if not rows:
+        raise Declaration.DoesNotExist(f"no declaration {number} for user {user.pk}")
+    width = len(_TARGET_ATTNAMES)
+    declaration = Declaration.from_db(queryset.db, _TARGET_ATTNAMES, rows[0][:width])
+    links: dict[str, OfficerLink] = {}
+    link_rows = sorted(row[width + 1 :] for row in rows if row[width + 1] is not None)
+    for _link_id, officer_id, code, full_name, team_id in link_rows:
+        if code.upper() not in links:
+            officer = Officer.from_db(queryset.db, _OFFICER_ATTNAMES, (officer_id, code, full_name))
+            links[code.upper()] = OfficerLink(officer, team_id)
+    return RatingTarget(declaration, user.pk, rows[0][width] is not None, links)
+
+
+def submit_target_rating(
+    target: RatingTarget,
+    user: User,
+    *,
+    channel: str,
+    branch_level: int,
+    team_level: int | None = None,
+    officers: Iterable[Mapping[str, Any]] = (),
+    comment: str = "",
+    branch_reasons: Iterable[str] = (),
+    team_reasons: Iterable[str] = (),
+) -> StoredRating:
+    """`submit_rating` for a declaration read by `load_rating_target`: the same rules, errors and writes,
+    without reading again what the target holds (scope, existing rating, officers). Returns what was
+    stored, so an answer can be built without reading it back.
+    """
+    if target.user_id != user.pk:  # a target read for someone else proves nothing about this user
+        _check_may_rate(user, target.declaration)
+        target = RatingTarget(target.declaration, user.pk, target.rated, target.links)
+    elif not has_role(user, Role.BUSINESS):
+        raise PermissionDenied(_("Only the business that made a declaration can rate it."))
+    if target.rated:
+        raise AlreadyRated(target.declaration)
+    return _store_rating(
+        target.declaration,
+        target.links,
+        user,
+        channel=channel,
+        branch_level=branch_level,
+        team_level=team_level,
+        officers=officers,
+        comment=comment,
+        branch_reasons=branch_reasons,
+        team_reasons=team_reasons,
+    )
+
+
+def _store_rating(
+    declaration: Declaration,
+    links: Mapping[str, OfficerLink] | None,
+    user: User,
+    *,
+    channel: str,
+    branch_level,
+    team_level,
+    officers,
+    comment,
+    branch_reasons,
+    team_reasons,
+) -> StoredRating:
+    """Check every field (all errors at once) and write the rating and its officer rows in one transaction."""
     errors: dict[str, list[str]] = defaultdict(list)
     _check_rateable(declaration, errors)
     if channel not in SubmissionChannel.values:
@@ -82,7 +214,7 @@ def submit_rating(
         errors["team_level"].append(_("This declaration has no team to rate."))
     branch_reasons = _check_reasons(branch_reasons, branch_level, "branch_reasons", errors)
     team_reasons = _check_reasons(team_reasons, team_level, "team_reasons", errors)
-    officer_rows = _check_officers(declaration, officers, errors)
+    officer_rows = _check_officers(declaration, officers, errors, links)
     comment = _check_comment(comment, errors)
     if errors:
         raise ValidationError(dict(errors))
@@ -91,6 +223,8 @@ def submit_rating(
     try:
         # The UNIQUE constraint on the declaration decides between concurrent submissions: the loser's
         # INSERT waits for the winner's commit, fails, and only this block (a savepoint if nested) rolls back.
+        # Outside a transaction (the API: ATOMIC_REQUESTS is off) this is the only one: BEGIN, the
+        # INSERT of the rating, one multi-row INSERT of its officer rows, COMMIT; no savepoint.
         with transaction.atomic():
             rating = Rating.objects.create(
                 declaration=declaration,
@@ -116,7 +250,7 @@ def submit_rating(
             raise AlreadyRated(declaration)
         raise
     # No AuditEvent: the rating row itself records who sent what, when and how, and is immutable.
-    return rating
+    return StoredRating(rating, officer_rows)
 
 
 def on_dissatisfied_rating(rating: Rating) -> None:
@@ -194,16 +328,21 @@ def _check_comment(comment, errors: dict[str, list[str]]) -> str:
     return comment
 
 
-def _check_officers(declaration: Declaration, officers, errors: dict[str, list[str]]) -> list[RatingOfficer]:
+def _check_officers(
+    declaration: Declaration,
+    officers,
+    errors: dict[str, list[str]],
+    links: Mapping[str, OfficerLink] | None = None,
+) -> list[RatingOfficer]:
     if isinstance(officers, str | Mapping) or not isinstance(officers, Iterable):
         errors["officers"].append(_("Officers must be a list of {code, level, reasons}."))
         return []
     officers = list(officers)
-    links: dict[str, DeclarationOfficer] = {}
-    if officers:
+    if officers and links is None:
+        links = {}
         # An officer may have handled several stages; the first link gives the team of that day.
         for link in DeclarationOfficer.objects.filter(declaration=declaration).select_related("officer").order_by("id"):
-            links.setdefault(link.officer.code.upper(), link)
+            links.setdefault(link.officer.code.upper(), OfficerLink(link.officer, link.team_id))
     rows: list[RatingOfficer] = []
     seen: set[str] = set()
     for index, entry in enumerate(officers):
@@ -225,7 +364,7 @@ def _check_officers(declaration: Declaration, officers, errors: dict[str, list[s
         level = _check_level(entry.get("level"), f"{prefix}.level", errors, required=True)
         reasons = _check_reasons(entry.get("reasons") or (), level, f"{prefix}.reasons", errors)
         if link is not None and level is not None:
-            rows.append(RatingOfficer(officer_id=link.officer_id, team_id=link.team_id, level=level, reasons=reasons))
+            rows.append(RatingOfficer(officer=link.officer, team_id=link.team_id, level=level, reasons=reasons))
     return rows
 
 

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "feedback"
+# Mounted at the site root by customs_portal/urls.py: declarations and cases live under one namespace.
 urlpatterns = [
-    path("", views.DeclarationListView.as_view(), name="declaration-list"),
-    path("<str:number>/", views.DeclarationDetailView.as_view(), name="declaration-detail"),
-    path("<str:number>/rate/", views.RateDeclarationView.as_view(), name="declaration-rate"),
+    path("declarations/", views.DeclarationListView.as_view(), name="declaration-list"),
+    path("declarations/<str:number>/", views.DeclarationDetailView.as_view(), name="declaration-detail"),
+    path("declarations/<str:number>/rate/", views.RateDeclarationView.as_view(), name="declaration-rate"),
+    path("cases/", case_views.CaseListView.as_view(), name="case-list"),
+    path("cases/<int:pk>/", case_views.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:pk>/<slug:action>/", case_views.CaseStepView.as_view(), name="case-step"),
 ]

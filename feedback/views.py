@@ -13,15 +13,13 @@ from django.views.generic import DetailView, ListView
 from directory.choices import Role
 from directory.permissions import has_role
 
+from .case_services import due_working_days
 from .choices import Level, Reason, SubmissionChannel
 from .filters import DeclarationFilterSet
 from .forms import RatingForm, handled_by
 from .models import Declaration
 from .rating_services import AlreadyRated, rating_window, submit_rating
 from .selectors import declarations_for, open_for_rating
-
-# The customer service charter's delay for a written answer (DOMAIN.md); told to a dissatisfied business.
-ANSWER_WORKING_DAYS = 5
 
 
 def _rating_of(declaration: Declaration):
@@ -97,7 +95,16 @@ def declaration_context(request, declaration: Declaration) -> dict:
             context["not_rateable_message"] = _not_rateable_message(declaration, closes_at)
     else:
         context["rated_rows"] = rated_rows(declaration, rating)
-        context["answer_working_days"] = ANSWER_WORKING_DAYS
+        if rating.is_dissatisfied:
+            # The deadline the case services apply: the department's policy, else CASE_DUE_WORKING_DAYS.
+            context["answer_working_days"] = due_working_days(declaration.branch.department_id)
+            case = getattr(rating, "case", None)
+            if case is not None:  # only what the business may see of it: the link, its status and due date
+                context["case_link"] = {
+                    "id": case.pk,
+                    "status": case.get_status_display(),
+                    "due_at": case.due_at if case.is_open else None,
+                }
     return context
 
 

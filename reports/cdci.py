@@ -26,7 +26,7 @@ same code, standardisation included. The DataFrame functions (`question_means`, 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -388,13 +388,15 @@ def _row_count(survey: _Survey, unit: int) -> int:
     return rows.stop - rows.start
 
 
-def _bootstrap_sums(survey: _Survey, replicates: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bootstrap_sums(
+    survey: _Survey, replicates: int, seed: int, progress: Callable[[float], None] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cell sums of `replicates` resamples: each unit's respondents drawn with replacement, as many as it has.
 
     Each unit has its own random stream, seeded by the seed and the unit's name, so a unit's resamples
     do not change when other units are added or removed. A draw of indices becomes a replicates x
     respondents count matrix (bincount), whose products with the answer matrix give all replicate sums
-    at once.
+    at once. `progress`, when given, is called with the share of units done (0-1] after each unit.
     """
     unit_count, segment_count, question_count = len(survey.units), survey.segment_count, len(survey.questions)
     value_sums = np.zeros((replicates, unit_count, segment_count, question_count))
@@ -414,6 +416,8 @@ def _bootstrap_sums(survey: _Survey, replicates: int, seed: int) -> tuple[np.nda
             value_sums[first : first + count, unit] = part[0]
             answer_counts[first : first + count, unit] = part[1]
             drawn[first : first + count, unit] = part[2]
+        if progress is not None:
+            progress((unit + 1) / unit_count)
     return value_sums, answer_counts, drawn
 
 
@@ -642,11 +646,13 @@ def compute_cdci(
     seed: int = DEFAULT_SEED,
     confidence: float = DEFAULT_CONFIDENCE,
     decimals: int = DEFAULT_DECIMALS,
+    progress: Callable[[float], None] | None = None,
 ) -> CdciResult:
     """The campaign's CDCI: scores, ranks, tiers, changes and bootstrap intervals (see the module doc).
 
     `invited` switches segment weighting on; `history` takes min/max over this and the earlier campaigns;
     `replicates=0` skips the bootstrap (intervals are then NaN). Same inputs and seed, same numbers.
+    `progress`, when given, is called during the bootstrap with the share of units resampled (0-1].
     """
     _check_questionnaire(questions, components)
     question_index = pd.Index(questions["question"])
@@ -688,7 +694,7 @@ def compute_cdci(
     bootstrap_totals = np.empty((0, len(units)))
     frame["total_low"] = frame["total_high"] = frame["rank_low"] = frame["rank_high"] = np.nan
     if replicates > 0:
-        replicate = _score(survey, model, *_bootstrap_sums(survey, replicates, seed))
+        replicate = _score(survey, model, *_bootstrap_sums(survey, replicates, seed, progress))
         bootstrap_totals = replicate["total"]
         tail = (1.0 - confidence) / 2.0
         frame["total_low"], frame["total_high"] = np.nanquantile(bootstrap_totals, [tail, 1.0 - tail], axis=0)

@@ -1,1 +1,132 @@
-"""Rollups, CDCI computation and rankings (built by the figures and CDCI issues)."""
+"""Rollups of ratings and cleared declarations (unit x month x channel), read by the figures and dashboards.
+
+Written only by reports.rollups (the incremental fold and the full rebuild); see docs/measures.md.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.IntegerChoices):
+    """The level of a unit in a rollup row. Stored as a small integer: the presence table has millions of rows."""
+
+    DEPARTMENT = 1, _("Department")
+    BRANCH = 2, _("Branch")
+    TEAM = 3, _("Team")
+    OFFICER = 4, _("Officer")
+
+
+class RatingRollup(models.Model):
+    """What one unit received in one month (local month of clearance) on one inspection channel.
+
+    `level_1`..`level_5` count the levels given to the unit itself: a branch (and its department) by
+    `Rating.branch_level`, a team by `team_level` (of the team snapshot on the rating), an officer by
+    `RatingOfficer.level`. `rated` counts rated declarations of the unit (for a team also those whose
+    team level was left blank) and `cleared` its cleared declarations, so `rated / cleared` is coverage.
+    `unit_id` points at Department, Branch, Team or Officer depending on `unit_kind` (no foreign key:
+    one table serves four levels).
+    """
+
+    unit_kind = models.PositiveSmallIntegerField(_("unit level"), choices=UnitKind.choices)
+    unit_id = models.PositiveIntegerField(_("unit"))
+    month = models.DateField(_("month"), help_text=_("First day of the local month of clearance."))
+    channel = models.CharField(_("channel"), max_length=6)
+    cleared = models.IntegerField(_("cleared declarations"), default=0)
+    rated = models.IntegerField(_("rated declarations"), default=0)
+    level_1 = models.IntegerField(_("very dissatisfied"), default=0)
+    level_2 = models.IntegerField(_("dissatisfied"), default=0)
+    level_3 = models.IntegerField(_("normal"), default=0)
+    level_4 = models.IntegerField(_("satisfied"), default=0)
+    level_5 = models.IntegerField(_("very satisfied"), default=0)
+
+    class Meta:
+        verbose_name = _("rating rollup")
+        verbose_name_plural = _("rating rollups")
+        ordering = ["unit_kind", "unit_id", "month", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit_kind", "unit_id", "month", "channel"], name="rollup_grain_unique"),
+        ]
+        indexes = [
+            # The department reference rates and the side-by-side rankings read a level over months.
+            models.Index(fields=["unit_kind", "month"], name="rollup_kind_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_unit_kind_display()} {self.unit_id} {self.month:%Y-%m} {self.channel}"
+
+
+class BusinessPresence(models.Model):
+    """One business's dealings with one unit in one month: cleared declarations and ratings it sent.
+
+    Distinct businesses do not add up across months, so participation over a period (businesses that
+    rated / businesses with a cleared declaration) is a COUNT(DISTINCT business) over these rows.
+    """
+
+    unit_kind = models.PositiveSmallIntegerField(_("unit level"), choices=UnitKind.choices)
+    unit_id = models.PositiveIntegerField(_("unit"))
+    month = models.DateField(_("month"))
+    business_id = models.PositiveIntegerField(_("business"))
+    cleared = models.IntegerField(_("cleared declarations"), default=0)
+    rated = models.IntegerField(_("ratings"), default=0)
+
+    class Meta:
+        verbose_name = _("business presence")
+        verbose_name_plural = _("business presences")
+        ordering = ["unit_kind", "unit_id", "month", "business_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit_kind", "unit_id", "month", "business_id"], name="presence_grain_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_unit_kind_display()} {self.unit_id} {self.month:%Y-%m} business {self.business_id}"
+
+
+class RollupState(models.Model):
+    """The single row (pk=1) holding the fold's watermarks; locking it serialises folds and rebuilds.
+
+    Every rating with id <= `rating_watermark` and every declaration with id <= `declaration_watermark`
+    is in the rollups (a declaration not yet cleared waits in PendingClearance).
+    """
+
+    rating_watermark = models.BigIntegerField(_("last folded rating"), default=0)
+    declaration_watermark = models.BigIntegerField(_("last folded declaration"), default=0)
+    folded_at = models.DateTimeField(_("last fold"), null=True, blank=True)
+    rebuilt_at = models.DateTimeField(_("last rebuild"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup state")
+
+    def __str__(self) -> str:
+        return f"ratings ≤ {self.rating_watermark}, declarations ≤ {self.declaration_watermark}"
+
+
+class PendingClearance(models.Model):
+    """A declaration passed by the watermark before it was cleared: counted when its clearance arrives."""
+
+    declaration_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("declaration awaiting clearance")
+        verbose_name_plural = _("declarations awaiting clearance")
+
+    def __str__(self) -> str:
+        return str(self.declaration_id)
+
+
+class FoldedCorrection(models.Model):
+    """A rating correction already reflected in the rollups (as a delta, or inside the rating's first fold)."""
+
+    correction_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("folded rating correction")
+        verbose_name_plural = _("folded rating corrections")
+
+    def __str__(self) -> str:
+        return str(self.correction_id)
+
+
+from .cdci_models import CdciPublication, CdciRun, DepartmentAssessment  # noqa: E402, F401  (the CDCI models)

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
 from django.test import Client
+from django.utils import timezone
 
 from directory.choices import Role
 from directory.demo import month_anchor, months_before
@@ -114,6 +115,16 @@ def wipe() -> None:
             cursor.execute(f"TRUNCATE {DissatisfactionCase._meta.db_table} CASCADE")
     else:
         for model in (*(rel.related_model for rel in DissatisfactionCase._meta.related_objects), DissatisfactionCase):
+            model.objects.all()._raw_delete(model.objects.db)
+    from reports import cdci_models as cdci
+
+    # CDCI publications refuse deletes too (a trigger on PostgreSQL); runs and assessments go with them.
+    cdci_models = (cdci.CdciPublication, cdci.CdciRun, cdci.DepartmentAssessment)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(model._meta.db_table for model in cdci_models)}")
+    else:
+        for model in cdci_models:
             model.objects.all()._raw_delete(model.objects.db)
     from surveys import models as survey
 
@@ -377,3 +388,41 @@ def test_demo_business_keeps_its_newest_cleared_declarations_to_rate():
     others = Rating.objects.exclude(business__in=business.businesses.all())
     assert not others.exclude(submitted_by__username__startswith="demo-rater-").exists()
     assert others.values("submitted_by").distinct().count() == others.values("business").distinct().count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_cases_in_every_state_worked_by_the_right_people():
+    from directory.models import OutboxMessage
+    from feedback.models import CaseEvent
+
+    seed()
+    cases = DissatisfactionCase.objects.all()
+    statuses = set(cases.values_list("status", flat=True))
+    assert {"new", "assigned", "verifying", "concluded", "answered", "closed"} <= statuses
+    assert set(cases.filter(status="closed").values_list("closed_how", flat=True)) == {"accepted", "auto"}
+    assert cases.filter(disputed_at__isnull=False).count() == 1
+    now = timezone.now()
+    assert cases.overdue(now).filter(escalated_at__isnull=False).exists()
+    # The demo leader of Móng Cái has cases in several states; the demo business has an answer to read.
+    leader = User.objects.get(username="leader")
+    assert len(set(DissatisfactionCase.objects.for_user(leader).values_list("status", flat=True))) >= 5
+    business = User.objects.get(username="business")
+    assert DissatisfactionCase.objects.for_user(business).filter(status="answered").exists()
+    # Each step was taken by someone allowed to: leaders assign, conclude and answer; the business accepts.
+    events = CaseEvent.objects.exclude(action__in=["opened", "escalated", "closed", "reminded"])
+    roles = dict(events.values_list("action", "actor_role").distinct())
+    assert roles["assigned"] == roles["concluded"] == roles["answered"] == Role.BRANCH_LEADER
+    assert roles["findings"] == Role.TEAM_LEADER
+    assert roles["accepted"] == roles["disputed"] == Role.BUSINESS
+    assert not CaseEvent.objects.filter(action="answered", case__branch__code="MC").exclude(actor=leader).exists()
+    # The trail of each case reads in order of time, and no demo notice waits to be mailed.
+    for case in cases.filter(status="closed"):
+        times = list(case.events.order_by("id").values_list("created_at", flat=True))
+        assert times == sorted(times)
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+    before = list(cases.order_by("pk").values_list("pk", "status", "escalated_at"))
+    events_before = CaseEvent.objects.count()
+    seed()
+    assert list(cases.order_by("pk").values_list("pk", "status", "escalated_at")) == before
+    assert CaseEvent.objects.count() == events_before

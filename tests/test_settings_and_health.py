@@ -98,9 +98,12 @@ def test_openapi_schema_and_docs_are_served(cast):
 def test_home_sends_each_role_to_its_place(cast):
     client = Client()
     assert client.get("/").status_code == 200  # public landing
-    for role, target in [("business", "/declarations/"), ("leader", "/declarations/"), ("admin", "/admin/")]:
+    # Each role's home leads to its place of work (tests/test_home.py checks the figures).
+    for role, target in [("business", "/declarations/?rated=false"), ("leader", "/cases/"), ("admin", "/admin/")]:
         client.force_login(getattr(cast.users, role))
-        assert client.get("/")["Location"] == target
+        response = client.get("/")
+        assert response.status_code == 200
+        assert f'href="{target}"' in response.content.decode()
 
 
 def test_language_switch_is_saved_for_signed_in_user(cast, vietnamese_default):

@@ -69,7 +69,7 @@ def test_language_chosen_on_the_login_form_is_kept_after_signing_in(cast, page, 
 
     login(page, live_server, "business")
 
-    assert page.url.endswith("/declarations/")
+    assert page.url == f"{live_server.url}/"  # the business's home page
     assert html_lang(page) == "en"
     cast.users.business.refresh_from_db()
     assert cast.users.business.language == "en"
@@ -107,6 +107,8 @@ def test_login_with_a_wrong_password_shows_the_error_and_keeps_the_username(cast
 
 def test_business_user_sees_only_its_own_declarations_and_opens_one(cast, page, live_server):
     login(page, live_server, "business")
+    with page.expect_navigation():
+        page.locator("header a[href='/declarations/']").click()
 
     assert page.url == f"{live_server.url}/declarations/"
     assert listed_numbers(page) == {DX, DX_PENDING}
@@ -119,6 +121,7 @@ def test_business_user_sees_only_its_own_declarations_and_opens_one(cast, page, 
 
 def test_rival_business_gets_404_for_another_business_declaration(cast, page, live_server):
     login(page, live_server, "rival")
+    page.goto(f"{live_server.url}/declarations/")
     assert listed_numbers(page) == {DY}
 
     response = page.goto(f"{live_server.url}/declarations/{DX}/")
@@ -130,11 +133,13 @@ def test_rival_business_gets_404_for_another_business_declaration(cast, page, li
 def test_branch_leaders_see_the_declarations_of_their_own_branch_only(cast, open_page, live_server):
     leader_a = open_page()
     login(leader_a, live_server, "leader")
+    leader_a.goto(f"{live_server.url}/declarations/")
     assert listed_numbers(leader_a) == {DX, DX_PENDING}
     assert leader_a.goto(f"{live_server.url}/declarations/{DY}/").status == 404
 
     leader_b = open_page()
     login(leader_b, live_server, "other_leader")
+    leader_b.goto(f"{live_server.url}/declarations/")
     assert listed_numbers(leader_b) == {DY}
 
 
@@ -182,6 +187,7 @@ def test_healthz_answers_json_with_the_database_ok(page, live_server):
 
 def test_declarations_table_scrolls_inside_its_frame_on_a_phone(cast, phone_page, live_server):
     login(phone_page, live_server, "leader")
+    phone_page.goto(f"{live_server.url}/declarations/")
 
     page_width = phone_page.evaluate("document.documentElement.scrollWidth")
     viewport_width = phone_page.evaluate("window.innerWidth")

@@ -44,8 +44,8 @@ def focus_ring_of(label: Locator) -> str:
 
 def test_business_rates_a_declaration_with_the_keyboard_only(cast, page, live_server):
     login(page, live_server, "business")
-    # From here on, no mouse: Tab, arrow keys, Space and Enter.
-    tab_to(page, page.locator("a.to-rate-tab"))
+    # From here on, no mouse: Tab, arrow keys, Space and Enter. The home page leads to what to rate.
+    tab_to(page, page.locator("a.home-to-rate"))
     press_and_wait(page, "Enter")
     assert page.url.endswith("/declarations/?rated=false")
     rate_button = page.locator(f"a.rate-button[href='/declarations/{DX}/rate/']")
@@ -122,6 +122,7 @@ def test_business_rates_a_declaration_with_the_keyboard_only(cast, page, live_se
 
 def test_level_buttons_fit_a_phone_screen(cast, phone_page, live_server):
     login(phone_page, live_server, "business")
+    phone_page.goto(f"{live_server.url}/declarations/")
     shot(phone_page, "list-phone")
     phone_page.goto(f"{live_server.url}/declarations/{DX}/rate/")
     phone_page.locator("label[for=id_officer_1_level_3]").tap()  # level 2 for OA2

@@ -211,3 +211,49 @@ def test_schema_documents_the_rating_endpoint(cast, client_for):
     operation = response.json()["paths"]["/api/v1/declarations/{number}/rating/"]["post"]
     assert set(operation["responses"]) >= {"201", "400", "403", "404", "409"}
     assert "rated" in {p["name"] for p in response.json()["paths"]["/api/v1/declarations/"]["get"]["parameters"]}
+
+
+# --- the action's fast paths give the serializers' answers (feedback.serializers, docs/performance-ratings.md)
+def test_post_rating_answer_is_the_rating_as_the_declaration_shows_it(cast, business):
+    answer = business.post(rating_url("101234567890"), body(), format="json").json()
+
+    # Built from what was inserted, not read back: it must equal RatingSerializer on the stored rows.
+    assert answer == business.get(f"{LIST_URL}101234567890/").json()["rating"]
+    assert [o["full_name"] for o in answer["officers"]] == ["Nguyễn Văn An", cast.officers.oa2.full_name]
+
+
+def test_post_rating_needs_a_token_query_a_declaration_query_and_two_inserts(
+    cast, business, django_assert_max_num_queries
+):
+    # token (+ its last_used_at mark, at most once in 5 minutes), the declaration in the caller's scope with
+    # its officers and rating, then SAVEPOINT (a transaction outside tests), INSERT rating, INSERT officers, RELEASE.
+    # (A dissatisfied rating costs more: open_case, feedback.case_services.)
+    satisfied = body(officers=[{"code": "OA1", "level": 5}, {"code": "OA2", "level": 4}])
+    with django_assert_max_num_queries(7):
+        assert business.post(rating_url("101234567890"), satisfied, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("sent", "errors"),
+    [
+        ({"branch_level": "x"}, {"branch_level": ["A valid integer is required."]}),
+        ({"branch_level": 5, "comment": None}, {"comment": ["This field may not be null."]}),
+        (
+            {"branch_level": 5, "officers": [{"code": "OA1"}]},
+            {"officers": {"0": {"level": ["This field is required."]}}},
+        ),
+        (
+            {"branch_level": 5, "team_reasons": "delay"},
+            {"team_reasons": ['Expected a list of items but got type "str".']},
+        ),
+    ],
+)
+def test_post_rating_shape_errors_are_the_serializers(cast, business, sent, errors):
+    response = business.post(rating_url("101234567890"), sent, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+
+
+def test_post_rating_shape_is_checked_after_the_scope(cast, business):
+    # As with get_object() first: a number outside the caller's businesses is 404 whatever the body.
+    assert business.post(rating_url("101234567891"), {"branch_level": "x"}, format="json").status_code == 404

@@ -105,6 +105,7 @@ class Command(BaseCommand):
                 "created": f"{ratings_created:,}",
             }
         )
+        self._build_cases(directory, users)
         self._build_surveys(directory, users, anchor, scale)
         self.stdout.write(
             self.style.SUCCESS(
@@ -127,6 +128,19 @@ class Command(BaseCommand):
             )
         )
 
+    def _build_cases(self, directory, users) -> None:
+        started = time.monotonic()
+        worked = feedback_demo.build_cases(
+            directory.department, leader=users["leader"], business_account=users["business"]
+        )
+        self.stdout.write(
+            _("Dissatisfaction cases ready (%(seconds).1f s): %(worked)s.")
+            % {
+                "seconds": time.monotonic() - started,
+                "worked": ", ".join(f"{state} {count:,}" for state, count in worked.items()),
+            }
+        )
+
     def _build_surveys(self, directory, users, anchor, scale: float) -> None:
         started = time.monotonic()
         surveys = surveys_demo.build_surveys(directory.department, staff=users["staff"], anchor=anchor, scale=scale)
@@ -140,4 +154,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Try the public questionnaire with a demo invitation code: %(url)s")
                 % {"url": answer_url(surveys.sample_code)}
+            )
+        self._build_cdci(surveys.last_year)
+
+    def _build_cdci(self, campaign) -> None:
+        from reports import cdci_demo
+
+        started = time.monotonic()
+        publication = cdci_demo.publish_demo_cdci(campaign)
+        if publication is not None:
+            self.stdout.write(
+                _("CDCI %(year)s computed and published (%(seconds).1f s): version %(version)s.")
+                % {"year": campaign.year, "seconds": time.monotonic() - started, "version": publication.version}
             )

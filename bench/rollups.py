@@ -1,0 +1,290 @@
+#!/usr/bin/env python
+"""Rollups at scale: full rebuild vs a plain GROUP BY, an incremental fold, the dashboard's measures (issue 5).
+
+    .venv/bin/python bench/rollups.py --ratings 1000000 [--database-url postgres://.../cp_rollbench]
+
+In one run it:
+1. drops and recreates a dedicated PostgreSQL database (default cp_rollbench, or BENCH_DATABASE_URL),
+   migrates it and builds a department of 7 branches, 35 teams, 250 officers and 800 businesses;
+2. generates ratings deterministically (fixed seed) and loads them with COPY: N / 0.8 cleared
+   declarations over 18 months (channel mix 70/22/8, 1-2 officers each), 80% of them rated with the
+   branch, the team (90%) and each officer; then ANALYZE;
+3. times a plain GROUP BY (branch x month x channel x level over ratings joined to declarations), the
+   same SELECTs the rebuild runs without writing them, and `rebuild_rollups()` itself (into empty
+   tables, then again over full ones), and prints the ratios;
+4. COPYs 10,000 new ratings (with their declarations, cleared in the last month of the data, as new
+   ratings are: the rating window is 30 days) and times `fold_rollups()`, then checks the
+   department's counts against the ratings table;
+5. times the department dashboard's figures, `reports.measures.dashboard_figures` for the last 12
+   months, in process (the dashboard page is not built yet): p50/p95 over 50 calls.
+
+It is a command, not a test. The machine is shared and noisy: compare ratios within one run.
+"""
+
+import argparse
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest_declarations import recreate_database, setup_django  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cp_rollbench"
+SEED = 20261123
+BRANCHES = 7
+TEAMS_PER_BRANCH = 5
+OFFICERS = 250
+BUSINESSES = 800
+RATED_SHARE = 0.8
+MONTHS = 18
+START = datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC)
+CHUNK = 200_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ratings", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=50, help="dashboard calls to time (default 50)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--statistics", action="store_true", help="CREATE STATISTICS (ndistinct) before timing")
+    return parser.parse_args()
+
+
+def build_directory():
+    from django.core.management import call_command
+
+    from directory.choices import Role
+    from directory.models import Branch, Business, Department, Officer, Team, TeamMembership, User
+    from directory.taxcode import make_tax_codes
+
+    call_command("migrate", verbosity=0, interactive=False)
+    department = Department.objects.create(code="QN", name="Cục Hải quan Quảng Ninh")
+    teams = []
+    for number in range(BRANCHES):
+        branch = Branch.objects.create(department=department, code=f"B{number}", name=f"Chi cục {number}")
+        teams += [
+            Team.objects.create(branch=branch, code=f"B{number}-T{t}", name=f"Đội {t}") for t in range(TEAMS_PER_BRANCH)
+        ]
+    officers_by_team: dict[int, list[int]] = {team.pk: [] for team in teams}
+    for number in range(OFFICERS):
+        team = teams[number % len(teams)]
+        officer = Officer.objects.create(code=f"CB{number:04d}", full_name=f"Công chức {number}", branch=team.branch)
+        TeamMembership.objects.create(officer=officer, team=team, started_on=datetime.date(2020, 1, 1))
+        officers_by_team[team.pk].append(officer.pk)
+    Business.objects.bulk_create(
+        Business(tax_code=code, name=f"Công ty {index}") for index, code in enumerate(make_tax_codes(57, BUSINESSES))
+    )
+    business_ids = list(Business.objects.values_list("pk", flat=True))
+    submitter = User.objects.create_user("bench-business", role=Role.BUSINESS)
+    staff = User.objects.create_user("bench-staff", role=Role.DEPARTMENT_STAFF, department=department)
+    team_branch = {team.pk: team.branch_id for team in teams}
+    return department, staff, submitter, team_branch, officers_by_team, business_ids
+
+
+def copy_rows(cursor, table: str, columns: str, lines: list[str]) -> None:
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO("".join(lines)))
+
+
+def generate(
+    cursor, *, first_id: int, declarations: int, rng: random.Random, directory, created_at=None, last_month_only=False
+) -> int:
+    """COPY `declarations` cleared declarations (ids from first_id) with links, ratings and officer ratings.
+
+    Ratings get the declaration's id (one rating per declaration), officer rows sequential ids. Returns
+    the number of ratings written.
+    """
+    _department, _staff, submitter, team_branch, officers_by_team, business_ids = directory
+    team_ids = list(team_branch)
+    channels = ["green"] * 70 + ["yellow"] * 22 + ["red"] * 8
+    span = MONTHS * 30 * 24 * 3600
+    # New ratings come within 30 days of clearance: the incremental batch is cleared in the last month.
+    start = START + datetime.timedelta(days=(MONTHS - 1) * 30) if last_month_only else START
+    if last_month_only:
+        span = 29 * 24 * 3600
+    rated = 0
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM feedback_declarationofficer")
+    link_id = cursor.fetchone()[0]
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM feedback_ratingofficer")
+    rating_officer_id = cursor.fetchone()[0]
+    for chunk_start in range(first_id, first_id + declarations, CHUNK):
+        chunk_end = min(chunk_start + CHUNK, first_id + declarations)
+        decl, links, ratings, officer_rows = [], [], [], []
+        for pk in range(chunk_start, chunk_end):
+            team = rng.choice(team_ids)
+            branch = team_branch[team]
+            channel = rng.choice(channels)
+            business = rng.choice(business_ids)
+            registered = start + datetime.timedelta(seconds=rng.randrange(span))
+            cleared = registered + datetime.timedelta(minutes=rng.randint(5, 2000))
+            made = created_at or registered
+            decl.append(
+                f"{pk}\t{pk:012d}\tA11\t{channel}\t{business}\t{branch}\t{team}\t{registered.isoformat()}\t"
+                f"{cleared.isoformat()}\t{made.isoformat()}\t{made.isoformat()}\n"
+            )
+            handled = rng.sample(officers_by_team[team], rng.randint(1, 2))
+            for officer in handled:
+                link_id += 1
+                links.append(f"{link_id}\t{pk}\t{officer}\treception\t{team}\n")
+            if rng.random() < RATED_SHARE:
+                rated += 1
+                level = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
+                team_level = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0] if rng.random() < 0.9 else None
+                officer_levels = [rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0] for _ in handled]
+                unhappy = min([level, team_level or 5, *officer_levels]) <= 2
+                ratings.append(
+                    f"{pk}\t{pk}\t{business}\t{submitter.pk}\tapi\t{branch}\t{team}\t{level}\t"
+                    f"{team_level if team_level else chr(92) + 'N'}\t[]\t[]\t\t{'t' if unhappy else 'f'}\t"
+                    f"{(created_at or cleared).isoformat()}\n"
+                )
+                for officer, officer_level in zip(handled, officer_levels, strict=True):
+                    rating_officer_id += 1
+                    officer_rows.append(f"{rating_officer_id}\t{pk}\t{officer}\t{team}\t{officer_level}\t[]\n")
+        copy_rows(
+            cursor,
+            "feedback_declaration",
+            "id, number, type_code, channel, business_id, branch_id, team_id, registered_at, cleared_at, "
+            "created_at, updated_at",
+            decl,
+        )
+        copy_rows(cursor, "feedback_declarationofficer", "id, declaration_id, officer_id, stage, team_id", links)
+        copy_rows(
+            cursor,
+            "feedback_rating",
+            "id, declaration_id, business_id, submitted_by_id, submitted_via, branch_id, team_id, branch_level, "
+            "team_level, branch_reasons, team_reasons, comment, is_dissatisfied, created_at",
+            ratings,
+        )
+        copy_rows(cursor, "feedback_ratingofficer", "id, rating_id, officer_id, team_id, level, reasons", officer_rows)
+    for table in ("feedback_declaration", "feedback_declarationofficer", "feedback_rating", "feedback_ratingofficer"):
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    return rated
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def plain_selects(cursor) -> tuple[float, float]:
+    """(one plain GROUP BY, the rebuild's own SELECTs without writing) in seconds."""
+    from reports import rollups
+
+    month, params = rollups._month("d.cleared_at")
+    single = (
+        f"SELECT r.branch_id, {month}, d.channel, r.branch_level, COUNT(*) FROM feedback_rating r "
+        "JOIN feedback_declaration d ON d.id = r.declaration_id GROUP BY 1, 2, 3, 4"
+    )
+    seconds_single, _rows = timed(lambda: (cursor.execute(single, params), cursor.fetchall()))
+    cursor.execute("SELECT MAX(id) FROM feedback_rating")
+    rating_hi = cursor.fetchone()[0]
+    cursor.execute("SELECT MAX(id) FROM feedback_declaration")
+    declaration_hi = cursor.fetchone()[0]
+    total = 0.0
+    for sql, statement_params in rollups._fold_statements(0, rating_hi, 0, declaration_hi)[:2]:
+        head, _insert, rest = sql.partition(" INSERT INTO ")
+        select = rest[rest.index(") SELECT ") + 2 : rest.index(" ON CONFLICT")]
+        seconds, _rows = timed(lambda: (cursor.execute(f"{head} {select}", statement_params), cursor.fetchall()))  # noqa: B023
+        total += seconds
+    return seconds_single, total
+
+
+def main() -> int:
+    args = parse_args()
+    url = args.database_url
+    print(f"database {urlsplit(url).path.lstrip('/')}: recreating and migrating", flush=True)
+    recreate_database(url)
+    setup_django(url)
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from reports.measures import Period, dashboard_figures
+    from reports.models import BusinessPresence, RatingRollup, UnitKind
+    from reports.rollups import fold_rollups, rebuild_rollups
+
+    directory = build_directory()
+    department, staff = directory[0], directory[1]
+    rng = random.Random(SEED)
+    declarations = round(args.ratings / RATED_SHARE)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        rated = generate(cursor, first_id=1, declarations=declarations, rng=rng, directory=directory)
+    with connection.cursor() as cursor:
+        if args.statistics:
+            cursor.execute(
+                "CREATE STATISTICS IF NOT EXISTS bench_rating_grain (ndistinct) "
+                "ON branch_id, team_id, branch_level, team_level FROM feedback_rating"
+            )
+        cursor.execute("ANALYZE")
+    print(
+        f"generated {declarations:,} declarations, {rated:,} ratings with COPY in {time.perf_counter() - started:.0f} s"
+    )
+
+    with connection.cursor() as cursor:
+        single, selects = plain_selects(cursor)
+    rebuild_empty, result = timed(rebuild_rollups, lag_seconds=0)
+    rebuild_full, _result = timed(rebuild_rollups, lag_seconds=0)
+    print(f"plain GROUP BY branch x month x channel x level: {single:7.2f} s")
+    print(f"the rebuild's SELECTs, not written:            {selects:7.2f} s")
+    print(
+        f"rebuild_rollups into empty tables:             {rebuild_empty:7.2f} s  ratio {rebuild_empty / single:.2f}x "
+        f"the plain GROUP BY, {rebuild_empty / selects:.2f}x its own SELECTs"
+    )
+    print(f"rebuild_rollups over full tables (DELETE too): {rebuild_full:7.2f} s  ratio {rebuild_full / single:.2f}x")
+    print(f"rows: {RatingRollup.objects.count():,} rollup, {BusinessPresence.objects.count():,} presence")
+
+    # 10,000 new ratings (12,500 declarations, 80% rated) committed a few minutes ago
+    with transaction.atomic(), connection.cursor() as cursor:
+        new = generate(
+            cursor,
+            first_id=declarations + 1,
+            declarations=round(10_000 / RATED_SHARE),
+            rng=rng,
+            directory=directory,
+            created_at=timezone.now() - datetime.timedelta(minutes=5),
+        )
+    folds = []
+    seconds, result = timed(fold_rollups)
+    folds.append(seconds)
+    print(
+        f"incremental fold of {new:,} new ratings ({result.declarations_to - result.declarations_from:,} "
+        f"declarations): {seconds * 1000:.0f} ms"
+    )
+    seconds, again = timed(fold_rollups)
+    print(f"fold again, nothing new: {seconds * 1000:.0f} ms (folded anything: {again.folded_anything})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT branch_level, COUNT(*) FROM feedback_rating GROUP BY 1 ORDER BY 1")
+        truth = [count for _level, count in cursor.fetchall()]
+    totals = RatingRollup.objects.filter(unit_kind=UnitKind.DEPARTMENT, unit_id=department.pk)
+    folded = [sum(totals.values_list(f"level_{level}", flat=True)) for level in range(1, 6)]
+    if folded != truth:
+        print(f"WRONG: department level counts {folded} != ratings {truth}", file=sys.stderr)
+        return 1
+
+    period = Period.parse("2025-11..2026-10")
+    dashboard_figures(staff, UnitKind.DEPARTMENT, department.pk, period)  # warm
+    times = []
+    for _ in range(args.calls):
+        seconds, _figures = timed(dashboard_figures, staff, UnitKind.DEPARTMENT, department.pk, period)
+        times.append(seconds)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    print(
+        f"department dashboard figures (12 months, in process, {args.calls} calls): "
+        f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+    )
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The home page: a public landing for visitors, and for each role the few figures that start its day.
+
+It lives at the project level because it reads several apps (directory must not import feedback).
+Each figure is one aggregate query through the apps' scoped selectors.
+"""
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import render
+from django.utils import timezone
+
+from directory.choices import Role
+from feedback.case_selectors import cases_for, inbox_counts
+from feedback.choices import CaseStatus
+from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
+from feedback.selectors import open_for_rating
+
+# How many cases the home page lists by name; the inbox has the rest.
+LISTED = 5
+
+
+def home(request):
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "directory/landing.html")
+    role = Role.ADMINISTRATOR if user.is_administrator else user.role
+    context = {"role": role}
+    now = timezone.now()
+    if role == Role.BUSINESS:
+        context["pending_count"] = open_for_rating(Declaration.objects.for_user(user), now=now).count()
+        answered = cases_for(user).filter(status=CaseStatus.ANSWERED)
+        context["answered_cases"] = list(answered[:LISTED])
+        context["answered_count"] = answered.count()
+        context["open_case_count"] = DissatisfactionCase.objects.for_user(user).still_open().count()
+    elif role == Role.OFFICER:
+        explained = OfficerExplanation.objects.filter(case=OuterRef("pk"), officer_id=user.officer_id)
+        waiting = (
+            cases_for(user)
+            .filter(status__in=(CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING))
+            .exclude(Exists(explained))
+        )
+        context["waiting_cases"] = list(waiting[:LISTED])
+        context["waiting_count"] = waiting.count()
+    elif role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.TEAM_LEADER, Role.ADMINISTRATOR):
+        context["counts"] = inbox_counts(user, now)
+    context["in_progress_query"] = "status=assigned&status=verifying&status=concluded"
+    return render(request, "home.html", context)

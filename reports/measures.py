@@ -1,0 +1,633 @@
+"""Rating figures of a unit over a period, read from the rollup tables and scoped to the user.
+
+Every entry point takes the user and answers only about units the user may see (Http404 otherwise,
+like a unit that does not exist). Each call is a fixed handful of aggregate queries over the rollups,
+so its cost grows with units x months, never with ratings. Definitions: docs/measures.md.
+
+- `unit_measures(user, kind, unit_id, period)`: the headline figures of one unit;
+- `monthly_series(...)`: the same figures month by month (trends);
+- `rank_units(user, kind, period)`: the units of one level side by side, best adjusted rate first;
+- `dashboard_figures(...)`: what a dashboard page shows, in one call.
+"""
+
+import calendar
+import datetime
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.choices import Role
+from directory.models import Branch, Department, Officer, Team
+from directory.scoping import NOTHING, officer_filter
+from feedback.case_selectors import Median, case_figures
+from feedback.models import DissatisfactionCase
+
+from .models import BusinessPresence, RatingRollup, UnitKind
+
+LEVELS = (1, 2, 3, 4, 5)
+SATISFIED = (4, 5)
+DISSATISFIED = (1, 2)
+UNIT_MODELS = {UnitKind.DEPARTMENT: Department, UnitKind.BRANCH: Branch, UnitKind.TEAM: Team, UnitKind.OFFICER: Officer}
+CHILD_KIND = {UnitKind.DEPARTMENT: UnitKind.BRANCH, UnitKind.BRANCH: UnitKind.TEAM, UnitKind.TEAM: UnitKind.OFFICER}
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+def _first_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of whole local months, `first` to `last` inclusive (both the first day of their month)."""
+
+    first: datetime.date
+    last: datetime.date
+
+    def __post_init__(self):
+        if self.first.day != 1 or self.last.day != 1 or self.last < self.first:
+            raise ValueError(_("A period runs from the first day of one month to that of the same or a later month."))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        day = datetime.date(year, month, 1)
+        return cls(day, day)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> "Period":
+        first = datetime.date(year, 3 * (quarter - 1) + 1, 1)
+        return cls(first, _add_months(first, 2))
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 1))
+
+    @classmethod
+    def months(cls, first: datetime.date, last: datetime.date) -> "Period":
+        return cls(_first_of(first), _first_of(last))
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """ "2025-03", "2025-Q2", "2025", or "2025-01..2025-06" (for URLs); ValueError otherwise."""
+        text = (text or "").strip()
+        try:
+            if ".." in text:
+                start, end = text.split("..", 1)
+                return cls.months(cls.parse(start).first, cls.parse(end).last)
+            if match := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+                return cls.quarter(int(match[1]), int(match[2]))
+            if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+                return cls.month(int(match[1]), int(match[2]))
+            if re.fullmatch(r"\d{4}", text):
+                return cls.year(int(text))
+        except ValueError:
+            pass
+        raise ValueError(_("Unknown period %(text)s: use 2025-03, 2025-Q2, 2025 or 2025-01..2025-06.") % {"text": text})
+
+    @property
+    def month_count(self) -> int:
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.last.replace(day=calendar.monthrange(self.last.year, self.last.month)[1])
+
+    def month_starts(self) -> list[datetime.date]:
+        return [_add_months(self.first, offset) for offset in range(self.month_count)]
+
+    def previous(self) -> "Period":
+        """The period of the same length just before (for "change on the previous period")."""
+        return Period(_add_months(self.first, -self.month_count), _add_months(self.first, -1))
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelAdjusted:
+    """Satisfaction compared with what the unit's own green/yellow/red mix predicts at department rates.
+
+    expected = sum over channels of (unit's ratings in channel x department rate in channel) / unit's
+    ratings; adjusted = department_rate + (observed - expected).
+    """
+
+    observed: float
+    expected: float
+    department_rate: float
+    adjusted: float
+
+
+@dataclass(frozen=True)
+class CaseMeasures:
+    """Dissatisfaction cases of a branch or department, by month of opening (feedback.case_selectors)."""
+
+    opened: int
+    answered_on_time: int
+    overdue: int
+    median_days_to_answer: float | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A unit's figures over a period (or one month of a series).
+
+    Rating counts are those of the level rated for the unit itself (branch, team or officer level).
+    When `enough_ratings` is False (an officer below settings.MIN_OFFICER_RATINGS) every figure drawn
+    from levels is None: the page says "not enough ratings" instead of a number.
+    """
+
+    unit_kind: int
+    unit_id: int
+    unit_name: str
+    period: Period
+    ratings: int
+    enough_ratings: bool
+    level_counts: dict[int, int] | None
+    level_shares: dict[int, float] | None
+    satisfaction_rate: float | None
+    dissatisfaction_rate: float | None
+    mean_level: float | None
+    channel_adjusted: ChannelAdjusted | None
+    ratings_by_channel: dict[str, int] | None
+    rated_declarations: int
+    cleared_declarations: int
+    coverage: float | None
+    businesses_rated: int | None
+    businesses_cleared: int | None
+    participation: float | None
+    cases: CaseMeasures | None = None
+    rank: int | None = field(default=None)
+
+    @property
+    def month(self) -> datetime.date:
+        return self.period.first
+
+
+def not_enough_ratings_label() -> str:
+    """What a page shows instead of an officer's figures below settings.MIN_OFFICER_RATINGS."""
+    return _("Not enough ratings")
+
+
+# --- scoping -----------------------------------------------------------------------------------
+
+
+def _scope(user, kind: UnitKind) -> Q:
+    """Which units of `kind` `user` may see figures of.
+
+    Department staff: their department and everything in it. Branch leader: their branch, its teams,
+    its officers. Team leader: their team and its officers. Officer: themselves. Administrators: all.
+    Businesses and integration clients: nothing (the public ranking is the CDCI's, not this).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.is_administrator:
+        return Q()
+    role = user.role
+    if role == Role.DEPARTMENT_STAFF:
+        department = user.department_id
+        return {
+            UnitKind.DEPARTMENT: Q(pk=department),
+            UnitKind.BRANCH: Q(department_id=department),
+            UnitKind.TEAM: Q(branch__department_id=department),
+            UnitKind.OFFICER: officer_filter(user, prefix=""),
+        }[kind]
+    if role == Role.BRANCH_LEADER:
+        branch = user.branch_id
+        return {
+            UnitKind.DEPARTMENT: NOTHING,
+            UnitKind.BRANCH: Q(pk=branch),
+            UnitKind.TEAM: Q(branch_id=branch),
+            UnitKind.OFFICER: officer_filter(user, prefix=""),
+        }[kind]
+    if role == Role.TEAM_LEADER:
+        if kind == UnitKind.TEAM:
+            return Q(pk=user.team_id)
+        return officer_filter(user, prefix="") if kind == UnitKind.OFFICER else NOTHING
+    if role == Role.OFFICER:
+        return Q(pk=user.officer_id) if kind == UnitKind.OFFICER else NOTHING
+    return NOTHING
+
+
+def visible_units(user, kind):
+    """The units of `kind` whose figures `user` may see, as a queryset of Department/Branch/Team/Officer."""
+    kind = UnitKind(kind)
+    return UNIT_MODELS[kind].objects.filter(_scope(user, kind))
+
+
+def _department_path(kind: UnitKind) -> str:
+    return {
+        UnitKind.DEPARTMENT: "pk",
+        UnitKind.BRANCH: "department_id",
+        UnitKind.TEAM: "branch__department_id",
+        UnitKind.OFFICER: "branch__department_id",
+    }[kind]
+
+
+def _name_field(kind: UnitKind) -> str:
+    return "full_name" if kind == UnitKind.OFFICER else "name"
+
+
+def _get_unit(user, kind: UnitKind, unit_id: int) -> tuple[str, int]:
+    """(name, department id) of a visible unit; Http404 when it does not exist or is out of scope."""
+    row = visible_units(user, kind).filter(pk=unit_id).values_list(_name_field(kind), _department_path(kind)).first()
+    if row is None:
+        raise Http404(_("No such unit."))
+    return row
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+SUMS = {
+    "rated": Sum("rated"),
+    "cleared": Sum("cleared"),
+    **{f"level_{level}": Sum(f"level_{level}") for level in LEVELS},
+}
+
+
+def _rollups(kind: UnitKind, period: Period, channel: str | None):
+    rows = RatingRollup.objects.filter(unit_kind=kind, month__gte=period.first, month__lte=period.last)
+    return rows.filter(channel=channel) if channel else rows
+
+
+def _department_of_unit(kind: UnitKind):
+    """A subquery giving the department of a rollup row's unit (rows carry only unit ids)."""
+    if kind == UnitKind.DEPARTMENT:
+        return None
+    path = _department_path(kind)
+    return Subquery(UNIT_MODELS[kind].objects.filter(pk=OuterRef("unit_id")).values(path)[:1])
+
+
+def _reference(kind: UnitKind, department_ids, period: Period, channel: str | None, *, by_month: bool):
+    """Satisfied and rated counts per (department, channel[, month]) over all units of `kind` in each
+    department: the department rates the channel adjustment compares with. One query.
+
+    Department-wide aggregates, so a branch leader's adjusted rate may use them: they name no other unit.
+    """
+    extra = ["month"] if by_month else []
+    rows = _rollups(kind, period, channel)
+    if kind == UnitKind.DEPARTMENT:  # a department's rows are its own reference
+        keys = ["unit_id", "channel", *extra]
+        rows = rows.filter(unit_id__in=department_ids)
+    else:
+        keys = ["department", "channel", *extra]
+        rows = rows.annotate(department=_department_of_unit(kind)).filter(department__in=department_ids)
+    values = rows.values(*keys)
+    reference: dict[tuple, tuple[int, int]] = {}
+    for row in values.annotate(
+        satisfied=Sum("level_4") + Sum("level_5"),
+        rated=Sum("level_1") + Sum("level_2") + Sum("level_3") + Sum("level_4") + Sum("level_5"),
+    ).order_by():
+        reference[tuple(row[key] for key in keys)] = (row["satisfied"], row["rated"])
+    return reference
+
+
+def _satisfied_and_rated(row: dict) -> tuple[int, int]:
+    levels = [row[f"level_{level}"] or 0 for level in LEVELS]
+    return levels[3] + levels[4], sum(levels)
+
+
+def _adjust(by_channel: dict[str, list[int]], reference: dict[str, tuple[int, int]]) -> ChannelAdjusted | None:
+    """Observed, expected (the unit's channel mix at department rates) and adjusted satisfaction."""
+    ratings = sum(sum(levels) for levels in by_channel.values())
+    department_rated = sum(rated for _satisfied, rated in reference.values())
+    if not ratings or not department_rated:
+        return None
+    observed = sum(levels[3] + levels[4] for levels in by_channel.values()) / ratings
+    expected_satisfied = 0.0
+    for channel, levels in by_channel.items():
+        satisfied, rated = reference.get(channel, (0, 0))
+        # A channel the department has no rating in cannot happen for its own units; count it as neutral.
+        rate = satisfied / rated if rated else observed
+        expected_satisfied += sum(levels) * rate
+    expected = expected_satisfied / ratings
+    department_rate = sum(satisfied for satisfied, _rated in reference.values()) / department_rated
+    return ChannelAdjusted(observed, expected, department_rate, department_rate + observed - expected)
+
+
+def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
+    """Distinct businesses that rated / had a cleared declaration, over the period, per `by` ("unit_id",
+    "month") or in total. Grouped twice (per business, then per key) rather than COUNT(DISTINCT), which
+    sorts every group: one hash pass instead, on PostgreSQL and SQLite alike."""
+    unit_ids = list(unit_ids)
+    placeholders = ", ".join(["%s"] * len(unit_ids))
+    key = f"{by}, " if by else ""
+    sql = (
+        f"SELECT {key}SUM(CASE WHEN rated > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN cleared > 0 THEN 1 ELSE 0 END) "
+        f"FROM (SELECT {key}business_id, MAX(rated) AS rated, MAX(cleared) AS cleared "
+        f"FROM {BusinessPresence._meta.db_table} WHERE unit_kind = %s AND unit_id IN ({placeholders}) "
+        f"AND month >= %s AND month <= %s GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(kind), *unit_ids, period.first, period.last])
+        rows = cursor.fetchall()
+    if by is None:
+        rated, cleared = rows[0]
+        return {"rated": rated or 0, "cleared": cleared or 0}
+    return {_as_date(row[0]) if by == "month" else row[0]: {"rated": row[1], "cleared": row[2]} for row in rows}
+
+
+def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> list[int] | None:
+    if kind == UnitKind.BRANCH:
+        return [unit_id]
+    if kind == UnitKind.DEPARTMENT:
+        return list(Branch.objects.filter(department_id=department_id).values_list("pk", flat=True))
+    return None  # cases belong to branches; teams and officers have none of their own
+
+
+def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
+    """Case counts from feedback.case_selectors.case_figures, summed per `by` ("branch", "month" or None),
+    and medians over the same cases (a median does not add up across months or branches)."""
+    wanted = set(branch_ids)
+    totals: dict = defaultdict(lambda: [0, 0, 0])
+    for figures in case_figures(user, opened_from=period.first, opened_until=period.last_day):
+        if figures.branch_id not in wanted:
+            continue
+        key = {"branch": figures.branch_id, "month": figures.month, None: None}[by]
+        total = totals[key]
+        total[0] += figures.opened
+        total[1] += figures.answered_on_time
+        total[2] += figures.overdue
+    medians = _case_medians(user, branch_ids, period, by=by)
+    return {
+        key: CaseMeasures(opened, on_time, overdue, medians.get(key))
+        for key, (opened, on_time, overdue) in totals.items()
+    }
+
+
+def _case_medians(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(period.first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(_add_months(period.last, 1), datetime.time.min, tzinfo=tz)
+    cases = DissatisfactionCase.objects.for_user(user).filter(
+        branch_id__in=branch_ids, opened_at__gte=start, opened_at__lt=end, answer_working_days__isnull=False
+    )
+    if by == "month":
+        from django.db.models.functions import TruncMonth
+
+        cases = cases.annotate(month=TruncMonth("opened_at", tzinfo=tz))
+    group = {"branch": "branch_id", "month": "month", None: None}[by]
+    if connection.vendor == "postgresql":
+        if group is None:
+            return {None: cases.aggregate(median=Median("answer_working_days"))["median"]}
+        return {
+            _as_date(row[group]): row["median"]
+            for row in cases.values(group).annotate(median=Median("answer_working_days")).order_by()
+        }
+    days: dict = defaultdict(list)  # SQLite (the embedded demo): the per-case values are few
+    for key, value in cases.values_list(group or "branch_id", "answer_working_days"):
+        days[_as_date(key) if group else None].append(value)
+    return {key: float(statistics.median(values)) for key, values in days.items()}
+
+
+def _as_date(value):
+    if isinstance(value, str):  # SQLite hands raw DATE columns back as text
+        return datetime.date.fromisoformat(value[:10])
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+# --- assembling figures ------------------------------------------------------------------------
+
+
+def _figures(
+    kind: UnitKind,
+    unit_id: int,
+    name: str,
+    period: Period,
+    by_channel: dict[str, dict],
+    reference: dict[str, tuple[int, int]],
+    presence: dict | None,
+    cases: CaseMeasures | None,
+) -> Figures:
+    levels_by_channel = {
+        channel: [row[f"level_{level}"] or 0 for level in LEVELS] for channel, row in by_channel.items()
+    }
+    counts = [sum(levels[index] for levels in levels_by_channel.values()) for index in range(len(LEVELS))]
+    ratings = sum(counts)
+    rated = sum(row["rated"] or 0 for row in by_channel.values())
+    cleared = sum(row["cleared"] or 0 for row in by_channel.values())
+    enough = kind != UnitKind.OFFICER or ratings >= settings.MIN_OFFICER_RATINGS
+    shown = enough and ratings > 0
+    level_counts = dict(zip(LEVELS, counts, strict=True))
+    businesses_rated = presence["rated"] if presence else None
+    businesses_cleared = presence["cleared"] if presence else None
+    return Figures(
+        unit_kind=int(kind),
+        unit_id=unit_id,
+        unit_name=name,
+        period=period,
+        ratings=ratings,
+        enough_ratings=enough,
+        level_counts=level_counts if enough else None,
+        level_shares={level: count / ratings for level, count in level_counts.items()} if shown else None,
+        satisfaction_rate=sum(level_counts[level] for level in SATISFIED) / ratings if shown else None,
+        dissatisfaction_rate=sum(level_counts[level] for level in DISSATISFIED) / ratings if shown else None,
+        mean_level=sum(level * count for level, count in level_counts.items()) / ratings if shown else None,
+        channel_adjusted=_adjust(levels_by_channel, reference) if shown else None,
+        ratings_by_channel={channel: sum(levels) for channel, levels in levels_by_channel.items()} if enough else None,
+        rated_declarations=rated,
+        cleared_declarations=cleared,
+        coverage=rated / cleared if cleared else None,
+        businesses_rated=businesses_rated,
+        businesses_cleared=businesses_cleared,
+        participation=businesses_rated / businesses_cleared if businesses_cleared else None,
+        cases=cases,
+    )
+
+
+def _check_channel(channel: str | None) -> None:
+    from feedback.choices import Channel
+
+    if channel is not None and channel not in Channel.values:
+        raise ValueError(_("Unknown channel %(channel)s.") % {"channel": channel})
+
+
+def unit_measures(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> Figures:
+    """The figures of one unit over `period`, optionally on one inspection channel.
+
+    With a channel, participation is None: business presence is kept per month, not per channel.
+    Five to eight queries whatever the number of ratings.
+    """
+    kind = UnitKind(kind)
+    _check_channel(channel)
+    name, department_id = _get_unit(user, kind, unit_id)
+    by_channel = {
+        row["channel"]: row
+        for row in _rollups(kind, period, channel).filter(unit_id=unit_id).values("channel").annotate(**SUMS).order_by()
+    }
+    if kind == UnitKind.DEPARTMENT:  # its own reference: no second query
+        reference = {channel_key: _satisfied_and_rated(row) for channel_key, row in by_channel.items()}
+    else:
+        reference = {
+            key[1]: value for key, value in _reference(kind, [department_id], period, channel, by_month=False).items()
+        }
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by=None)
+    branch_ids = _branch_ids_for_cases(kind, unit_id, department_id)
+    cases = None
+    if branch_ids is not None:
+        cases = _cases(user, branch_ids, period, by=None).get(None, CaseMeasures(0, 0, 0, None))
+    return _figures(kind, unit_id, name, period, by_channel, reference, presence, cases)
+
+
+def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> list[Figures]:
+    """The unit's figures month by month over `period` (every month, zero when nothing happened)."""
+    kind = UnitKind(kind)
+    _check_channel(channel)
+    name, department_id = _get_unit(user, kind, unit_id)
+    by_month: dict = defaultdict(dict)
+    for row in (
+        _rollups(kind, period, channel).filter(unit_id=unit_id).values("month", "channel").annotate(**SUMS).order_by()
+    ):
+        by_month[row["month"]][row["channel"]] = row
+    reference: dict = defaultdict(dict)
+    if kind == UnitKind.DEPARTMENT:
+        for month, rows in by_month.items():
+            reference[month] = {channel_key: _satisfied_and_rated(row) for channel_key, row in rows.items()}
+    else:
+        for (_department, channel_key, month), value in _reference(
+            kind, [department_id], period, channel, by_month=True
+        ).items():
+            reference[month][channel_key] = value
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by="month")
+    branch_ids = _branch_ids_for_cases(kind, unit_id, department_id)
+    cases = _cases(user, branch_ids, period, by="month") if branch_ids is not None else None
+    series = []
+    for month in period.month_starts():
+        series.append(
+            _figures(
+                kind,
+                unit_id,
+                name,
+                Period(month, month),
+                by_month.get(month, {}),
+                reference.get(month, {}),
+                None if presence is None else presence.get(month, {"rated": 0, "cleared": 0}),
+                None if cases is None else cases.get(month, CaseMeasures(0, 0, 0, None)),
+            )
+        )
+    return series
+
+
+def rank_units(
+    user, kind, period: Period, *, within: tuple[int, int] | None = None, channel: str | None = None
+) -> list[Figures]:
+    """The visible units of `kind` side by side over `period`, ranked by channel-adjusted satisfaction.
+
+    `within` = (UnitKind, id) keeps the units of one department, branch or team. Units without
+    enough ratings come last, unranked (`rank` None), by name. A fixed number of queries.
+    """
+    kind = UnitKind(kind)
+    _check_channel(channel)
+    units = visible_units(user, kind)
+    if within is not None:
+        parent_kind, parent_id = UnitKind(within[0]), within[1]
+        parent_field = {
+            (UnitKind.BRANCH, UnitKind.DEPARTMENT): "department_id",
+            (UnitKind.TEAM, UnitKind.DEPARTMENT): "branch__department_id",
+            (UnitKind.TEAM, UnitKind.BRANCH): "branch_id",
+            (UnitKind.OFFICER, UnitKind.DEPARTMENT): "branch__department_id",
+            (UnitKind.OFFICER, UnitKind.BRANCH): "branch_id",
+        }.get((kind, parent_kind))
+        if kind == UnitKind.OFFICER and parent_kind == UnitKind.TEAM:
+            units = units.filter(memberships__team_id=parent_id).distinct()
+        elif parent_field is None:
+            raise ValueError(_("Units of this level are not inside units of that level."))
+        else:
+            units = units.filter(**{parent_field: parent_id})
+    unit_rows = list(units.values_list("pk", _name_field(kind), _department_path(kind)).order_by())
+    if not unit_rows:
+        return []
+    unit_ids = [pk for pk, _name, _department in unit_rows]
+    by_unit: dict = defaultdict(dict)
+    for row in (
+        _rollups(kind, period, channel)
+        .filter(unit_id__in=unit_ids)
+        .values("unit_id", "channel")
+        .annotate(**SUMS)
+        .order_by()
+    ):
+        by_unit[row["unit_id"]][row["channel"]] = row
+    department_ids = sorted({department for _pk, _name, department in unit_rows})
+    reference: dict = defaultdict(dict)
+    for (department, channel_key), value in _reference(kind, department_ids, period, channel, by_month=False).items():
+        reference[department][channel_key] = value
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, unit_ids, period, by="unit_id")
+    cases = None
+    if kind == UnitKind.BRANCH:
+        cases = _cases(user, unit_ids, period, by="branch")
+    elif kind == UnitKind.DEPARTMENT:
+        cases = {}
+        for department in unit_ids:  # departments are few (one per deployment, as a rule)
+            branch_ids = list(Branch.objects.filter(department_id=department).values_list("pk", flat=True))
+            cases[department] = _cases(user, branch_ids, period, by=None).get(None)
+    figures = [
+        _figures(
+            kind,
+            pk,
+            name,
+            period,
+            by_unit.get(pk, {}),
+            reference.get(department, {}),
+            None if presence is None else presence.get(pk, {"rated": 0, "cleared": 0}),
+            None if cases is None else (cases.get(pk) or CaseMeasures(0, 0, 0, None)),
+        )
+        for pk, name, department in unit_rows
+    ]
+    ranked = sorted(
+        (item for item in figures if item.channel_adjusted is not None),
+        key=lambda item: (-item.channel_adjusted.adjusted, -item.ratings, item.unit_name),
+    )
+    unranked = sorted((item for item in figures if item.channel_adjusted is None), key=lambda item: item.unit_name)
+    return [replace(item, rank=position) for position, item in enumerate(ranked, start=1)] + unranked
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What a unit's dashboard shows: this period, the previous one, the monthly trend, the units below."""
+
+    current: Figures
+    previous: Figures
+    trend: list[Figures]
+    children: list[Figures]
+
+
+def dashboard_figures(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> Dashboard:
+    """The figures of a department, branch or team dashboard (an officer's has no units below)."""
+    kind = UnitKind(kind)
+    child_kind = CHILD_KIND.get(kind)
+    return Dashboard(
+        current=unit_measures(user, kind, unit_id, period, channel=channel),
+        previous=unit_measures(user, kind, unit_id, period.previous(), channel=channel),
+        trend=monthly_series(user, kind, unit_id, period, channel=channel),
+        children=(rank_units(user, child_kind, period, within=(kind, unit_id), channel=channel) if child_kind else []),
+    )
+
+
+__all__ = [
+    "CaseMeasures",
+    "ChannelAdjusted",
+    "Dashboard",
+    "Figures",
+    "Period",
+    "dashboard_figures",
+    "monthly_series",
+    "not_enough_ratings_label",
+    "rank_units",
+    "unit_measures",
+    "visible_units",
+]

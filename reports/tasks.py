@@ -1,0 +1,26 @@
+"""Celery tasks of reports: thin wrappers around reports.rollups, safe to run twice or at once."""
+
+from celery import shared_task
+
+from . import rollups
+
+
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270)
+def fold_rollups_task() -> dict:
+    """Every minute: fold new ratings, clearances and corrections. A concurrent run skips (row lock)."""
+    result = rollups.fold_rollups()
+    return {"ratings_to": result.ratings_to, "declarations_to": result.declarations_to, "skipped": result.skipped}
+
+
+@shared_task(ignore_result=True, soft_time_limit=3000, time_limit=3300)
+def rebuild_rollups_task() -> None:
+    """Nightly: recompute everything, taking in declarations edited after they were folded."""
+    rollups.rebuild_rollups()
+
+
+@shared_task(ignore_result=True, soft_time_limit=900, time_limit=960)
+def compute_cdci_task(run_id: int) -> None:
+    """Compute a queued CDCI run and store its draft. A run already taken, done or failed is left alone."""
+    from . import cdci_services
+
+    cdci_services.execute_run(run_id)
