@@ -9,8 +9,10 @@ In one run it:
 2. generates ratings deterministically (fixed seed) and loads them with COPY: N / 0.8 cleared
    declarations over 18 months (channel mix 70/22/8, 1-2 officers each), 80% of them rated with the
    branch, the team (90%) and each officer; then ANALYZE;
-3. times a plain GROUP BY (branch x month x channel x level over ratings joined to declarations), the
-   same SELECTs the rebuild runs without writing them, and `rebuild_rollups()` itself (into empty
+3. times a plain GROUP BY (branch x month x channel x level over ratings joined to declarations), one
+   plain GROUP BY per grouping the rebuild makes (its like-for-like baseline: declarations and
+   ratings by unit, officer links, officer ratings, and both by business for presence), the same
+   SELECTs the rebuild runs without writing them, and `rebuild_rollups()` itself (into empty
    tables, then again over full ones), and prints the ratios;
 4. COPYs 10,000 new ratings (with their declarations, cleared in the last month of the data, as new
    ratings are: the rating window is 30 days) and times `fold_rollups()`, then checks the
@@ -174,16 +176,54 @@ def timed(function, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
-def plain_selects(cursor) -> tuple[float, float]:
-    """(one plain GROUP BY, the rebuild's own SELECTs without writing) in seconds."""
+def plain_selects(cursor) -> tuple[float, float, list[tuple[str, float]]]:
+    """(one plain GROUP BY, the rebuild's own SELECTs without writing, the plain GROUP BYs of the same
+    groupings as the rebuild), in seconds, under the fold's session settings (work_mem, no JIT)."""
     from reports import rollups
 
     month, params = rollups._month("d.cleared_at")
-    single = (
-        f"SELECT r.branch_id, {month}, d.channel, r.branch_level, COUNT(*) FROM feedback_rating r "
-        "JOIN feedback_declaration d ON d.id = r.declaration_id GROUP BY 1, 2, 3, 4"
-    )
+    cursor.execute(f"SET work_mem = '{rollups.FOLD_WORK_MEM}'")
+    cursor.execute("SET jit = off")
+    ratings = "FROM feedback_rating r JOIN feedback_declaration d ON d.id = r.declaration_id"
+    single = f"SELECT r.branch_id, {month}, d.channel, r.branch_level, COUNT(*) {ratings} GROUP BY 1, 2, 3, 4"
     seconds_single, _rows = timed(lambda: (cursor.execute(single, params), cursor.fetchall()))
+    # Like for like: one plain GROUP BY per grouping the rebuild makes (no UNION, no DISTINCT, no writing).
+    like_for_like = [
+        (
+            "declarations by branch, team, month, channel",
+            f"SELECT d.branch_id, d.team_id, {month}, d.channel, COUNT(*) FROM feedback_declaration d "
+            "WHERE d.cleared_at IS NOT NULL GROUP BY 1, 2, 3, 4",
+        ),
+        (
+            "ratings by branch, team, month, channel, both levels",
+            f"SELECT r.branch_id, r.team_id, {month}, d.channel, r.branch_level, r.team_level, COUNT(*) {ratings} "
+            "GROUP BY 1, 2, 3, 4, 5, 6",
+        ),
+        (
+            "officer links by officer, month, channel",
+            f"SELECT l.officer_id, {month}, d.channel, COUNT(*) FROM feedback_declarationofficer l "
+            "JOIN feedback_declaration d ON d.id = l.declaration_id WHERE d.cleared_at IS NOT NULL GROUP BY 1, 2, 3",
+        ),
+        (
+            "officer ratings by officer, month, channel, level",
+            f"SELECT ro.officer_id, {month}, d.channel, ro.level, COUNT(*) FROM feedback_ratingofficer ro "
+            "JOIN feedback_rating r ON r.id = ro.rating_id JOIN feedback_declaration d ON d.id = r.declaration_id "
+            "GROUP BY 1, 2, 3, 4",
+        ),
+        (
+            "declarations by branch, team, business, month",
+            f"SELECT d.branch_id, d.team_id, d.business_id, {month}, COUNT(*) FROM feedback_declaration d "
+            "WHERE d.cleared_at IS NOT NULL GROUP BY 1, 2, 3, 4",
+        ),
+        (
+            "ratings by branch, team, business, month",
+            f"SELECT r.branch_id, r.team_id, r.business_id, {month}, COUNT(*) {ratings} GROUP BY 1, 2, 3, 4",
+        ),
+    ]
+    parts = []
+    for name, sql in like_for_like:
+        seconds, _rows = timed(lambda: (cursor.execute(sql, params), cursor.fetchall()))  # noqa: B023
+        parts.append((name, seconds))
     cursor.execute("SELECT MAX(id) FROM feedback_rating")
     rating_hi = cursor.fetchone()[0]
     cursor.execute("SELECT MAX(id) FROM feedback_declaration")
@@ -194,7 +234,9 @@ def plain_selects(cursor) -> tuple[float, float]:
         select = rest[rest.index(") SELECT ") + 2 : rest.index(" ON CONFLICT")]
         seconds, _rows = timed(lambda: (cursor.execute(f"{head} {select}", statement_params), cursor.fetchall()))  # noqa: B023
         total += seconds
-    return seconds_single, total
+    cursor.execute("RESET work_mem")
+    cursor.execute("RESET jit")
+    return seconds_single, total, parts
 
 
 def main() -> int:
@@ -230,16 +272,24 @@ def main() -> int:
     )
 
     with connection.cursor() as cursor:
-        single, selects = plain_selects(cursor)
+        single, selects, parts = plain_selects(cursor)
     rebuild_empty, result = timed(rebuild_rollups, lag_seconds=0)
     rebuild_full, _result = timed(rebuild_rollups, lag_seconds=0)
+    like_for_like = sum(seconds for _name, seconds in parts)
     print(f"plain GROUP BY branch x month x channel x level: {single:7.2f} s")
+    for name, seconds in parts:
+        print(f"  plain GROUP BY, {name + ':':52} {seconds:6.2f} s")
+    print(f"the rebuild's groupings as plain GROUP BYs:     {like_for_like:7.2f} s")
     print(f"the rebuild's SELECTs, not written:            {selects:7.2f} s")
     print(
         f"rebuild_rollups into empty tables:             {rebuild_empty:7.2f} s  ratio {rebuild_empty / single:.2f}x "
-        f"the plain GROUP BY, {rebuild_empty / selects:.2f}x its own SELECTs"
+        f"the plain GROUP BY, {rebuild_empty / like_for_like:.2f}x its groupings as plain GROUP BYs, "
+        f"{rebuild_empty / selects:.2f}x its own SELECTs"
     )
-    print(f"rebuild_rollups over full tables (DELETE too): {rebuild_full:7.2f} s  ratio {rebuild_full / single:.2f}x")
+    print(
+        f"rebuild_rollups over full tables (DELETE too): {rebuild_full:7.2f} s  ratio {rebuild_full / single:.2f}x, "
+        f"{rebuild_full / like_for_like:.2f}x like for like"
+    )
     print(f"rows: {RatingRollup.objects.count():,} rollup, {BusinessPresence.objects.count():,} presence")
 
     # 10,000 new ratings (12,500 declarations, 80% rated) committed a few minutes ago

@@ -216,6 +216,8 @@ MIN_OFFICER_RATINGS = env_int("MIN_OFFICER_RATINGS", 10)
 # The rollup fold takes rows created at least this long ago, so that a transaction committing late
 # (shorter than half of it) is never passed by the watermark (docs/measures.md).
 ROLLUP_SAFETY_LAG_SECONDS = env_int("ROLLUP_SAFETY_LAG_SECONDS", 120)
+# Rating exports with more rows than this run as a Celery job with a progress bar and a download link.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 50_000)
 
 LOGGING = {
     "version": 1,

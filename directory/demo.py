@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import clock
 from .choices import Role
 from .models import Branch, Business, BusinessMembership, Department, Officer, Team, TeamMembership, User
 from .services import move_officer_to_team
@@ -142,10 +142,16 @@ class DemoDirectory:
 
 
 def month_anchor(now: datetime.datetime | None = None) -> datetime.datetime:
-    """Midnight of the first day of the current month in Vietnam: demo data is relative to it, so
-    every run in the same month builds the same rows."""
-    local = (now or timezone.now()).astimezone(ZoneInfo(settings.TIME_ZONE))
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """Midnight of the first day of the current month in Vietnam: the demo's history starts a fixed
+    number of months before it, and the month's moves and surveys are dated from it."""
+    return day_anchor(now).replace(day=1)
+
+
+def day_anchor(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Midnight today in Vietnam, the demo's present: declarations run to the day before, clearances
+    and ratings stop at it, so every run on the same day builds the same rows."""
+    local = (now or clock.now()).astimezone(ZoneInfo(settings.TIME_ZONE))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:

@@ -27,7 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from directory import outbox
+from directory import clock, outbox
 from directory.choices import Role
 from directory.models import Branch, BusinessMembership, Team, User
 
@@ -177,7 +177,7 @@ def _record(
         action=action,
         text=text,
         details=details or {},
-        created_at=now or timezone.now(),
+        created_at=now or clock.now(),
     )
 
 
@@ -286,7 +286,7 @@ def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> Dissat
         existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
         if existing is not None:
             return existing
-        now = now or timezone.now()
+        now = now or clock.now()
         branch = Branch.objects.only("name", "department_id").get(pk=rating.branch_id)
         case = DissatisfactionCase.objects.create(
             rating=rating,
@@ -376,7 +376,7 @@ def assign(case: DissatisfactionCase, verifier: User, actor: User) -> Dissatisfa
             )
         if case.assigned_to_id == verifier.pk:
             raise ValidationError({"verifier": [_("The case is already assigned to this verifier.")]})
-        now = timezone.now()
+        now = clock.now()
         case.assigned_to = verifier
         case.assigned_at = now
         if case.status == CaseStatus.NEW:
@@ -414,7 +414,7 @@ def record_findings(case: DissatisfactionCase, text: str, actor: User) -> Dissat
         if case.status not in (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING):
             raise InvalidTransition(_("Findings can be recorded only before the case is concluded."))
         case.findings = text
-        case.findings_at = timezone.now()
+        case.findings_at = clock.now()
         case.status = CaseStatus.VERIFYING
         case.save(update_fields=["findings", "findings_at", "status", "updated_at"])
         _record(case, actor, CaseAction.FINDINGS, text)
@@ -432,7 +432,9 @@ def add_officer_explanation(case: DissatisfactionCase, text: str, actor: User) -
             raise InvalidTransition(_("The case is concluded; explanations are no longer taken."))
         if OfficerExplanation.objects.filter(case=case, officer_id=actor.officer_id).exists():
             raise ValidationError({"explanation": [_("You have already explained this case.")]})
-        explanation = OfficerExplanation.objects.create(case=case, officer_id=actor.officer_id, author=actor, text=text)
+        explanation = OfficerExplanation.objects.create(
+            case=case, officer_id=actor.officer_id, author=actor, text=text, created_at=clock.now()
+        )
         _record(case, actor, CaseAction.EXPLANATION, text, details={"officer_id": actor.officer_id})
         case.save(update_fields=["updated_at"])
     return explanation
@@ -471,7 +473,7 @@ def conclude(
         case.conclusion = category
         case.corrective_action = corrective_action
         case.internal_note = internal_note
-        case.concluded_at = timezone.now()
+        case.concluded_at = clock.now()
         case.status = CaseStatus.CONCLUDED
         case.save(
             update_fields=["conclusion", "corrective_action", "internal_note", "concluded_at", "status", "updated_at"]
@@ -496,7 +498,7 @@ def answer(case: DissatisfactionCase, text: str, actor: User, *, now: datetime.d
         _refuse_rated_officer(actor, case)
         if case.status != CaseStatus.CONCLUDED:
             raise InvalidTransition(_("Conclude the case before answering the business."))
-        now = now or timezone.now()
+        now = now or clock.now()
         case.answer = text
         case.answered_at = now
         if case.first_answered_at is None:
@@ -534,7 +536,7 @@ def accept(case: DissatisfactionCase, actor: User) -> DissatisfactionCase:
             raise PermissionDenied(_("Only the business that complained can accept the answer."))
         if case.status != CaseStatus.ANSWERED:
             raise InvalidTransition(_("Only an answered case can be accepted."))
-        now = timezone.now()
+        now = clock.now()
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         case.closed_how = CaseClosure.ACCEPTED
@@ -556,7 +558,7 @@ def dispute(
             raise InvalidTransition(_("This case has already been disputed once."))
         if case.status != CaseStatus.ANSWERED:
             raise InvalidTransition(_("Only an answered case can be disputed."))
-        now = now or timezone.now()
+        now = now or clock.now()
         if now > dispute_deadline(case):
             raise InvalidTransition(
                 _("An answer can be disputed within %(days)s days; that time is over.")
@@ -627,7 +629,7 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     Each case is claimed by a conditional UPDATE (... WHERE escalated_at IS NULL AND still open and
     overdue): of two concurrent runs only one gets the row, and a case answered meanwhile is skipped.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     candidates = list(
         DissatisfactionCase.objects.overdue(now).filter(escalated_at__isnull=True).values_list("pk", flat=True)
     )
@@ -650,7 +652,7 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
 
 def close_answered_cases(*, now: datetime.datetime | None = None) -> int:
     """Close the cases answered more than CASE_DISPUTE_DAYS ago that the business neither accepted nor disputed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cutoff = now - datetime.timedelta(days=settings.CASE_DISPUTE_DAYS)
     answered = DissatisfactionCase.objects.filter(status=CaseStatus.ANSWERED, answered_at__lte=cutoff)
     closed = 0
@@ -667,7 +669,7 @@ def close_answered_cases(*, now: datetime.datetime | None = None) -> int:
 
 def send_due_soon_reminders(*, now: datetime.datetime | None = None) -> int:
     """Remind the branch leaders (and the verifier) of each open case due within two working days, once per case."""
-    now = now or timezone.now()
+    now = now or clock.now()
     due_soon = DissatisfactionCase.objects.still_open().filter(
         reminded_at__isnull=True, due_at__gte=now, due_at__lte=due_soon_horizon(now)
     )

@@ -9,7 +9,6 @@ gets the same rating; see `build_ratings` for why they are bulk-written rather t
 `submit_rating`.
 """
 
-import contextlib
 import datetime
 import functools
 import itertools
@@ -17,15 +16,14 @@ import math
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from unittest import mock
 
 import holidays
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from directory import clock
 from directory.choices import Role
 from directory.demo import SEED, clearance_team_weights, months_before
 from directory.models import (
@@ -51,7 +49,7 @@ from .services import IngestResult, ingest_declarations
 DECLARATION_COUNT = 30_000
 MONTHS = 18
 BATCH_SIZE = 1_000
-# The newest declarations are still being processed when the month starts.
+# The newest declarations are still being processed at the present of the run.
 UNCLEARED_NEWEST = 40
 # Day numbers in declaration numbers count from here (5 digits last until 2273).
 NUMBER_EPOCH = datetime.date(2000, 1, 1)
@@ -247,16 +245,27 @@ def _day_declarations(day: datetime.date, mean: float, profiles, cumulative, tea
 
 
 def plan_declarations(
-    department: Department, businesses: list[Business], *, scale: float, anchor: datetime.datetime
+    department: Department,
+    businesses: list[Business],
+    *,
+    scale: float,
+    anchor: datetime.datetime,
+    until: datetime.datetime,
 ) -> list[dict]:
-    """The declarations of the MONTHS months before `anchor`, as ingest items, oldest first."""
+    """The declarations from MONTHS months before `anchor` (the first of the month) to the day before
+    `until` (midnight, the present of the run), as ingest items, oldest first; those that clear at or
+    after `until`, and the newest few, are not cleared yet.
+
+    A day's declarations depend on the day alone, so a run on a later day adds the days in between and
+    clears what has cleared meanwhile, and never gives a number other content.
+    """
     profiles = business_profiles(businesses)
     cumulative = list(itertools.accumulate(p.activity for p in profiles))
     roster = _Roster(department)
     per_unit_factor = DECLARATION_COUNT * scale / _reference_volume()
-    end = anchor.date()
+    end = until.date()
     items: list[dict] = []
-    day = months_before(end, MONTHS)
+    day = months_before(anchor.date(), MONTHS)
     while day < end:
         mean = per_unit_factor * day_factor(day)
         items.extend(_day_declarations(day, mean, profiles, cumulative, roster.clearance_teams_on(day)))
@@ -264,9 +273,9 @@ def plan_declarations(
 
     uncleared = max(1, round(UNCLEARED_NEWEST * scale))
     for position, item in enumerate(reversed(items)):
-        if position < uncleared or item["cleared_at"] >= anchor:
+        if position < uncleared or item["cleared_at"] >= until:
             item["cleared_at"] = None
-        elif item["registered_at"] < anchor - datetime.timedelta(days=3):
+        elif item["registered_at"] < until - datetime.timedelta(days=3):
             break
     return items
 
@@ -278,11 +287,12 @@ def build_declarations(
     actor,
     scale: float,
     anchor: datetime.datetime,
+    until: datetime.datetime,
     progress: Callable[[int, int, IngestResult], None] | None = None,
 ) -> IngestResult:
     """Ingest the demo declarations in batches; each batch is its own transaction, so an interrupted
     run resumes where it stopped."""
-    items = plan_declarations(department, businesses, scale=scale, anchor=anchor)
+    items = plan_declarations(department, businesses, scale=scale, anchor=anchor, until=until)
     total = IngestResult()
     for offset in range(0, len(items), BATCH_SIZE):
         result = ingest_declarations(items[offset : offset + BATCH_SIZE], actor=actor)
@@ -296,9 +306,10 @@ def build_declarations(
 
 # --- Ratings -------------------------------------------------------------------------------------------
 #
-# Every rating below is what `submit_rating` would store for the same choices (see `rating_rows`); it is
-# not sent through the service because the service checks the window against the present moment and
-# stamps `created_at` with it, while demo ratings were sent in the past, months ago for most.
+# Every rating below is what `submit_rating` would store for the same choices (see `rating_rows`), but
+# bulk-written: sending twenty-odd thousand ratings through the service one at a time, each inside
+# clock.at(its moment), would make a full demo take minutes. The few complaints sent lately (see
+# `_fresh_complaint`) do go through it.
 
 # Share of cleared declarations a business rates, drawn per business around 85% (Quảng Ninh: 88% of
 # the active businesses took part).
@@ -560,9 +571,9 @@ def _reasons(rng: random.Random, weights: dict[str, float], channel: str) -> tup
 
 
 def plan_rating(
-    declaration: RateableDeclaration, *, user_id: int, anchor: datetime.datetime, worse_officers: set[int]
+    declaration: RateableDeclaration, *, user_id: int, until: datetime.datetime, worse_officers: set[int]
 ) -> RatingInput | None:
-    """The rating the business sent for `declaration` before `anchor`, or None if it has not (yet) rated it.
+    """The rating the business sent for `declaration` before `until`, or None if it has not (yet) rated it.
 
     Drawn from the declaration number alone, so a declaration gets the same rating in any run.
     """
@@ -576,7 +587,7 @@ def plan_rating(
     latest = (settings.RATING_WINDOW_DAYS * 24 - 1) * 60
     minutes = min(latest, max(2, rng.lognormvariate(math.log(median_minutes), spread)))
     created_at = declaration.cleared_at + datetime.timedelta(seconds=int(minutes * 60))
-    if created_at >= anchor:
+    if created_at >= until:
         return None  # the business has not got round to it yet
 
     worse_on_declaration = [o for o, _code, _team in declaration.officers if o in worse_officers]
@@ -689,15 +700,18 @@ def build_ratings(
     department: Department,
     *,
     demo_account: User,
-    anchor: datetime.datetime,
+    until: datetime.datetime,
+    leader: User | None = None,
     spare_officers: Collection[int] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Rate about 85% of the department's cleared declarations as their businesses did before `anchor`.
+    """Rate about 85% of the department's cleared declarations as their businesses did before `until`.
 
     Bulk-written through `rating_rows`, which mirrors `submit_rating`; each dissatisfied rating gets its
     case in the same transaction, as the service's hook opens it (see `_open_cases`). Only unrated
-    declarations are considered, so a rerun creates nothing. Returns the ratings created.
+    declarations are considered, so a rerun creates nothing. Left unrated: the newest of the demo
+    account's businesses (to rate) and, when `leader` is given, the declaration of their branch's fresh
+    complaint (see `fresh_complaint_declaration`). Returns the ratings created.
     """
     worse_officers = worse_officer_ids(department, spare=spare_officers)
     demo_businesses = list(
@@ -706,6 +720,9 @@ def build_ratings(
         .values_list("business_id", flat=True)
     )
     kept_pending = demo_account_pending(demo_businesses)
+    fresh = fresh_complaint_declaration(leader, business_ids=demo_businesses, until=until) if leader else None
+    if fresh is not None:
+        kept_pending.add(fresh.pk)
     declarations = [d for d in rateable_declarations(department) if d.id not in kept_pending]
     if not declarations:
         return 0
@@ -715,7 +732,7 @@ def build_ratings(
         for declaration in declarations
         if (
             choices := plan_rating(
-                declaration, user_id=raters[declaration.business_id], anchor=anchor, worse_officers=worse_officers
+                declaration, user_id=raters[declaration.business_id], until=until, worse_officers=worse_officers
             )
         )
         is not None
@@ -758,8 +775,8 @@ def _open_cases(ratings: list[Rating]) -> None:
 # The ratings above open their cases as "new", dated to the rating. To show the workflow, a fixed subset
 # of them is worked through the real case services by the right people: the branch leader assigns,
 # concludes and answers; a team leader of the branch records the findings; the business that complained
-# accepts or disputes. The services stamp each step with timezone.now(), so each step runs under a demo
-# clock set to a moment between the opening and the present: the trail then reads in order, as if the
+# accepts or disputes. The services stamp each step with directory.clock.now(), so each step runs inside
+# clock.at(a moment between the opening and the present): the trail then reads in order, as if the
 # branch had worked the case back then.
 
 # The newest cases of each branch, newest first, get these states; the older ones are closed (accepted
@@ -806,11 +823,54 @@ DEMO_DISPUTE = "Doanh nghiệp chưa đồng ý: hàng vẫn phải chờ quá t
 CASE_WORK_STEPS = ("assign", "findings", "conclude", "answer")
 
 
-@contextlib.contextmanager
-def _demo_clock(moment: datetime.datetime):
-    """Run the case services as if at `moment` (they read timezone.now() for every stamp)."""
-    with mock.patch.object(timezone, "now", lambda: moment):
-        yield
+# The demo `leader`'s branch always has a fresh complaint, new and inside its due date, whatever the day of
+# the run: the branch's newest cleared declaration (of a business other than the demo account's) is kept
+# out of the bulk ratings and rated "dissatisfied" through submit_rating, a little after its clearance and
+# at most a day before the present. A run on a later day adds one about the newer declaration; a rerun on
+# the same day finds it rated and adds nothing.
+FRESH_COMPLAINT_DELAY = datetime.timedelta(hours=2)
+FRESH_COMPLAINT_WITHIN = datetime.timedelta(days=1)
+FRESH_COMPLAINT_REASONS = (Reason.DELAY, Reason.UNNECESSARY_DOCUMENTS, Reason.ATTITUDE)
+
+
+def fresh_complaint_declaration(
+    leader: User, *, business_ids: Collection[int], until: datetime.datetime
+) -> Declaration | None:
+    """The declaration of the fresh complaint in `leader`'s branch (rated already or not), or None."""
+    if leader.branch_id is None:
+        return None
+    window_opened = until - datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
+    return (
+        Declaration.objects.filter(branch_id=leader.branch_id, cleared_at__gt=window_opened, cleared_at__lt=until)
+        .exclude(business_id__in=business_ids)
+        .order_by("-cleared_at", "-number")
+        .first()
+    )
+
+
+def _rating_moment(cleared_at: datetime.datetime, until: datetime.datetime) -> datetime.datetime:
+    """When a complaint sent "recently" about a declaration cleared at `cleared_at` was sent: a little after
+    the clearance, at most a day before `until`, always between the two."""
+    moment = max(cleared_at + FRESH_COMPLAINT_DELAY, until - FRESH_COMPLAINT_WITHIN)
+    return moment if moment < until else cleared_at + (until - cleared_at) / 2
+
+
+def _fresh_complaint(leader: User, *, business_account: User, business_ids: Collection[int], until) -> None:
+    declaration = fresh_complaint_declaration(leader, business_ids=business_ids, until=until)
+    if declaration is None or Rating.objects.filter(declaration=declaration).exists():
+        return
+    rater_id = rater_users({declaration.business_id}, demo_account=business_account)[declaration.business_id]
+    rng = random.Random(f"{SEED}:fresh-complaint:{declaration.number}")
+    reason = rng.choice(FRESH_COMPLAINT_REASONS)
+    with clock.at(_rating_moment(declaration.cleared_at, until)):
+        submit_rating(
+            declaration,
+            User.objects.get(pk=rater_id),
+            channel=SubmissionChannel.WEB,
+            branch_level=Level.DISSATISFIED,
+            branch_reasons=[reason],
+            comment=rng.choice(POOR_COMMENTS[reason]),
+        )
 
 
 def _branch_people(branch: Branch, leader: User | None) -> tuple[User, User]:
@@ -923,23 +983,23 @@ def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.d
     elif state == "disputed":
         steps.append(lambda: services.dispute(case, DEMO_DISPUTE, rater, now=moments[4]))
     for moment, step in zip(moments, steps, strict=False):
-        with _demo_clock(moment):
+        with clock.at(moment):
             step()
     if state == "auto":
         closes_at = moments[3] + datetime.timedelta(days=settings.CASE_DISPUTE_DAYS, hours=1)
         if closes_at <= now:
-            with _demo_clock(closes_at):
+            with clock.at(closes_at):
                 services.close_answered_cases(now=closes_at)
 
 
-def _answerable_case_for(business_ids: list[int]) -> DissatisfactionCase | None:
-    """A dissatisfied rating of the demo business, sent now through submit_rating, when it has no case at all.
+def _answerable_case_for(business_ids: list[int], now: datetime.datetime) -> DissatisfactionCase | None:
+    """A dissatisfied rating of the demo business, sent lately through submit_rating, when it has no case at all.
 
-    Chosen among its cleared, unrated declarations still open for rating, the newest kept aside.
+    Chosen among its cleared, unrated declarations still open for rating at `now`, the newest kept aside.
     """
     kept = demo_account_pending(business_ids)
     declaration = (
-        open_for_rating(Declaration.objects.filter(business_id__in=business_ids))
+        open_for_rating(Declaration.objects.filter(business_id__in=business_ids), now=now)
         .exclude(pk__in=kept)
         .order_by("-cleared_at")
         .first()
@@ -953,31 +1013,34 @@ def _answerable_case_for(business_ids: list[int]) -> DissatisfactionCase | None:
     )
     if declaration is None or rater is None:
         return None
-    rating = submit_rating(
-        declaration,
-        rater,
-        channel=SubmissionChannel.WEB,
-        branch_level=Level.DISSATISFIED,
-        branch_reasons=[Reason.DELAY],
-        comment=POOR_COMMENTS[Reason.DELAY][0],
-    )
+    with clock.at(_rating_moment(declaration.cleared_at, now)):
+        rating = submit_rating(
+            declaration,
+            rater,
+            channel=SubmissionChannel.WEB,
+            branch_level=Level.DISSATISFIED,
+            branch_reasons=[Reason.DELAY],
+            comment=POOR_COMMENTS[Reason.DELAY][0],
+        )
     return DissatisfactionCase.objects.get(rating=rating)
 
 
 def build_cases(department: Department, *, leader: User, business_account: User, now=None) -> dict[str, int]:
-    """Work the demo cases into every state (see RECENT_CASE_STATES), then escalate the overdue ones.
+    """Add the fresh complaint of `leader`'s branch, work the demo cases into every state (see
+    RECENT_CASE_STATES), then escalate the overdue ones; `now` is the present of the run (midnight).
 
     Only cases never touched (new, unassigned) are worked, so a rerun changes nothing and a case that
     someone worked in the demo is left alone. The e-mails the steps queue are recorded as sent: a fresh
     demo must not mail hundreds of notices about last year's complaints. Returns cases worked by state.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     business_ids = set(BusinessMembership.objects.filter(user=business_account).values_list("business_id", flat=True))
     worked: dict[str, int] = {}
     with transaction.atomic():
         last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if business_ids and not DissatisfactionCase.objects.filter(business_id__in=business_ids).exists():
-            _answerable_case_for(sorted(business_ids))
+            _answerable_case_for(sorted(business_ids), now)
+        _fresh_complaint(leader, business_account=business_account, business_ids=business_ids, until=now)
         cases = list(
             DissatisfactionCase.objects.filter(branch__department=department).select_related(
                 "branch", "rating__declaration", "rating__submitted_by"

@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from directory import audit, outbox
+from directory import audit, clock, outbox
 from directory.choices import Role
 from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role
@@ -239,6 +239,7 @@ def _store_rating(
                 team_reasons=team_reasons,
                 comment=comment,
                 is_dissatisfied=any(level in DISSATISFIED_LEVELS for level in levels if level is not None),
+                created_at=clock.now(),
             )
             for row in officer_rows:
                 row.rating = rating
@@ -274,7 +275,7 @@ def _check_rateable(declaration: Declaration, errors: dict[str, list[str]]) -> N
     closes_at = rating_window(declaration)
     if closes_at is None:
         errors["declaration"].append(_("This declaration has not been cleared yet; it can be rated once cleared."))
-    elif timezone.now() > closes_at:
+    elif clock.now() > closes_at:
         closed_on = formats.date_format(timezone.localtime(closes_at), "SHORT_DATE_FORMAT")
         errors["declaration"].append(
             ngettext(
@@ -447,11 +448,13 @@ def correct_rating(
         ]
         was_dissatisfied = rating.is_dissatisfied
         values["is_dissatisfied"] = any(level in DISSATISFIED_LEVELS for level in levels if level is not None)
-        values["corrected_at"] = timezone.now()
+        values["corrected_at"] = corrected_at = clock.now()
         # QuerySet.update, not save(): Rating.save() refuses changes so that this is the only way to make one.
         Rating.objects.filter(pk=rating.pk).update(**values)
         RatingOfficer.objects.bulk_update(officer_updates, ["level", "reasons"])
-        RatingCorrection.objects.create(rating=rating, corrected_by=actor, reason=reason, changes=changes)
+        RatingCorrection.objects.create(
+            rating=rating, corrected_by=actor, reason=reason, changes=changes, created_at=corrected_at
+        )
         audit.record(actor, "rating.corrected", rating, {**changes, "reason": reason})
         rating.refresh_from_db()
         if rating.is_dissatisfied and not was_dissatisfied:
@@ -466,7 +469,7 @@ def send_rating_reminders(*, now: datetime.datetime | None = None) -> int:
     Safe to run more than once a day: each digest carries a dedup key with the local date, and the
     outbox's UNIQUE constraint drops a second one.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     window_opened = now - datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
     # One query, whatever the number of users: each eligible (user, pending declaration) pair, numbered

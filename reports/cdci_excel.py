@@ -13,33 +13,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from . import cdci_selectors
 from .cdci_method import METHOD_SECTIONS
+from .excel_style import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
+from .excel_style import set_cell as _set
 
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="0B4F8A")
-WRAP = Alignment(wrap_text=True, vertical="top")
-SCORE = "#,##0.00"
-WHOLE = "#,##0"
-PERCENT = "0.0%"
 HEADER_ROW = 4
-FORMULA_STARTS = ("=", "+", "-", "@")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _set(cell, value, number_format: str | None = None):
-    """Write a value; text that starts like a formula stays text, marked as such for Excel."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format and isinstance(value, (int, float)):
-        cell.number_format = number_format
-    return cell
 
 
 def _sheet_name(text: str, taken: set[str]) -> str:

@@ -318,26 +318,70 @@ def _adjust(by_channel: dict[str, list[int]], reference: dict[str, tuple[int, in
     return ChannelAdjusted(observed, expected, department_rate, department_rate + observed - expected)
 
 
+def _period_masks(period: Period) -> dict[int, int]:
+    """The period's months as a bit mask per year (bit m - 1 for month m), as BusinessPresence keeps them."""
+    masks: dict[int, int] = defaultdict(int)
+    for month in period.month_starts():
+        masks[month.year] |= 1 << (month.month - 1)
+    return dict(masks)
+
+
 def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
     """Distinct businesses that rated / had a cleared declaration, over the period, per `by` ("unit_id",
-    "month") or in total. Grouped twice (per business, then per key) rather than COUNT(DISTINCT), which
-    sorts every group: one hash pass instead, on PostgreSQL and SQLite alike."""
+    "month") or in total.
+
+    BusinessPresence holds one row per (unit, year, business) with a bit per month, so a period reads
+    each business once per unit and year. Grouped per business (a business counts once across the
+    units asked for), then per key: two hash passes, on PostgreSQL and SQLite alike.
+    """
     unit_ids = list(unit_ids)
     placeholders = ", ".join(["%s"] * len(unit_ids))
+    masks = _period_masks(period)
+    where = (
+        f"FROM {BusinessPresence._meta.db_table} WHERE unit_kind = %s AND unit_id IN ({placeholders}) "
+        f"AND year >= %s AND year <= %s"
+    )
+    where_params = [int(kind), *unit_ids, min(masks), max(masks)]
+    if by == "month":
+        # Per month: 12 flags per (year, business), then counted per year; months outside the period dropped.
+        flags = ", ".join(
+            f"MAX(CASE WHEN ({column} & {1 << bit}) <> 0 THEN 1 ELSE 0 END) AS {column[0]}{bit}"
+            for column in ("rated_months", "cleared_months")
+            for bit in range(12)
+        )
+        sums = ", ".join(f"SUM({column[0]}{bit})" for column in ("rated_months", "cleared_months") for bit in range(12))
+        sql = (
+            f"SELECT year, {sums} FROM (SELECT year, business_id, {flags} {where} GROUP BY year, business_id) f "
+            "GROUP BY year"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, where_params)
+            rows = cursor.fetchall()
+        result = {}
+        for year, *counts in rows:
+            for bit in range(12):
+                month = datetime.date(year, bit + 1, 1)
+                if period.first <= month <= period.last:
+                    result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
+        return result
+    meets = {
+        column: " OR ".join(f"(year = {int(year)} AND ({column} & {int(mask)}) <> 0)" for year, mask in masks.items())
+        for column in ("rated_months", "cleared_months")
+    }
     key = f"{by}, " if by else ""
     sql = (
-        f"SELECT {key}SUM(CASE WHEN rated > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN cleared > 0 THEN 1 ELSE 0 END) "
-        f"FROM (SELECT {key}business_id, MAX(rated) AS rated, MAX(cleared) AS cleared "
-        f"FROM {BusinessPresence._meta.db_table} WHERE unit_kind = %s AND unit_id IN ({placeholders}) "
-        f"AND month >= %s AND month <= %s GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
+        f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
+        f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
+        f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
+        f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [int(kind), *unit_ids, period.first, period.last])
+        cursor.execute(sql, where_params)
         rows = cursor.fetchall()
     if by is None:
         rated, cleared = rows[0]
         return {"rated": rated or 0, "cleared": cleared or 0}
-    return {_as_date(row[0]) if by == "month" else row[0]: {"rated": row[1], "cleared": row[2]} for row in rows}
+    return {row[0]: {"rated": row[1] or 0, "cleared": row[2] or 0} for row in rows}
 
 
 def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> list[int] | None:

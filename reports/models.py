@@ -56,31 +56,36 @@ class RatingRollup(models.Model):
 
 
 class BusinessPresence(models.Model):
-    """One business's dealings with one unit in one month: cleared declarations and ratings it sent.
+    """Which months of one year one business dealt with one unit, as two 12-bit masks.
 
-    Distinct businesses do not add up across months, so participation over a period (businesses that
-    rated / businesses with a cleared declaration) is a COUNT(DISTINCT business) over these rows.
+    Bit m - 1 (value 1 << (m - 1)) of `cleared_months` is set when the business had a declaration
+    cleared by the unit in month m of `year` (local month of clearance), of `rated_months` when it
+    sent a rating about the unit for such a declaration. Distinct businesses do not add up across
+    months, so participation over a period (businesses that rated / businesses with a cleared
+    declaration) counts the rows whose masks meet the period's months. One row per year instead of
+    one per month: the fold merges months with a bitwise OR (idempotent), and a 12-month dashboard
+    reads a business once or twice per unit rather than twelve times.
     """
 
     unit_kind = models.PositiveSmallIntegerField(_("unit level"), choices=UnitKind.choices)
     unit_id = models.PositiveIntegerField(_("unit"))
-    month = models.DateField(_("month"))
+    year = models.PositiveSmallIntegerField(_("year"))
     business_id = models.PositiveIntegerField(_("business"))
-    cleared = models.IntegerField(_("cleared declarations"), default=0)
-    rated = models.IntegerField(_("ratings"), default=0)
+    cleared_months = models.IntegerField(_("months with a cleared declaration (bit mask)"), default=0)
+    rated_months = models.IntegerField(_("months with a rating (bit mask)"), default=0)
 
     class Meta:
         verbose_name = _("business presence")
         verbose_name_plural = _("business presences")
-        ordering = ["unit_kind", "unit_id", "month", "business_id"]
+        ordering = ["unit_kind", "unit_id", "year", "business_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit_kind", "unit_id", "month", "business_id"], name="presence_grain_unique"
+                fields=["unit_kind", "unit_id", "year", "business_id"], name="presence_year_unique"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_unit_kind_display()} {self.unit_id} {self.month:%Y-%m} business {self.business_id}"
+        return f"{self.get_unit_kind_display()} {self.unit_id} {self.year} business {self.business_id}"
 
 
 class RollupState(models.Model):
@@ -130,3 +135,4 @@ class FoldedCorrection(models.Model):
 
 
 from .cdci_models import CdciPublication, CdciRun, DepartmentAssessment  # noqa: E402, F401  (the CDCI models)
+from .export_models import ExportJob, ExportStatus  # noqa: E402, F401  (big exports)

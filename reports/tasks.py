@@ -24,3 +24,11 @@ def compute_cdci_task(run_id: int) -> None:
     from . import cdci_services
 
     cdci_services.execute_run(run_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
+def export_ratings_task(job_id: int) -> None:
+    """Write the file of a big export of rating rows. A job already taken, done or failed is left alone."""
+    from . import export_services
+
+    export_services.run_export_job(job_id)

@@ -1,8 +1,9 @@
-"""Addresses of reports: the public CDCI ranking under /cdci/, its staff pages, and its JSON API."""
+"""Addresses of reports: the public CDCI ranking under /cdci/, its staff pages, its JSON API, and the
+dashboards of rating figures with their exports under /dashboards/."""
 
 from django.urls import path
 
-from . import cdci_api, cdci_views
+from . import cdci_api, cdci_views, dashboard_views
 
 app_name = "reports"
 
@@ -18,5 +19,12 @@ urlpatterns = [
     path("cdci/campaigns/<int:pk>/draft.xlsx", cdci_views.draft_xlsx, name="cdci-draft-xlsx"),
     path("cdci/campaigns/<int:pk>/publish/", cdci_views.publish, name="cdci-publish"),
     path("cdci/runs/<int:run_id>.json", cdci_views.run_status, name="cdci-run-status"),
+    path("dashboards/", dashboard_views.department, name="dashboard-department"),
+    path("dashboards/branch/<str:code>/", dashboard_views.branch, name="dashboard-branch"),
+    path("dashboards/officer/<str:code>/", dashboard_views.officer, name="dashboard-officer"),
+    path("dashboards/ratings/", dashboard_views.ratings_export, name="dashboard-ratings"),
+    path("dashboards/exports/<int:pk>/", dashboard_views.export_job, name="export-job"),
+    path("dashboards/exports/<int:pk>.json", dashboard_views.export_job_status, name="export-job-status"),
+    path("dashboards/exports/<int:pk>/download/", dashboard_views.export_job_download, name="export-job-download"),
     path("api/v1/cdci/<int:year>/ranking/", cdci_api.RankingView.as_view(), name="cdci-api-ranking"),
 ]

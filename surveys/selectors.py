@@ -182,6 +182,12 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
 
 
+def has_valid_response() -> Exists:
+    """For a queryset of invitations: at least one of its responses is valid. An invitation so answered is
+    what the monitoring page and the campaign list count as "valid" (one per respondent, not per unit)."""
+    return Exists(Response.objects.filter(invitation=OuterRef("pk"), is_valid=True))
+
+
 def campaign_progress(campaign: Campaign, *, user) -> dict:
     """Sent, opened, answered and valid counts of a campaign, in total, by segment and by unit, with the
     response rate; four GROUP BY queries whatever the number of invitations.
@@ -193,7 +199,7 @@ def campaign_progress(campaign: Campaign, *, user) -> dict:
     """
     if not is_department_staff(user, campaign.department_id):
         raise PermissionDenied(_("Only staff of the department can monitor its surveys."))
-    has_valid = Exists(Response.objects.filter(invitation=OuterRef("pk"), is_valid=True))
+    has_valid = has_valid_response()
     by_segment_rows = (
         Invitation.objects.filter(campaign=campaign)
         .values("segment")

@@ -406,14 +406,15 @@ def _count(queryset) -> Subquery:
 @login_required
 @require_GET
 def campaign_list(request):
-    """The campaigns of the user's department, newest first, with their invitation and valid counts."""
+    """The campaigns of the user's department, newest first, with their invitations and, as the monitoring
+    page counts them, the valid ones (invitations with at least one valid response)."""
     _require_survey_staff(request.user)
     campaigns = (
         selectors.campaigns_for(request.user)
         .select_related("department")
         .annotate(
             invitation_count=_count(Invitation.objects.filter(campaign=OuterRef("pk"))),
-            valid_count=_count(Response.objects.filter(campaign=OuterRef("pk"), is_valid=True)),
+            valid_count=_count(Invitation.objects.filter(selectors.has_valid_response(), campaign=OuterRef("pk"))),
         )
         .order_by("-year", "department__code")
     )

@@ -11,8 +11,9 @@ from django.db.models import Avg, Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
+from directory import clock
 from directory.choices import Role
-from directory.demo import month_anchor, months_before
+from directory.demo import day_anchor, month_anchor, months_before
 from directory.models import (
     AuditEvent,
     Branch,
@@ -26,7 +27,9 @@ from directory.models import (
 )
 from directory.taxcode import normalize_tax_code
 from feedback.demo import DEMO_ACCOUNT_PENDING, WORSE_OFFICER_TEAMS, plan_declarations, worse_officer_ids
+from feedback.ingest import LOCAL_TZ
 from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
+from feedback.selectors import open_for_rating
 
 SCALE = "0.02"  # 16 businesses, about 600 declarations
 
@@ -177,14 +180,15 @@ def test_seed_demo_builds_a_department_like_quang_ninh():
     assert all(len(n) == 12 and n[:2] in ("10", "30") for n in declarations.values_list("number", flat=True))
     busiest = declarations.values("branch__code").annotate(n=Count("id")).order_by("-n").first()
     assert busiest["branch__code"] == "MC"
-    # The newest are not cleared yet, and nothing clears after the anchor of the run.
+    # The newest are not cleared yet, and nothing clears after the present of the run (midnight today).
     pending = declarations.filter(cleared_at__isnull=True)
     assert pending.exists()
     assert pending.order_by("registered_at").first().registered_at >= (
         declarations.filter(cleared_at__isnull=False).order_by("registered_at").last().registered_at
         - datetime.timedelta(days=3)
     )
-    assert not declarations.filter(cleared_at__gte=month_anchor()).exists()
+    assert not declarations.filter(cleared_at__gte=day_anchor()).exists()
+    assert not declarations.filter(registered_at__gte=day_anchor()).exists()
     assert not declarations.exclude(team__branch=F("branch")).exists()
     # Each officer link credits the team the officer belonged to on the day, inside the declaration's branch.
     links = DeclarationOfficer.objects.all()
@@ -229,8 +233,8 @@ def test_a_day_yields_the_same_declarations_whatever_the_month_of_the_run():
     anchor = month_anchor()
     earlier_anchor = month_anchor(anchor - datetime.timedelta(days=1))
 
-    now = plan_declarations(department, businesses, scale=0.02, anchor=anchor)
-    month_ago = plan_declarations(department, businesses, scale=0.02, anchor=earlier_anchor)
+    now = plan_declarations(department, businesses, scale=0.02, anchor=anchor, until=day_anchor())
+    month_ago = plan_declarations(department, businesses, scale=0.02, anchor=earlier_anchor, until=earlier_anchor)
 
     overlap_start = now[0]["registered_at"].date()
     settled = earlier_anchor - datetime.timedelta(days=3)  # a month ago these were still pending
@@ -336,7 +340,7 @@ def test_seed_demo_rates_most_cleared_declarations_with_a_realistic_distribution
 @pytest.mark.django_db
 def test_every_demo_rating_is_what_submit_rating_would_store():
     seed()
-    anchor = month_anchor()
+    until = day_anchor()
     window = datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
     links: dict[int, dict[int, int | None]] = {}
     for declaration_id, officer_id, team_id in DeclarationOfficer.objects.order_by("id").values_list(
@@ -352,7 +356,7 @@ def test_every_demo_rating_is_what_submit_rating_would_store():
 
     for rating in ratings:
         declaration = rating.declaration
-        assert declaration.cleared_at < rating.created_at < min(anchor, declaration.cleared_at + window)
+        assert declaration.cleared_at < rating.created_at < min(until, declaration.cleared_at + window)
         assert (rating.business_id, rating.branch_id, rating.team_id) == (
             declaration.business_id,
             declaration.branch_id,
@@ -376,9 +380,8 @@ def test_demo_business_keeps_its_newest_cleared_declarations_to_rate():
     seed()
     business = User.objects.get(username="business")
     declarations = Declaration.objects.for_user(business).cleared()
-    window_opened = month_anchor() - datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
 
-    pending = declarations.filter(rating__isnull=True, cleared_at__gt=window_opened)
+    pending = open_for_rating(declarations)  # what the business's "to rate" list shows, today
 
     assert pending.count() >= DEMO_ACCOUNT_PENDING
     newest = declarations.order_by("-cleared_at")[:DEMO_ACCOUNT_PENDING]
@@ -426,3 +429,98 @@ def test_seed_demo_leaves_cases_in_every_state_worked_by_the_right_people():
     seed()
     assert list(cases.order_by("pk").values_list("pk", "status", "escalated_at")) == before
     assert CaseEvent.objects.count() == events_before
+
+
+# Late in a month (the 27th): the days since the first are there too, so the demo looks like any day.
+LATE_IN_A_MONTH = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=LOCAL_TZ)
+
+
+def seed_on(moment: datetime.datetime) -> str:
+    with clock.at(moment):
+        return seed()
+
+
+def declarations_by_number() -> dict[str, tuple]:
+    return {row[0]: row[1:] for row in snapshot()["declarations"]}
+
+
+@pytest.mark.django_db
+def test_seed_demo_late_in_a_month_has_declarations_to_rate_and_cases_not_yet_due():
+    seed_on(LATE_IN_A_MONTH)
+    until = day_anchor(LATE_IN_A_MONTH)
+
+    declarations = Declaration.objects.all()
+    # Declarations run to the day before (at this scale, about one a day: the newest is of the last days).
+    assert declarations.order_by("registered_at").last().registered_at >= until - datetime.timedelta(days=3)
+    assert not declarations.filter(registered_at__gte=until).exists()
+    # The demo business has declarations to rate inside the rating window of that day.
+    business = User.objects.get(username="business")
+    to_rate = open_for_rating(Declaration.objects.for_user(business), now=LATE_IN_A_MONTH)
+    assert to_rate.count() >= DEMO_ACCOUNT_PENDING
+    # The demo leader has new complaints that are not overdue, besides the overdue (escalated) ones.
+    leader = User.objects.get(username="leader")
+    cases = DissatisfactionCase.objects.for_user(leader)
+    fresh = cases.filter(status="new", due_at__gte=LATE_IN_A_MONTH)
+    assert fresh.exists()
+    assert cases.still_open().filter(due_at__gte=LATE_IN_A_MONTH).exists()
+    assert not fresh.filter(escalated_at__isnull=False).exists()
+    assert cases.overdue(LATE_IN_A_MONTH).exists()
+    # The fresh complaint came through submit_rating, dated by the demo clock before the day's present.
+    assert all(case.opened_at < until for case in fresh)
+
+
+@pytest.mark.django_db
+def test_seed_demo_again_the_same_day_adds_nothing_and_a_later_day_only_adds():
+    seed_on(LATE_IN_A_MONTH)
+    before = counts()
+    cases_before = DissatisfactionCase.objects.count()
+    first = snapshot()
+
+    output = seed_on(LATE_IN_A_MONTH + datetime.timedelta(hours=8))
+
+    assert counts() == before
+    assert DissatisfactionCase.objects.count() == cases_before
+    assert f"0 created, {before['Declaration']:,} unchanged, 0 updated" in output
+
+    later = LATE_IN_A_MONTH + datetime.timedelta(days=3)
+    seed_on(later)
+
+    after = declarations_by_number()
+    old = {row[0]: row[1:] for row in first["declarations"]}
+    new_numbers = after.keys() - old.keys()
+    assert old.keys() <= after.keys() and new_numbers
+    for number in new_numbers:  # the days in between, and only those
+        assert LATE_IN_A_MONTH.date() <= after[number][5].astimezone(LOCAL_TZ).date() < later.date()
+    for number, row in old.items():
+        # Same content; a declaration still in clearance then may have cleared since, at its planned time.
+        if row[-1] is None:
+            assert after[number][:-1] == row[:-1]
+        else:
+            assert after[number] == row
+    ratings_now = snapshot()["ratings"]
+    assert all(rating in ratings_now for rating in first["ratings"])
+    assert set(first["links"]) <= set(snapshot()["links"])
+
+
+@pytest.mark.django_db
+def test_campaign_list_counts_valid_respondents_as_the_monitoring_page_does(client, settings):
+    from django.urls import reverse
+
+    from surveys import selectors
+    from surveys.models import Campaign, Response
+
+    seed()
+    staff = User.objects.get(username="staff")
+    last_year = Campaign.objects.order_by("year").first()
+    settings.DEBUG = True  # demo accounts sign in only then
+    client.force_login(staff)
+
+    page = client.get(reverse("surveys:campaign-list"))
+
+    listed = next(c for c in page.context["campaigns"] if c.pk == last_year.pk)
+
+    progress = selectors.campaign_progress(last_year, user=staff)
+    assert listed.valid_count == progress["total"]["valid"] > 0
+    assert listed.invitation_count == progress["total"]["invited"]
+    # Per respondent, not per unit: most respondents answered about two units.
+    assert listed.valid_count < Response.objects.filter(campaign=last_year, is_valid=True).count()

@@ -114,7 +114,9 @@ def rollup_rows():
         )
     )
     presence = sorted(
-        BusinessPresence.objects.values_list("unit_kind", "unit_id", "month", "business_id", "cleared", "rated")
+        BusinessPresence.objects.values_list(
+            "unit_kind", "unit_id", "year", "business_id", "cleared_months", "rated_months"
+        )
     )
     return counts, presence
 

@@ -7,13 +7,24 @@ may import all the others, calls them in order. Later modules add their builders
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory import clock
 from directory import demo as directory_demo
 from feedback import demo as feedback_demo
 from feedback.models import Declaration, Rating
 from surveys import demo as surveys_demo
+
+
+def number(value: int) -> str:
+    """`value` grouped the way the active language writes numbers: 30,769 in English, 30.769 in Vietnamese."""
+    return formats.number_format(value, force_grouping=True)
+
+
+def seconds(value: float) -> str:
+    return formats.number_format(value, decimal_pos=1)
 
 
 class Command(BaseCommand):
@@ -45,17 +56,21 @@ class Command(BaseCommand):
             return
 
         started = time.monotonic()
-        anchor = directory_demo.month_anchor()
+        # The demo's present: midnight today. Its history starts MONTHS months before the first of the
+        # month and runs to yesterday; every run on the same day builds the same rows.
+        now = clock.now()
+        anchor = directory_demo.month_anchor(now)
+        until = directory_demo.day_anchor(now)
         directory = directory_demo.build_directory(scale=scale, anchor=anchor)
         profiles = feedback_demo.business_profiles(directory.businesses)
         users = directory_demo.build_demo_users(
             directory, business_tax_codes=feedback_demo.demo_account_businesses(profiles)
         )
-        created = ", ".join(f"{name} {count:,}" for name, count in directory.created.items())
+        created = ", ".join(f"{name} {number(count)}" for name, count in directory.created.items())
         self.stdout.write(
-            _("Directory ready (%(seconds).1f s); new rows: %(created)s.")
+            _("Directory ready (%(seconds)s s); new rows: %(created)s.")
             % {
-                "seconds": time.monotonic() - started,
+                "seconds": seconds(time.monotonic() - started),
                 "created": created,
             }
         )
@@ -64,11 +79,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Declarations %(done)s/%(total)s: %(created)s created, %(unchanged)s unchanged, %(updated)s updated")
                 % {
-                    "done": f"{done:,}",
-                    "total": f"{total:,}",
-                    "created": f"{result.created:,}",
-                    "unchanged": f"{result.unchanged:,}",
-                    "updated": f"{result.updated:,}",
+                    "done": number(done),
+                    "total": number(total),
+                    "created": number(result.created),
+                    "unchanged": number(result.unchanged),
+                    "updated": number(result.updated),
                 }
             )
 
@@ -79,65 +94,69 @@ class Command(BaseCommand):
             actor=users["integration"],
             scale=scale,
             anchor=anchor,
+            until=until,
             progress=progress,
         )
         elapsed = time.monotonic() - declarations_started
         total = result.created + result.updated + result.unchanged
 
         def rating_progress(done: int, total: int) -> None:
-            self.stdout.write(_("Ratings %(done)s/%(total)s written") % {"done": f"{done:,}", "total": f"{total:,}"})
+            self.stdout.write(_("Ratings %(done)s/%(total)s written") % {"done": number(done), "total": number(total)})
 
         ratings_started = time.monotonic()
         officer = users["officer"]
         ratings_created = feedback_demo.build_ratings(
             directory.department,
             demo_account=users["business"],
-            anchor=anchor,
+            until=until,
+            leader=users["leader"],
             spare_officers=[officer.officer_id] if officer.officer_id else [],
             progress=rating_progress,
         )
         ratings_total = Rating.objects.filter(branch__department=directory.department).count()
         self.stdout.write(
-            _("Ratings ready (%(seconds).1f s): %(total)s in all, %(created)s new.")
+            _("Ratings ready (%(seconds)s s): %(total)s in all, %(created)s new.")
             % {
-                "seconds": time.monotonic() - ratings_started,
-                "total": f"{ratings_total:,}",
-                "created": f"{ratings_created:,}",
+                "seconds": seconds(time.monotonic() - ratings_started),
+                "total": number(ratings_total),
+                "created": number(ratings_created),
             }
         )
-        self._build_cases(directory, users)
+        self._build_cases(directory, users, until)
         self._build_surveys(directory, users, anchor, scale)
+        # Again: the cases add the complaints sent lately through submit_rating.
+        ratings_total = Rating.objects.filter(branch__department=directory.department).count()
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Demo department %(code)s ready in %(seconds).1f s: %(branches)s branches, %(businesses)s "
+                    "Demo department %(code)s ready in %(seconds)s s: %(branches)s branches, %(businesses)s "
                     "businesses, %(declarations)s declarations (%(created)s new, %(rate)s per second), "
                     "%(ratings)s ratings. Demo accounts (password “demo”, DEBUG only): %(users)s."
                 )
                 % {
                     "code": code,
-                    "seconds": time.monotonic() - started,
-                    "branches": len(directory.branches),
-                    "businesses": f"{len(directory.businesses):,}",
-                    "declarations": f"{total:,}",
-                    "created": f"{result.created:,}",
-                    "rate": f"{total / elapsed:,.0f}" if elapsed else "-",
-                    "ratings": f"{ratings_total:,}",
+                    "seconds": seconds(time.monotonic() - started),
+                    "branches": number(len(directory.branches)),
+                    "businesses": number(len(directory.businesses)),
+                    "declarations": number(total),
+                    "created": number(result.created),
+                    "rate": number(round(total / elapsed)) if elapsed else "-",
+                    "ratings": number(ratings_total),
                     "users": ", ".join(users),
                 }
             )
         )
 
-    def _build_cases(self, directory, users) -> None:
+    def _build_cases(self, directory, users, until) -> None:
         started = time.monotonic()
         worked = feedback_demo.build_cases(
-            directory.department, leader=users["leader"], business_account=users["business"]
+            directory.department, leader=users["leader"], business_account=users["business"], now=until
         )
         self.stdout.write(
-            _("Dissatisfaction cases ready (%(seconds).1f s): %(worked)s.")
+            _("Dissatisfaction cases ready (%(seconds)s s): %(worked)s.")
             % {
-                "seconds": time.monotonic() - started,
-                "worked": ", ".join(f"{state} {count:,}" for state, count in worked.items()),
+                "seconds": seconds(time.monotonic() - started),
+                "worked": ", ".join(f"{state} {number(count)}" for state, count in worked.items()),
             }
         )
 
@@ -145,8 +164,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         surveys = surveys_demo.build_surveys(directory.department, staff=users["staff"], anchor=anchor, scale=scale)
         self.stdout.write(
-            _("CDCI surveys ready (%(seconds).1f s): %(last)s (closed) and %(this)s (open).")
-            % {"seconds": time.monotonic() - started, "last": surveys.last_year.title, "this": surveys.this_year.title}
+            _("CDCI surveys ready (%(seconds)s s): %(last)s (closed) and %(this)s (open).")
+            % {
+                "seconds": seconds(time.monotonic() - started),
+                "last": surveys.last_year.title,
+                "this": surveys.this_year.title,
+            }
         )
         if surveys.sample_code:
             from surveys.services import answer_url
@@ -164,6 +187,10 @@ class Command(BaseCommand):
         publication = cdci_demo.publish_demo_cdci(campaign)
         if publication is not None:
             self.stdout.write(
-                _("CDCI %(year)s computed and published (%(seconds).1f s): version %(version)s.")
-                % {"year": campaign.year, "seconds": time.monotonic() - started, "version": publication.version}
+                _("CDCI %(year)s computed and published (%(seconds)s s): version %(version)s.")
+                % {
+                    "year": campaign.year,
+                    "seconds": seconds(time.monotonic() - started),
+                    "version": publication.version,
+                }
             )

