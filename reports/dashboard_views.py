@@ -2,7 +2,8 @@
 
 Thin pages over reports.measures: every figure comes from `dashboard_figures`, `unit_measures`,
 `monthly_series` or `rank_units`, which read rollups and scope by user (Http404 out of scope), so a
-page costs a fixed number of queries whatever the number of ratings. Filters live in the query string
+page costs a fixed number of queries whatever the number of ratings; the recent comments
+(reports.comments) are the one read of ratings, a page of the newest. Filters live in the query string
 (reports.dashboard_forms). Each table is also a CSV download (`?export=<table>`) and the page as a
 whole an Excel workbook (`?export=xlsx`). Rating rows (`/dashboards/ratings/`) stream when small and
 become an ExportJob when big (reports.export_services).
@@ -25,9 +26,10 @@ from django.views.decorators.http import require_GET
 from directory.choices import Role
 from feedback import case_selectors
 from feedback.choices import CASE_OPEN_STATUSES, Channel, Level
-from feedback.models import DissatisfactionCase, Rating, RatingOfficer
+from feedback.models import DissatisfactionCase
 
 from . import export_services, exports
+from .comments import recent_comments
 from .dashboard_forms import DashboardFilterForm, period_code, period_label
 from .export_models import ExportStatus
 from .exports import DAYS, INT, MEAN, RATE, Column, Table
@@ -508,15 +510,6 @@ def branch(request, code: str):
     def officer_link(unit):
         return officer_url.format(officer_codes[unit.unit_id]) + "?" + query if unit.unit_id in officer_codes else None
 
-    start, end = export_services._local_bounds(period)
-    comments = Rating.objects.filter(
-        declaration__branch_id=pk, declaration__cleared_at__gte=start, declaration__cleared_at__lt=end
-    ).exclude(comment="")
-    if channel:
-        comments = comments.filter(declaration__channel=channel)
-    comment_rows = comments.order_by("-declaration__cleared_at", "-pk").values_list(
-        "created_at", "declaration__number", "branch_level", "comment"
-    )[:RECENT_COMMENTS]
     trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Branch"), dashboard.current, dashboard.previous),
@@ -525,7 +518,7 @@ def branch(request, code: str):
         _units_table("officers", _("Officers"), _("Officer"), officers, officer_link),
         _levels_table(dashboard.current),
         _cases_table(dashboard.trend),
-        _comments_table(comment_rows),
+        _comments_table(recent_comments(BRANCH, pk, period, channel, RECENT_COMMENTS)),
     ]
     subtitle = _subtitle(name, period, channel)
     chart = ("teams", _("Channel-adjusted satisfaction"), _("Teams by channel-adjusted satisfaction"))
@@ -586,21 +579,12 @@ def officer(request, code: str):
     current = unit_measures(user, OFFICER, pk, period, channel=channel)
     previous = unit_measures(user, OFFICER, pk, period.previous(), channel=channel)
     trend_figures = monthly_series(user, OFFICER, pk, period, channel=channel)
-    start, end = export_services._local_bounds(period)
-    comments = RatingOfficer.objects.filter(
-        officer_id=pk, rating__declaration__cleared_at__gte=start, rating__declaration__cleared_at__lt=end
-    ).exclude(rating__comment="")
-    if channel:
-        comments = comments.filter(rating__declaration__channel=channel)
-    comment_rows = comments.order_by("-rating__declaration__cleared_at", "-rating_id").values_list(
-        "rating__created_at", "rating__declaration__number", "level", "rating__comment"
-    )[:RECENT_COMMENTS]
     trend = _trend_table(trend_figures)
     tables = [
         _summary_table(_("Officer"), current, previous),
         trend,
         _levels_table(current),
-        _comments_table(comment_rows),
+        _comments_table(recent_comments(OFFICER, pk, period, channel, RECENT_COMMENTS)),
     ]
     query = _query(period, channel)
     subtitle = _subtitle(name, period, channel)

@@ -1,0 +1,55 @@
+"""The recent comments a dashboard shows about one unit (branch, team or officer).
+
+Unlike the figures (reports.measures), comments are read from the ratings themselves, a bounded page
+of the newest ones. Scoping is the caller's: the dashboards call this only for a unit that
+`visible_units` let them show.
+"""
+
+import datetime
+
+from feedback.models import Rating, RatingOfficer
+
+from .export_services import _local_bounds
+from .measures import Period
+from .models import UnitKind
+
+
+def recent_comments(
+    kind: UnitKind, unit_id: int, period: Period, channel: str | None, limit: int
+) -> list[tuple[datetime.datetime, str, int | None, str]]:
+    """The newest `limit` non-empty comments about a unit over `period`, optionally on one channel.
+
+    Rows are (rated at, declaration number, level given to that unit, comment), as the dashboards'
+    comments table takes them: no business identity. Like the figures, the period is that of the
+    declaration's clearance in local time (export_services._local_bounds), newest clearance first.
+
+    - branch: ratings of declarations cleared by the branch, with the branch level;
+    - team: ratings whose team snapshot (Rating.team) is the team, with the team level (None when the
+      business left the team unrated);
+    - officer: ratings in which the officer was rated, with the officer's own level.
+    """
+    start, end = _local_bounds(period)
+    kind = UnitKind(kind)
+    if kind == UnitKind.OFFICER:
+        rows = RatingOfficer.objects.filter(
+            officer_id=unit_id, rating__declaration__cleared_at__gte=start, rating__declaration__cleared_at__lt=end
+        ).exclude(rating__comment="")
+        if channel:
+            rows = rows.filter(rating__declaration__channel=channel)
+        rows = rows.order_by("-rating__declaration__cleared_at", "-rating_id").values_list(
+            "rating__created_at", "rating__declaration__number", "level", "rating__comment"
+        )
+        return list(rows[:limit])
+    if kind == UnitKind.BRANCH:
+        ratings, level = Rating.objects.filter(declaration__branch_id=unit_id), "branch_level"
+    elif kind == UnitKind.TEAM:
+        ratings, level = Rating.objects.filter(team_id=unit_id), "team_level"
+    else:
+        raise ValueError(f"no comments are listed for units of kind {kind!r}")
+    ratings = ratings.filter(declaration__cleared_at__gte=start, declaration__cleared_at__lt=end).exclude(comment="")
+    if channel:
+        ratings = ratings.filter(declaration__channel=channel)
+    rows = ratings.order_by("-declaration__cleared_at", "-pk").values_list(
+        "created_at", "declaration__number", level, "comment"
+    )
+    return list(rows[:limit])
