@@ -1,4 +1,4 @@
-"""Dashboards of rating figures (department, branch, officer) and their downloads.
+"""Dashboards of rating figures (department, branch, team, officer) and their downloads.
 
 Thin pages over reports.measures: every figure comes from `dashboard_figures`, `unit_measures`,
 `monthly_series` or `rank_units`, which read rollups and scope by user (Http404 out of scope), so a
@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from directory.choices import Role
+from directory.models import TeamMembership
 from feedback import case_selectors
 from feedback.choices import CASE_OPEN_STATUSES, Channel, Level
 from feedback.models import DissatisfactionCase
@@ -394,78 +395,39 @@ def _ratings_links(level: str, code: str, query: str) -> dict:
     }
 
 
-# --- pages -----------------------------------------------------------------------------------------------
+def _unit_links(url_name: str, codes: dict[int, str], query: str):
+    """A `link(figures)` giving the dashboard of a unit (with the page's filters), or None for a unit the
+    user may not open. `codes` = {id: code} of the units the user may see (from `visible_units`)."""
+    pattern = reverse(url_name, args=["CODE"]).replace("CODE", "{}")
+
+    def link(unit: Figures) -> str | None:
+        code = codes.get(unit.unit_id)
+        return f"{pattern.format(code)}?{query}" if code is not None else None
+
+    return link
 
 
-@login_required
-@require_GET
-def department(request):
-    """The department's dashboard (department staff, administrators). Leaders and officers are taken to
-    their own dashboard; anybody else gets 404."""
-    user = request.user
-    if not (user.is_administrator or user.role == Role.DEPARTMENT_STAFF):
-        if user.role == Role.BRANCH_LEADER and user.branch_id:
-            return redirect("reports:dashboard-branch", code=user.branch.code)
-        if user.role == Role.OFFICER and user.officer_id:
-            return redirect("reports:dashboard-officer", code=user.officer.code)
+def _chosen(units: list[tuple], code: str) -> tuple:
+    """The row of `units` (pk, code, ...) whose code is `code`; Http404 when the user may not see it."""
+    row = next((unit for unit in units if unit[1] == code), None)
+    if row is None:
         raise Http404(_("No such unit."))
-    departments = list(visible_units(user, DEPT).order_by("code").values_list("pk", "code", "name"))
-    if not departments:
-        raise Http404(_("No such unit."))
-    wanted = request.GET.get("unit")
-    pk, code, name = next((row for row in departments if row[1] == wanted), departments[0])
-    form, period, channel = _filters(
-        request, units=[(row[1], row[2]) for row in departments], unit_label=_("Department"), current_unit=code
-    )
-    dashboard = dashboard_figures(user, DEPT, pk, period, channel=channel)
-    teams = rank_units(user, TEAM, period, within=(DEPT, pk), channel=channel)
-    officers = rank_units(user, OFFICER, period, within=(DEPT, pk), channel=channel)
-    query = _query(period, channel)
-    branch_url = reverse("reports:dashboard-branch", args=["CODE"]).replace("CODE", "{}")
-    branch_codes = dict(visible_units(user, BRANCH).values_list("pk", "code"))
-    officer_codes = dict(visible_units(user, OFFICER).filter(branch__department_id=pk).values_list("pk", "code"))
-    officer_url = reverse("reports:dashboard-officer", args=["CODE"]).replace("CODE", "{}")
-    branch_label = _("Branch")
-    trend = _trend_table(dashboard.trend)
-    tables = [
-        _summary_table(_("Department"), dashboard.current, dashboard.previous),
-        trend,
-        _units_table(
-            "branches",
-            _("Branches"),
-            branch_label,
-            dashboard.children,
-            lambda unit: branch_url.format(branch_codes[unit.unit_id]) + "?" + query,
-        ),
-        _units_table("teams", _("Teams"), _("Team"), teams, None),
-        _units_table(
-            "officers",
-            _("Officers"),
-            _("Officer"),
-            officers,
-            lambda unit: officer_url.format(officer_codes[unit.unit_id]) + "?" + query,
-        ),
-        _levels_table(dashboard.current),
-        _cases_table(dashboard.trend),
-    ]
-    subtitle = _subtitle(name, period, channel)
-    chart = ("branches", _("Channel-adjusted satisfaction"), _("Branches by channel-adjusted satisfaction"))
-    download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}", chart)
-    if download:
-        return download
-    context = {
+    return row
+
+
+def _context(form, name: str, period: Period, channel: str | None, query: str, current, previous, **more) -> dict:
+    """What every dashboard page shows above its tables: filters, title, headline cards."""
+    return {
         "form": form,
         "name": name,
         "period": period,
         "period_text": period_label(period),
         "channel": channel,
         "query": query,
-        "cards": _cards(dashboard.current, dashboard.previous),
+        "cards": _cards(current, previous),
         "growing": _growing_note(period),
-        "charts": _charts(trend, dashboard.children, dashboard.current, tables[-1]),
-        "ratings_links": _ratings_links("department", code, query),
+        **more,
     }
-    return _page(request, "reports/dashboard_department.html", context, tables)
 
 
 def _best_and_worst(officers: list[Figures]):
@@ -485,36 +447,138 @@ def _officer_item(officer: Figures, link: str | None) -> dict:
     }
 
 
+def _officer_lists(officers: list[Figures], link) -> dict:
+    """The best and lowest rated officers of a branch or team, and those with too few ratings to rank."""
+    best, worst, too_few = _best_and_worst(officers)
+    return {
+        "best": [_officer_item(officer, link(officer)) for officer in best],
+        "worst": [_officer_item(officer, link(officer)) for officer in worst],
+        "too_few": too_few,
+        "not_enough": not_enough_ratings_label(),
+    }
+
+
+def _open_cases(user, inbox_filters: list[tuple[str, str]], **unit) -> dict:
+    """Open and overdue cases of a branch or team (those the user may see), each linked to the case inbox
+    with the same filters (`inbox_filters`: the inbox's query parameters naming the unit)."""
+    open_cases = DissatisfactionCase.objects.for_user(user).filter(status__in=CASE_OPEN_STATUSES, **unit)
+    inbox = reverse("feedback:case-list")
+    open_query = urlencode([*inbox_filters, *(("status", status) for status in CASE_OPEN_STATUSES)])
+    return {
+        "open_cases": open_cases.count(),
+        "overdue_cases": case_selectors.overdue(open_cases).count(),
+        "open_cases_url": f"{inbox}?{open_query}",
+        "overdue_cases_url": f"{inbox}?{urlencode([*inbox_filters, ('overdue', 'true')])}",
+    }
+
+
+def _up_link(user, kind: UnitKind, code: str, url_name: str, query: str) -> str:
+    """The dashboard of the unit above (with the page's filters), or "" when the user may not see it."""
+    if not visible_units(user, kind).filter(code=code).exists():
+        return ""
+    return reverse(url_name, args=[code]) + "?" + query
+
+
+# --- pages -----------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def department(request):
+    """The department's dashboard (department staff, administrators). Leaders and officers are taken to
+    their own dashboard; anybody else gets 404."""
+    user = request.user
+    if not (user.is_administrator or user.role == Role.DEPARTMENT_STAFF):
+        if user.role == Role.BRANCH_LEADER and user.branch_id:
+            return redirect("reports:dashboard-branch", code=user.branch.code)
+        if user.role == Role.TEAM_LEADER and user.team_id:
+            return redirect("reports:dashboard-team", code=user.team.code)
+        if user.role == Role.OFFICER and user.officer_id:
+            return redirect("reports:dashboard-officer", code=user.officer.code)
+        raise Http404(_("No such unit."))
+    departments = list(visible_units(user, DEPT).order_by("code").values_list("pk", "code", "name"))
+    if not departments:
+        raise Http404(_("No such unit."))
+    wanted = request.GET.get("unit")
+    pk, code, name = next((row for row in departments if row[1] == wanted), departments[0])
+    form, period, channel = _filters(
+        request, units=[(row[1], row[2]) for row in departments], unit_label=_("Department"), current_unit=code
+    )
+    dashboard = dashboard_figures(user, DEPT, pk, period, channel=channel)
+    teams = rank_units(user, TEAM, period, within=(DEPT, pk), channel=channel)
+    officers = rank_units(user, OFFICER, period, within=(DEPT, pk), channel=channel)
+    query = _query(period, channel)
+    branch_link = _unit_links(
+        "reports:dashboard-branch", dict(visible_units(user, BRANCH).values_list("pk", "code")), query
+    )
+    team_link = _unit_links(
+        "reports:dashboard-team",
+        dict(visible_units(user, TEAM).filter(branch__department_id=pk).values_list("pk", "code")),
+        query,
+    )
+    officer_link = _unit_links(
+        "reports:dashboard-officer",
+        dict(visible_units(user, OFFICER).filter(branch__department_id=pk).values_list("pk", "code")),
+        query,
+    )
+    trend = _trend_table(dashboard.trend)
+    tables = [
+        _summary_table(_("Department"), dashboard.current, dashboard.previous),
+        trend,
+        _units_table("branches", _("Branches"), _("Branch"), dashboard.children, branch_link),
+        _units_table("teams", _("Teams"), _("Team"), teams, team_link),
+        _units_table("officers", _("Officers"), _("Officer"), officers, officer_link),
+        _levels_table(dashboard.current),
+        _cases_table(dashboard.trend),
+    ]
+    subtitle = _subtitle(name, period, channel)
+    chart = ("branches", _("Channel-adjusted satisfaction"), _("Branches by channel-adjusted satisfaction"))
+    download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}", chart)
+    if download:
+        return download
+    context = _context(
+        form,
+        name,
+        period,
+        channel,
+        query,
+        dashboard.current,
+        dashboard.previous,
+        charts=_charts(trend, dashboard.children, dashboard.current, tables[-1]),
+        ratings_links=_ratings_links("department", code, query),
+    )
+    return _page(request, "reports/dashboard_department.html", context, tables)
+
+
 @login_required
 @require_GET
 def branch(request, code: str):
     """A branch's dashboard (its leader, department staff, administrators): teams, officers, comments, cases."""
     user = request.user
     units = list(visible_units(user, BRANCH).order_by("name").values_list("pk", "code", "name"))
-    row = next((unit for unit in units if unit[1] == code), None)
-    if row is None:
-        raise Http404(_("No such unit."))
+    pk, code, name = _chosen(units, code)
     moved = _moved(request, "reports:dashboard-branch", code, code)
     if moved:
         return moved
-    pk, code, name = row
     form, period, channel = _filters(
         request, units=[(unit[1], unit[2]) for unit in units], unit_label=_("Branch"), current_unit=code
     )
     dashboard = dashboard_figures(user, BRANCH, pk, period, channel=channel)
     officers = rank_units(user, OFFICER, period, within=(BRANCH, pk), channel=channel)
     query = _query(period, channel)
-    officer_codes = dict(visible_units(user, OFFICER).filter(branch_id=pk).values_list("pk", "code"))
-    officer_url = reverse("reports:dashboard-officer", args=["CODE"]).replace("CODE", "{}")
-
-    def officer_link(unit):
-        return officer_url.format(officer_codes[unit.unit_id]) + "?" + query if unit.unit_id in officer_codes else None
-
+    team_link = _unit_links(
+        "reports:dashboard-team", dict(visible_units(user, TEAM).filter(branch_id=pk).values_list("pk", "code")), query
+    )
+    officer_link = _unit_links(
+        "reports:dashboard-officer",
+        dict(visible_units(user, OFFICER).filter(branch_id=pk).values_list("pk", "code")),
+        query,
+    )
     trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Branch"), dashboard.current, dashboard.previous),
         trend,
-        _units_table("teams", _("Teams"), _("Team"), dashboard.children, None),
+        _units_table("teams", _("Teams"), _("Team"), dashboard.children, team_link),
         _units_table("officers", _("Officers"), _("Officer"), officers, officer_link),
         _levels_table(dashboard.current),
         _cases_table(dashboard.trend),
@@ -525,34 +589,88 @@ def branch(request, code: str):
     download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}", chart)
     if download:
         return download
-    open_cases = DissatisfactionCase.objects.for_user(user).filter(branch_id=pk, status__in=CASE_OPEN_STATUSES)
-    best, worst, too_few = _best_and_worst(officers)
-    inbox = reverse("feedback:case-list")
-    open_query = urlencode([("branch", code), *(("status", status) for status in CASE_OPEN_STATUSES)])
-    context = {
-        "form": form,
-        "name": name,
-        "period": period,
-        "period_text": period_label(period),
-        "channel": channel,
-        "query": query,
-        "cards": _cards(dashboard.current, dashboard.previous),
-        "growing": _growing_note(period),
-        "charts": _charts(trend, dashboard.children, dashboard.current, tables[-2]),
-        "best": [_officer_item(officer, officer_link(officer)) for officer in best],
-        "worst": [_officer_item(officer, officer_link(officer)) for officer in worst],
-        "too_few": too_few,
-        "not_enough": not_enough_ratings_label(),
-        "open_cases": open_cases.count(),
-        "overdue_cases": case_selectors.overdue(open_cases).count(),
-        "open_cases_url": f"{inbox}?{open_query}",
-        "overdue_cases_url": f"{inbox}?branch={code}&overdue=true",
-        "department_url": reverse("reports:dashboard-department") + "?" + query
+    context = _context(
+        form,
+        name,
+        period,
+        channel,
+        query,
+        dashboard.current,
+        dashboard.previous,
+        charts=_charts(trend, dashboard.children, dashboard.current, tables[-2]),
+        **_officer_lists(officers, officer_link),
+        **_open_cases(user, [("branch", code)], branch_id=pk),
+        department_url=reverse("reports:dashboard-department") + "?" + query
         if user.is_administrator or user.role == Role.DEPARTMENT_STAFF
         else "",
-        "ratings_links": _ratings_links("branch", code, query),
-    }
+        ratings_links=_ratings_links("branch", code, query),
+    )
     return _page(request, "reports/dashboard_branch.html", context, tables)
+
+
+@login_required
+@require_GET
+def team(request, code: str):
+    """A team's dashboard (its leader, its branch's leader, department staff, administrators): its
+    officers side by side, comments about the team, its open cases."""
+    user = request.user
+    units = list(
+        visible_units(user, TEAM)
+        .order_by("branch__name", "name", "code")
+        .values_list("pk", "code", "name", "branch__code", "branch__name")
+    )
+    pk, code, name, branch_code, branch_name = _chosen(units, code)
+    moved = _moved(request, "reports:dashboard-team", code, code)
+    if moved:
+        return moved
+    form, period, channel = _filters(
+        request,
+        # Teams of different branches often share a name ("Đội Thủ tục"): the code tells them apart.
+        units=[(unit[1], f"{unit[2]} ({unit[1]})") for unit in units],
+        unit_label=_("Team"),
+        current_unit=code,
+    )
+    dashboard = dashboard_figures(user, TEAM, pk, period, channel=channel)
+    officers = dashboard.children  # rank_units(user, OFFICER, period, within=(TEAM, pk))
+    query = _query(period, channel)
+    officer_link = _unit_links(
+        "reports:dashboard-officer",
+        dict(visible_units(user, OFFICER).filter(memberships__team_id=pk).values_list("pk", "code")),
+        query,
+    )
+    trend = _trend_table(dashboard.trend)
+    tables = [
+        _summary_table(_("Team"), dashboard.current, dashboard.previous),
+        trend,
+        _units_table("officers", _("Officers"), _("Officer"), officers, officer_link),
+        _levels_table(dashboard.current),
+        _comments_table(recent_comments(TEAM, pk, period, channel, RECENT_COMMENTS)),
+    ]
+    subtitle = _subtitle(f"{name} · {branch_name}", period, channel)
+    chart = ("officers", _("Channel-adjusted satisfaction"), _("Officers by channel-adjusted satisfaction"))
+    download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}", chart)
+    if download:
+        return download
+    context = _context(
+        form,
+        name,
+        period,
+        channel,
+        query,
+        dashboard.current,
+        dashboard.previous,
+        code=code,
+        branch_name=branch_name,
+        charts=_charts(trend, officers, dashboard.current, None),
+        **_officer_lists(officers, officer_link),
+        # The branch too: team codes are unique only inside their branch.
+        **_open_cases(user, [("branch", branch_code), ("team", code)], team_id=pk),
+        # A team leader sees only the cases they verify (DissatisfactionCase.objects.for_user): say so.
+        only_assigned_cases=not user.is_administrator and user.role == Role.TEAM_LEADER,
+        branch_url=_up_link(user, BRANCH, branch_code, "reports:dashboard-branch", query),
+        ratings_links=_ratings_links("team", code, query),
+    )
+    return _page(request, "reports/dashboard_team.html", context, tables)
 
 
 @login_required
@@ -563,13 +681,10 @@ def officer(request, code: str):
     units = list(
         visible_units(user, OFFICER).order_by("full_name").values_list("pk", "code", "full_name", "branch__code")
     )
-    row = next((unit for unit in units if unit[1] == code), None)
-    if row is None:
-        raise Http404(_("No such unit."))
+    pk, code, name, branch_code = _chosen(units, code)
     moved = _moved(request, "reports:dashboard-officer", code, code)
     if moved:
         return moved
-    pk, code, name, branch_code = row
     form, period, channel = _filters(
         request,
         units=[(unit[1], f"{unit[2]} ({unit[1]})") for unit in units],
@@ -591,33 +706,33 @@ def officer(request, code: str):
     download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}")
     if download:
         return download
-    branch_url = ""
-    if visible_units(user, BRANCH).filter(code=branch_code).exists():
-        branch_url = reverse("reports:dashboard-branch", args=[branch_code]) + "?" + query
-    context = {
-        "form": form,
-        "name": name,
-        "code": code,
-        "period": period,
-        "period_text": period_label(period),
-        "channel": channel,
-        "query": query,
-        "cards": _cards(current, previous),
-        "enough": current.enough_ratings,
-        "minimum": settings.MIN_OFFICER_RATINGS,
-        "is_self": user.officer_id == pk,
-        "not_enough": not_enough_ratings_label(),
-        "growing": _growing_note(period),
-        "charts": _charts(trend, None, current, None),
-        "branch_url": branch_url,
-        "ratings_links": _ratings_links("officer", code, query),
-    }
+    # The team the officer is in today, when the user may see its dashboard.
+    memberships = TeamMembership.objects.filter(officer_id=pk).active_on(timezone.localdate())
+    team_code = visible_units(user, TEAM).filter(memberships__in=memberships).values_list("code", flat=True).first()
+    context = _context(
+        form,
+        name,
+        period,
+        channel,
+        query,
+        current,
+        previous,
+        code=code,
+        enough=current.enough_ratings,
+        minimum=settings.MIN_OFFICER_RATINGS,
+        is_self=user.officer_id == pk,
+        not_enough=not_enough_ratings_label(),
+        charts=_charts(trend, None, current, None),
+        branch_url=_up_link(user, BRANCH, branch_code, "reports:dashboard-branch", query),
+        team_url=reverse("reports:dashboard-team", args=[team_code]) + "?" + query if team_code else "",
+        ratings_links=_ratings_links("officer", code, query),
+    )
     return _page(request, "reports/dashboard_officer.html", context, tables)
 
 
 # --- rating rows and export jobs -------------------------------------------------------------------------
 
-LEVELS = {"department": DEPT, "branch": BRANCH, "officer": OFFICER}
+LEVELS = {"department": DEPT, "branch": BRANCH, "team": TEAM, "officer": OFFICER}
 
 
 @login_required

@@ -83,7 +83,7 @@ def _local_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]
 def ratings_for(user, export: RatingExport):
     """The ratings of the unit over the period (by local month of clearance, like the figures), in
     clearance order; Http404 when the unit is out of the user's scope."""
-    if export.kind == UnitKind.TEAM or not visible_units(user, export.kind).filter(pk=export.unit_id).exists():
+    if not visible_units(user, export.kind).filter(pk=export.unit_id).exists():
         raise Http404(_("No such unit."))
     start, end = _local_bounds(export.period)
     ratings = Rating.objects.filter(declaration__cleared_at__gte=start, declaration__cleared_at__lt=end)
@@ -91,6 +91,8 @@ def ratings_for(user, export: RatingExport):
         ratings = ratings.filter(branch__department_id=export.unit_id)
     elif export.kind == UnitKind.BRANCH:
         ratings = ratings.filter(branch_id=export.unit_id)
+    elif export.kind == UnitKind.TEAM:  # the team snapshot of the rating, as the team's figures count it
+        ratings = ratings.filter(team_id=export.unit_id)
     else:
         rated = RatingOfficer.objects.filter(rating=OuterRef("pk"), officer_id=export.unit_id)
         ratings = ratings.filter(Exists(rated))

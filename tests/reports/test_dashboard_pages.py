@@ -1,20 +1,25 @@
-"""The dashboards (department, branch, officer): what each role sees, the filters in the URL, the
-figures on the page, and query counts that do not grow with the number of ratings."""
+"""The dashboards (department, branch, team, officer): what each role sees, the filters in the URL, the
+figures on the page, the links between them, and query counts that do not grow with the number of
+ratings."""
 
+import datetime
 import random
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.choices import Role
 from directory.models import Department
-from feedback.models import Rating
+from feedback.models import Rating, RatingOfficer
+from reports.comments import recent_comments
 from reports.measures import Period, unit_measures
 from reports.models import UnitKind
 from reports.rollups import fold_rollups
 from tests.conftest import make_user
+from tests.feedback.cases_support import complain, walk_to
 from tests.reports.support import add_declarations, add_ratings
 
 PERIOD = "2025-01..2025-06"
@@ -23,6 +28,10 @@ DEPARTMENT = reverse("reports:dashboard-department")
 
 def branch_url(code):
     return reverse("reports:dashboard-branch", args=[code])
+
+
+def team_url(code):
+    return reverse("reports:dashboard-team", args=[code])
 
 
 def officer_url(code):
@@ -83,7 +92,7 @@ def test_administrator_sees_the_department_dashboard(client, cast, rated):
     assert get(client, cast.users.admin, DEPARTMENT, period=PERIOD).status_code == 200
 
 
-@pytest.mark.parametrize("who", ["business", "rival", "outsider", "integration", "team_leader"])
+@pytest.mark.parametrize("who", ["business", "rival", "outsider", "integration"])
 def test_department_dashboard_is_404_for_others(client, cast, who):
     assert get(client, getattr(cast.users, who), DEPARTMENT).status_code == 404
 
@@ -93,8 +102,9 @@ def test_anonymous_is_sent_to_the_login(client, cast):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_leader_and_officer_are_taken_to_their_own_dashboard(client, cast):
+def test_leaders_and_officer_are_taken_to_their_own_dashboard(client, cast):
     assert get(client, cast.users.leader, DEPARTMENT)["Location"] == branch_url("MC")
+    assert get(client, cast.users.team_leader, DEPARTMENT)["Location"] == team_url("MC-TT")
     assert get(client, cast.users.officer, DEPARTMENT)["Location"] == officer_url("OA1")
 
 
@@ -119,6 +129,7 @@ def test_staff_of_another_department_gets_404(client, cast, rated):
     other = Department.objects.create(code="LS", name="Cục Hải quan Lạng Sơn")
     stranger = make_user("stranger", Role.DEPARTMENT_STAFF, department=other)
     assert get(client, stranger, branch_url("MC")).status_code == 404
+    assert get(client, stranger, team_url("MC-TT")).status_code == 404
     assert get(client, stranger, officer_url("OA1")).status_code == 404
     response = get(client, stranger, DEPARTMENT, period=PERIOD, unit="QN")
     assert response.status_code == 200
@@ -137,6 +148,46 @@ def test_officer_dashboard_for_the_officer_and_their_leaders(client, cast, rated
 )
 def test_officer_dashboard_is_404_out_of_scope(client, cast, who, code):
     assert get(client, getattr(cast.users, who), officer_url(code)).status_code == 404
+
+
+def test_team_dashboard_for_its_leader_its_branch_leader_and_department_staff(client, cast, rated):
+    team = unit_measures(cast.users.staff, UnitKind.TEAM, cast.team_a1.pk, Period.parse(PERIOD))
+    assert team.ratings > 0
+    for user in (cast.users.team_leader, cast.users.leader, cast.users.staff, cast.users.admin):
+        response = get(client, user, team_url("MC-TT"), period=PERIOD)
+        assert response.status_code == 200
+        context = response.context
+        assert context["name"] == cast.team_a1.name
+        assert context["tables"]["summary"].rows[0][2] == team.ratings
+        assert context["cards"][0]["value"] == f"{team.ratings:,}"
+        assert sum(row[1] for row in context["tables"]["trend"].rows) == team.ratings
+        assert sum(row[1] for row in context["tables"]["levels"].rows) == team.ratings
+        # Its members only: oa2 handled the team's declarations too, but belongs to team A2.
+        assert [row[1] for row in context["tables"]["officers"].rows] == [cast.officers.oa1.full_name]
+    page = response.content.decode()
+    assert "Chi cục Hải quan Móng Cái" in page  # the branch the team belongs to
+    for chart in ("trend", "units", "levels"):
+        assert f'data-chart="{chart}"' in page
+    assert 'id="dashboard-data"' in page and "vendor/chartjs/chart.umd.min.js" in page
+    assert cast.business_x.name not in page and cast.business_y.name not in page  # no business identity
+    assert "Best rated" in page and "Lowest rated" not in page  # one ranked officer: no "lowest" card
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        ("team_leader", "MC-KS"),
+        ("team_leader", "HG-TT"),
+        ("officer", "MC-TT"),
+        ("other_leader", "MC-TT"),
+        ("business", "MC-TT"),
+        ("outsider", "MC-TT"),
+        ("integration", "MC-TT"),
+        ("staff", "NOPE"),
+    ],
+)
+def test_team_dashboard_is_404_out_of_scope(client, cast, who, code):
+    assert get(client, getattr(cast.users, who), team_url(code)).status_code == 404
 
 
 # --- contents --------------------------------------------------------------------------------------------
@@ -160,6 +211,124 @@ def test_branch_dashboard_lists_officers_comments_and_open_cases(client, cast, r
     assert cast.business_x.name not in page and cast.business_y.name not in page  # no business identity
     assert "/cases/?branch=MC" in page
     assert "still growing" not in page  # 2025 is long past
+
+
+def _local(year, month):
+    return datetime.datetime(year, month, 1, tzinfo=timezone.get_default_timezone())
+
+
+def test_team_dashboard_comments_give_the_team_level_and_only_that_team(client, cast, rated):
+    in_period = Rating.objects.filter(
+        declaration__cleared_at__gte=_local(2025, 1), declaration__cleared_at__lt=_local(2025, 7)
+    ).order_by("-declaration__cleared_at", "-pk")
+    ours = list(in_period.filter(team=cast.team_a1))
+    Rating.objects.filter(pk=ours[3].pk).update(comment="Đội hướng dẫn rõ ràng.", branch_level=1, team_level=5)
+    Rating.objects.filter(pk=ours[8].pk).update(comment="Đội trả lời chậm.", team_level=None)  # team unrated
+    theirs = in_period.filter(team=cast.team_a2).first()
+    Rating.objects.filter(pk=theirs.pk).update(comment="Đội Kiểm soát làm việc tốt.")
+
+    response = get(client, cast.users.team_leader, team_url("MC-TT"), period=PERIOD)
+
+    rows = response.context["tables"]["comments"].rows
+    expected = list(
+        in_period.filter(team=cast.team_a1)
+        .exclude(comment="")
+        .values_list("created_at", "declaration__number", "team_level", "comment")
+    )
+    assert [tuple(row) for row in rows] == expected
+    levels = {row[3]: row[2] for row in rows}
+    assert levels["Đội hướng dẫn rõ ràng."] == 5  # the team's level, not the branch's (1)
+    assert levels["Đội trả lời chậm."] is None
+    page = response.content.decode()
+    assert "Đội hướng dẫn rõ ràng." in page
+    assert "Đội Kiểm soát làm việc tốt." not in page
+
+
+def test_recent_comments_lists_branch_team_and_officer_levels(cast, rated):
+    rating = (
+        Rating.objects.filter(team=cast.team_a1, declaration__channel="red", officer_ratings__officer=cast.officers.oa1)
+        .order_by("-declaration__cleared_at")
+        .first()
+    )
+    Rating.objects.filter(pk=rating.pk).update(comment="Kiểm tra thực tế kỹ nhưng nhanh.", branch_level=2, team_level=4)
+    officer_level = RatingOfficer.objects.get(rating=rating, officer=cast.officers.oa1).level
+    period = Period.parse(PERIOD)
+
+    def levels(kind, unit, channel="red", limit=20):
+        found = recent_comments(kind, unit.pk, period, channel, limit)
+        return [row[2] for row in found if row[1] == rating.declaration.number]
+
+    assert levels(UnitKind.BRANCH, cast.branch_a) == [2]
+    assert levels(UnitKind.TEAM, cast.team_a1) == [4]
+    assert levels(UnitKind.OFFICER, cast.officers.oa1) == [officer_level]
+    assert levels(UnitKind.TEAM, cast.team_a1, channel="green") == []
+    assert levels(UnitKind.TEAM, cast.team_a2) == []
+    assert levels(UnitKind.BRANCH, cast.branch_b, channel=None) == []
+    outside = recent_comments(UnitKind.TEAM, cast.team_a1.pk, Period.parse("2024"), None, 20)
+    assert outside == []
+    newest = recent_comments(UnitKind.TEAM, cast.team_a1.pk, period, None, 1)
+    assert len(newest) == 1
+    with pytest.raises(ValueError):
+        recent_comments(UnitKind.DEPARTMENT, cast.department.pk, period, None, 20)
+
+
+def test_team_dashboard_counts_the_team_open_cases_and_links_to_the_inbox(client, cast):
+    case = complain(cast)  # dx: team A1 of Móng Cái
+    complain(cast, cast.dy)  # team B1 of Hòn Gai
+    response = get(client, cast.users.staff, team_url("MC-TT"))
+    context = response.context
+    assert (context["open_cases"], context["overdue_cases"]) == (1, 0)
+    assert context["open_cases_url"].startswith("/cases/?branch=MC&team=MC-TT&status=new&status=assigned")
+    assert context["overdue_cases_url"] == "/cases/?branch=MC&team=MC-TT&overdue=true"
+    inbox = client.get(context["open_cases_url"])
+    assert [listed.pk for listed in inbox.context["cases"]] == [case.pk]
+
+    # The team leader sees the cases given to them to verify, and the page says so.
+    response = get(client, cast.users.team_leader, team_url("MC-TT"))
+    assert response.context["open_cases"] == 0
+    assert "Cases assigned to you for verification" in response.content.decode()
+    walk_to(case, "assigned", cast)
+    assert get(client, cast.users.team_leader, team_url("MC-TT")).context["open_cases"] == 1
+
+
+def test_branch_and_department_pages_link_each_team_to_its_dashboard(client, cast, rated):
+    query = "?period=2025-01..2025-06"
+    response = get(client, cast.users.leader, branch_url("MC"), period=PERIOD)
+    teams = response.context["tables"]["teams"]
+    links = dict(zip([row[1] for row in teams.rows], teams.links, strict=True))
+    assert links == {
+        cast.team_a1.name: team_url("MC-TT") + query,
+        cast.team_a2.name: team_url("MC-KS") + query,
+    }
+    assert f'href="{team_url("MC-TT")}{query}"' in response.content.decode()
+    assert client.get(links[cast.team_a1.name]).status_code == 200
+
+    response = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
+    teams = response.context["tables"]["teams"]
+    assert sorted(teams.links) == sorted(team_url(code) + query for code in ("MC-TT", "MC-KS", "HG-TT"))
+
+
+def test_team_page_links_up_to_the_branch_and_the_officer_page_to_the_team(client, cast, rated):
+    query = "?period=2025-01..2025-06"
+    leader = get(client, cast.users.leader, team_url("MC-TT"), period=PERIOD)
+    assert leader.context["branch_url"] == branch_url("MC") + query
+    assert "Branch dashboard" in leader.content.decode()
+    team_leader = get(client, cast.users.team_leader, team_url("MC-TT"), period=PERIOD)
+    assert team_leader.context["branch_url"] == ""  # a team leader has no branch figures
+    assert "Branch dashboard" not in team_leader.content.decode()
+    assert team_leader.context["best"][0]["link"] == officer_url("OA1") + query
+
+    for user in (cast.users.team_leader, cast.users.leader, cast.users.staff):
+        response = get(client, user, officer_url("OA1"), period=PERIOD)
+        assert response.context["team_url"] == team_url("MC-TT") + query
+        assert f'href="{team_url("MC-TT")}{query}"' in response.content.decode()
+    assert get(client, cast.users.officer, officer_url("OA1"), period=PERIOD).context["team_url"] == ""
+
+
+def test_choosing_another_team_moves_there(client, cast, rated):
+    response = get(client, cast.users.staff, team_url("MC-TT"), period="2025", unit="HG-TT")
+    assert response.status_code == 302
+    assert response["Location"] == team_url("HG-TT") + "?period=2025"
 
 
 def test_officer_below_the_minimum_shows_not_enough_ratings(client, cast, rated):
@@ -232,14 +401,20 @@ def _queries(client, url, **params) -> int:
 
 
 def test_query_counts_do_not_grow_with_ratings(client, cast):
-    urls = [DEPARTMENT, branch_url("MC"), officer_url("OA1")]
+    urls = [DEPARTMENT, branch_url("MC"), team_url("MC-TT"), officer_url("OA1")]
+
+    def counts():
+        client.force_login(cast.users.staff)
+        staff = [_queries(client, url, period=PERIOD) for url in urls]
+        client.force_login(cast.users.team_leader)  # scoped by team membership: another query plan
+        return [*staff, _queries(client, team_url("MC-TT"), period=PERIOD)]
+
     rate(cast, 120, seed=5)
-    client.force_login(cast.users.staff)
-    at_100 = [_queries(client, url, period=PERIOD) for url in urls]
+    at_100 = counts()
     figures = unit_measures(cast.users.staff, UnitKind.DEPARTMENT, cast.department.pk, Period.parse(PERIOD))
     assert 90 <= figures.ratings <= 110
     rate(cast, 12_000, seed=6)
-    at_10_000 = [_queries(client, url, period=PERIOD) for url in urls]
+    at_10_000 = counts()
     figures = unit_measures(cast.users.staff, UnitKind.DEPARTMENT, cast.department.pk, Period.parse(PERIOD))
     assert figures.ratings >= 10_000
     assert at_10_000 == at_100

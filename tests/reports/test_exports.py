@@ -1,12 +1,15 @@
 """Exports of the dashboards: the Excel workbook re-opened cell by cell, CSV with its BOM, formula
-neutralisation, rating rows streamed when small, and the export job (with its owner check) when big."""
+neutralisation, rating rows streamed when small, and the export job (with its owner check) when big;
+the same for a team's page."""
 
 import csv
+import datetime
 import io
 import random
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from feedback.models import Rating
@@ -212,3 +215,105 @@ def test_export_job_out_of_scope_fails_without_a_file(cast, rated, settings, tmp
     run_export_job(job.pk)
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED and not job.file
+
+
+# --- the team dashboard's downloads ------------------------------------------------------------------------
+
+TEAM = reverse("reports:dashboard-team", args=["MC-TT"])
+
+
+def _team_ratings(cast):
+    """Team A1's ratings cleared in the period (local months), as the figures count them."""
+    tz = timezone.get_default_timezone()
+    return Rating.objects.filter(
+        team=cast.team_a1,
+        declaration__cleared_at__gte=datetime.datetime(2025, 1, 1, tzinfo=tz),
+        declaration__cleared_at__lt=datetime.datetime(2025, 7, 1, tzinfo=tz),
+    )
+
+
+def test_team_workbook_cell_by_cell(client, cast, rated):
+    commented = _team_ratings(cast).order_by("-declaration__cleared_at").first()
+    Rating.objects.filter(pk=commented.pk).update(comment="Đội làm việc chuyên nghiệp.", team_level=3)
+    client.force_login(cast.users.team_leader)
+    response = client.get(TEAM, {"period": PERIOD, "export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-TT-2025-01..2025-06.xlsx"'
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Totals", "Monthly trend", "Officers", "Level distribution", "Recent comments"]
+    user, period = cast.users.team_leader, Period.parse(PERIOD)
+    team = unit_measures(user, UnitKind.TEAM, cast.team_a1.pk, period)
+
+    totals = book["Totals"]
+    assert totals["A2"].value.startswith(f"{cast.team_a1.name} · {cast.branch_a.name} · 01/2025 – 06/2025")
+    assert totals["A4"].value == "Team"
+    assert totals["A5"].value == cast.team_a1.name
+    assert totals["C5"].value == team.ratings
+    assert totals["D5"].value == pytest.approx(team.satisfaction_rate)
+    assert totals["E5"].value == pytest.approx(team.channel_adjusted.adjusted)
+
+    officers = book["Officers"]
+    ranked = rank_units(user, UnitKind.OFFICER, period, within=(UnitKind.TEAM, cast.team_a1.pk))
+    assert [officers.cell(row=5, column=c).value for c in (1, 2, 3)] == [1, ranked[0].unit_name, ranked[0].ratings]
+    assert officers["E5"].value == pytest.approx(ranked[0].channel_adjusted.adjusted)
+    assert officers["A6"].value is None  # the team's only member
+    assert len(officers._charts) == 1
+
+    levels = book["Level distribution"]
+    assert [levels.cell(row=r, column=2).value for r in range(5, 10)] == [team.level_counts[k] for k in (5, 4, 3, 2, 1)]
+
+    trend = book["Monthly trend"]
+    assert sum(trend.cell(row=r, column=2).value for r in range(5, 11)) == team.ratings
+
+    comments = book["Recent comments"]
+    assert comments["B5"].value == commented.declaration.number
+    assert comments["C5"].value == 3  # the team's level
+    assert comments["D5"].value == "Đội làm việc chuyên nghiệp."
+
+
+def test_team_officers_csv(client, cast, rated):
+    client.force_login(cast.users.leader)
+    response = client.get(TEAM, {"period": PERIOD, "export": "officers"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-TT-2025-01..2025-06-officers.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Officer", "Ratings"]
+    figures = rank_units(
+        cast.users.leader, UnitKind.OFFICER, Period.parse(PERIOD), within=(UnitKind.TEAM, cast.team_a1.pk)
+    )
+    assert rows[1][:3] == ["1", cast.officers.oa1.full_name, str(figures[0].ratings)]
+    assert len(rows) == 2
+
+
+def test_team_rating_rows(client, cast, rated):
+    expected = _team_ratings(cast)
+    client.force_login(cast.users.team_leader)
+    response = client.get(RATINGS, {"level": "team", "code": "MC-TT", "period": PERIOD, "format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][5:8] == ["Team", "Branch level", "Team level"]
+    assert len(rows) - 1 == expected.count() > 0
+    assert {row[5] for row in rows[1:]} == {cast.team_a1.name}
+    levels = dict(expected.values_list("declaration__number", "team_level"))
+    assert {row[0]: int(row[7]) if row[7] else None for row in rows[1:]} == levels
+
+    response = client.get(RATINGS, {"level": "team", "code": "MC-TT", "period": PERIOD, "format": "xlsx"})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.active.max_row - 1 == expected.count()
+
+
+@pytest.mark.parametrize(("who", "code"), [("team_leader", "MC-KS"), ("officer", "MC-TT"), ("other_leader", "MC-TT")])
+def test_team_rating_rows_are_scoped(client, cast, rated, who, code):
+    client.force_login(getattr(cast.users, who))
+    assert client.get(RATINGS, {"level": "team", "code": code, "period": PERIOD}).status_code == 404
+
+
+def test_team_export_job(cast, rated, settings, tmp_path):
+    from reports.export_services import RatingExport, run_export_job
+
+    settings.MEDIA_ROOT = tmp_path
+    export = RatingExport(UnitKind.TEAM, cast.team_a1.pk, Period.parse(PERIOD), None, "csv")
+    job = ExportJob.objects.create(user=cast.users.team_leader, kind="ratings", params=export.as_params())
+    run_export_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.row_count == _team_ratings(cast).count()
