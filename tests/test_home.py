@@ -117,6 +117,16 @@ def test_officer_home_lists_the_cases_awaiting_an_explanation(cast, cases):
     assert html.xpath("//ul[@class='home-cases']//a/@href") == [f"/cases/{new.pk}/"]
 
 
+def test_team_leader_home_and_menu_lead_to_the_team_dashboard(cast):
+    html = home_for(cast.users.team_leader)
+
+    assert html.xpath("//main//a[contains(@class,'home-dashboard')]/@href") == ["/dashboards/"]
+    assert html.xpath("//nav[contains(@class,'main-nav')]//a[@href='/dashboards/']")
+    client = Client()
+    client.force_login(cast.users.team_leader)
+    assert client.get("/dashboards/", follow=True).redirect_chain == [("/dashboards/team/MC-TT/", 302)]
+
+
 def test_administrator_home_links_to_the_admin(cast):
     html = home_for(cast.users.admin)
 
