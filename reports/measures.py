@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,35 +263,35 @@ def _rollups(kind: UnitKind, period: Period, channel: str | None):
     return rows.filter(channel=channel) if channel else rows
 
 
-def _department_of_unit(kind: UnitKind):
-    """A subquery giving the department of a rollup row's unit (rows carry only unit ids)."""
-    if kind == UnitKind.DEPARTMENT:
-        return None
-    path = _department_path(kind)
-    return Subquery(UNIT_MODELS[kind].objects.filter(pk=OuterRef("unit_id")).values(path)[:1])
-
-
 def _reference(kind: UnitKind, department_ids, period: Period, channel: str | None, *, by_month: bool):
     """Satisfied and rated counts per (department, channel[, month]) over all units of `kind` in each
-    department: the department rates the channel adjustment compares with. One query.
+    department: the department rates the channel adjustment compares with. One query per department
+    (a dashboard has one).
+
+    Rollup rows carry only unit ids: the units of a department are a semi-join (`unit_id IN (...)`,
+    hashed once), not a per-row lookup of each unit's department, which cost 0.1-0.3 s a call over
+    the officer rows of a year.
 
     Department-wide aggregates, so a branch leader's adjusted rate may use them: they name no other unit.
     """
     extra = ["month"] if by_month else []
-    rows = _rollups(kind, period, channel)
-    if kind == UnitKind.DEPARTMENT:  # a department's rows are its own reference
-        keys = ["unit_id", "channel", *extra]
-        rows = rows.filter(unit_id__in=department_ids)
-    else:
-        keys = ["department", "channel", *extra]
-        rows = rows.annotate(department=_department_of_unit(kind)).filter(department__in=department_ids)
-    values = rows.values(*keys)
     reference: dict[tuple, tuple[int, int]] = {}
-    for row in values.annotate(
-        satisfied=Sum("level_4") + Sum("level_5"),
-        rated=Sum("level_1") + Sum("level_2") + Sum("level_3") + Sum("level_4") + Sum("level_5"),
-    ).order_by():
-        reference[tuple(row[key] for key in keys)] = (row["satisfied"], row["rated"])
+    for department in department_ids:
+        rows = _rollups(kind, period, channel)
+        if kind == UnitKind.DEPARTMENT:  # a department's rows are its own reference
+            rows = rows.filter(unit_id=department)
+        else:
+            units = UNIT_MODELS[kind].objects.filter(**{_department_path(kind): department}).order_by()
+            rows = rows.filter(unit_id__in=units.values("pk"))
+        for row in (
+            rows.values("channel", *extra)
+            .annotate(
+                satisfied=Sum("level_4") + Sum("level_5"),
+                rated=Sum("level_1") + Sum("level_2") + Sum("level_3") + Sum("level_4") + Sum("level_5"),
+            )
+            .order_by()
+        ):
+            reference[(department, row["channel"], *(row[key] for key in extra))] = (row["satisfied"], row["rated"])
     return reference
 
 
