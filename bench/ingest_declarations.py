@@ -233,12 +233,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
-    """gunicorn as deployed (DEBUG off), on loopback only; returns once /healthz answers."""
+def start_gunicorn(url: str, port: int, secret_key: str | None = None) -> subprocess.Popen:
+    """gunicorn as deployed (DEBUG off), on loopback only; returns once /healthz answers.
+
+    `secret_key`: the caller's, when it signs sessions for the server to accept (page benchmarks)."""
     env = os.environ | {
         "DATABASE_URL": url,
         "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": secret_key or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",  # no TLS proxy on loopback; the redirect would answer 301
         "LOG_LEVEL": "WARNING",

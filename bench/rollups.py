@@ -18,17 +18,27 @@ In one run it:
    ratings are: the rating window is 30 days) and times `fold_rollups()`, then checks the
    department's counts against the ratings table;
 5. times the department dashboard's figures, `reports.measures.dashboard_figures` for the last 12
-   months, in process (the dashboard page is not built yet): p50/p95 over 50 calls.
+   months, in process: p50/p95 over 50 calls;
+6. starts gunicorn (2 sync workers, DEBUG off) and times the pages as department staff get them over
+   HTTP: the department, branch and officer dashboards for the last 12 months (p50/p95 over 50
+   requests each; the branch and officer pages include their recent comments: 6% of the ratings carry
+   one).
+
+`--reuse` keeps the database of an earlier run with the same --ratings (generating 10 million ratings
+takes about half an hour) and times everything again.
 
 It is a command, not a test. The machine is shared and noisy: compare ratios within one run.
 """
 
 import argparse
 import datetime
+import http.client
 import io
 import os
 import random
+import secrets
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +47,13 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest_declarations import recreate_database, setup_django  # noqa: E402
+from bench.ingest_declarations import (  # noqa: E402
+    free_port,
+    recreate_database,
+    setup_django,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cp_rollbench"
 SEED = 20261123
@@ -49,6 +65,8 @@ RATED_SHARE = 0.8
 MONTHS = 18
 START = datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC)
 CHUNK = 200_000
+COMMENTED_SHARE = 0.06
+PAGES_PERIOD = "2025-11..2026-10"
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,6 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=50, help="dashboard calls to time (default 50)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--statistics", action="store_true", help="CREATE STATISTICS (ndistinct) before timing")
+    parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run (same --ratings)")
     return parser.parse_args()
 
 
@@ -141,9 +160,10 @@ def generate(
                 team_level = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0] if rng.random() < 0.9 else None
                 officer_levels = [rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0] for _ in handled]
                 unhappy = min([level, team_level or 5, *officer_levels]) <= 2
+                comment = f"Góp ý về tờ khai {pk:012d}" if rng.random() < COMMENTED_SHARE else ""
                 ratings.append(
                     f"{pk}\t{pk}\t{business}\t{submitter.pk}\tapi\t{branch}\t{team}\t{level}\t"
-                    f"{team_level if team_level else chr(92) + 'N'}\t[]\t[]\t\t{'t' if unhappy else 'f'}\t"
+                    f"{team_level if team_level else chr(92) + 'N'}\t[]\t[]\t{comment}\t{'t' if unhappy else 'f'}\t"
                     f"{(created_at or cleared).isoformat()}\n"
                 )
                 for officer, officer_level in zip(handled, officer_levels, strict=True):
@@ -239,11 +259,77 @@ def plain_selects(cursor) -> tuple[float, float, list[tuple[str, float]]]:
     return seconds_single, total, parts
 
 
+def existing_directory():
+    """What build_directory returned, read back from a database an earlier run generated (--reuse)."""
+    from directory.models import Business, Department, Team, TeamMembership, User
+
+    department = Department.objects.get(code="QN")
+    staff = User.objects.get(username="bench-staff")
+    submitter = User.objects.get(username="bench-business")
+    team_branch = dict(Team.objects.order_by("pk").values_list("pk", "branch_id"))
+    officers_by_team: dict[int, list[int]] = {team: [] for team in team_branch}
+    for team, officer in TeamMembership.objects.order_by("officer_id").values_list("team_id", "officer_id"):
+        officers_by_team[team].append(officer)
+    business_ids = list(Business.objects.order_by("pk").values_list("pk", flat=True))
+    return department, staff, submitter, team_branch, officers_by_team, business_ids
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    """(p50, p95) in milliseconds."""
+    ordered = sorted(times)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+
+
+def time_pages(url: str, secret_key: str, staff, calls: int) -> list[tuple[str, float, float]]:
+    """p50/p95 of the dashboard pages as `staff` gets them from gunicorn (DEBUG off) over loopback HTTP."""
+    from django.test import Client
+
+    # With DEBUG off the pages name the hashed static files, which only collectstatic (DEBUG off) lists.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=os.environ | {"DEBUG": "false", "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1"},
+        check=True,
+    )
+    client = Client()
+    client.force_login(staff)  # the session row is in the benchmark database, signed with `secret_key`
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    pages = [
+        ("department dashboard", f"/dashboards/?period={PAGES_PERIOD}"),
+        ("branch dashboard (with comments)", f"/dashboards/branch/B0/?period={PAGES_PERIOD}"),
+        ("officer dashboard (with comments)", f"/dashboards/officer/CB0000/?period={PAGES_PERIOD}"),
+    ]
+    port = free_port()
+    server = start_gunicorn(url, port, secret_key)
+    results = []
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for name, path in pages:
+            times = []
+            for attempt in range(calls + 3):  # three to warm both workers up
+                started = time.perf_counter()
+                connection.request("GET", path, headers={"Host": "127.0.0.1", "Cookie": cookie})
+                response = connection.getresponse()
+                body = response.read()
+                if response.status != 200 or b"chart-trend" not in body:
+                    raise SystemExit(f"{path} answered {response.status}: {body[:300]!r}")
+                if attempt >= 3:
+                    times.append(time.perf_counter() - started)
+            results.append((name, *percentiles(times)))
+        connection.close()
+    finally:
+        stop_gunicorn(server)
+    return results
+
+
 def main() -> int:
     args = parse_args()
     url = args.database_url
-    print(f"database {urlsplit(url).path.lstrip('/')}: recreating and migrating", flush=True)
-    recreate_database(url)
+    # gunicorn must accept the session this process signs for the page timings.
+    secret_key = os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    if not args.reuse:
+        print(f"database {urlsplit(url).path.lstrip('/')}: recreating and migrating", flush=True)
+        recreate_database(url)
     setup_django(url)
 
     from django.db import connection, transaction
@@ -253,23 +339,33 @@ def main() -> int:
     from reports.models import BusinessPresence, RatingRollup, UnitKind
     from reports.rollups import fold_rollups, rebuild_rollups
 
-    directory = build_directory()
-    department, staff = directory[0], directory[1]
     rng = random.Random(SEED)
-    declarations = round(args.ratings / RATED_SHARE)
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        rated = generate(cursor, first_id=1, declarations=declarations, rng=rng, directory=directory)
+    if args.reuse:
+        directory = existing_directory()
+        print(f"reusing database {urlsplit(url).path.lstrip('/')}")
+    else:
+        directory = build_directory()
+        declarations = round(args.ratings / RATED_SHARE)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            rated = generate(cursor, first_id=1, declarations=declarations, rng=rng, directory=directory)
+        with connection.cursor() as cursor:
+            if args.statistics:
+                cursor.execute(
+                    "CREATE STATISTICS IF NOT EXISTS bench_rating_grain (ndistinct) "
+                    "ON branch_id, team_id, branch_level, team_level FROM feedback_rating"
+                )
+            cursor.execute("ANALYZE")
+        print(
+            f"generated {declarations:,} declarations, {rated:,} ratings with COPY "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+    department, staff = directory[0], directory[1]
     with connection.cursor() as cursor:
-        if args.statistics:
-            cursor.execute(
-                "CREATE STATISTICS IF NOT EXISTS bench_rating_grain (ndistinct) "
-                "ON branch_id, team_id, branch_level, team_level FROM feedback_rating"
-            )
-        cursor.execute("ANALYZE")
-    print(
-        f"generated {declarations:,} declarations, {rated:,} ratings with COPY in {time.perf_counter() - started:.0f} s"
-    )
+        cursor.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM feedback_declaration")
+        declaration_count, last_declaration = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*) FROM feedback_rating")
+        print(f"{declaration_count:,} declarations, {cursor.fetchone()[0]:,} ratings")
 
     with connection.cursor() as cursor:
         single, selects, parts = plain_selects(cursor)
@@ -296,15 +392,13 @@ def main() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         new = generate(
             cursor,
-            first_id=declarations + 1,
+            first_id=last_declaration + 1,
             declarations=round(10_000 / RATED_SHARE),
             rng=rng,
             directory=directory,
             created_at=timezone.now() - datetime.timedelta(minutes=5),
         )
-    folds = []
     seconds, result = timed(fold_rollups)
-    folds.append(seconds)
     print(
         f"incremental fold of {new:,} new ratings ({result.declarations_to - result.declarations_from:,} "
         f"declarations): {seconds * 1000:.0f} ms"
@@ -320,18 +414,20 @@ def main() -> int:
         print(f"WRONG: department level counts {folded} != ratings {truth}", file=sys.stderr)
         return 1
 
-    period = Period.parse("2025-11..2026-10")
+    period = Period.parse(PAGES_PERIOD)
     dashboard_figures(staff, UnitKind.DEPARTMENT, department.pk, period)  # warm
     times = []
     for _ in range(args.calls):
         seconds, _figures = timed(dashboard_figures, staff, UnitKind.DEPARTMENT, department.pk, period)
         times.append(seconds)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    p50, p95 = percentiles(times)
     print(
-        f"department dashboard figures (12 months, in process, {args.calls} calls): "
-        f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+        f"department dashboard figures (12 months, in process, {args.calls} calls): p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
+    connection.close()  # gunicorn's workers get their own connections
+    for name, p50, p95 in time_pages(url, secret_key, staff, args.calls):
+        label = f"{name}, HTTP (12 months, {args.calls} requests):"
+        print(f"{label:62} p50 {p50:4.0f} ms, p95 {p95:4.0f} ms")
     print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0
 
