@@ -17,6 +17,17 @@ assert client.get("/healthz").json()["broker"] == "eager"
 staff = Client(HTTP_HOST="127.0.0.1")
 assert staff.login(username="staff", password="demo")
 print("declarations", staff.get("/api/v1/declarations/").json()["count"])
+# seed_demo folds the ratings into the rollups the dashboards read (SQLite: BIT_OR from reports.apps).
+from feedback.models import Rating
+from reports.models import BusinessPresence, RatingRollup, UnitKind
+department = RatingRollup.objects.filter(unit_kind=UnitKind.DEPARTMENT)
+levels = sum(sum(row) for row in department.values_list("level_1", "level_2", "level_3", "level_4", "level_5"))
+assert levels == Rating.objects.count() > 0, (levels, Rating.objects.count())
+assert BusinessPresence.objects.filter(unit_kind=UnitKind.BRANCH, rated_months__gt=0).exists()
+from django.test.utils import setup_test_environment
+setup_test_environment()  # records the page's context
+dashboard = staff.get("/dashboards/")
+assert dashboard.status_code == 200 and dashboard.context["tables"]["summary"].rows[0][2] > 0
 """
 
 

@@ -419,3 +419,26 @@ def test_query_counts_do_not_grow_with_ratings(client, cast):
     assert figures.ratings >= 10_000
     assert at_10_000 == at_100
     assert max(at_100) <= 60, at_100
+
+
+def test_embedded_mode_folds_new_ratings_when_a_dashboard_is_read(client, cast, settings):
+    """No Celery beat runs in the embedded mode: a dashboard folds what is new before it reads."""
+    settings.ROLLUP_FOLD_ON_READ = True
+    settings.ROLLUP_SAFETY_LAG_SECONDS = 0
+    rng = random.Random(8)
+    ratings = add_ratings(cast, add_declarations(cast, 30, rng, businesses=[cast.business_x]), rng)
+
+    page = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
+
+    assert page.status_code == 200
+    assert page.context["tables"]["summary"].rows[0][2] == len(ratings)
+
+
+def test_without_fold_on_read_a_dashboard_waits_for_the_beat(client, cast, settings):
+    settings.ROLLUP_FOLD_ON_READ = False
+    rng = random.Random(8)
+    add_ratings(cast, add_declarations(cast, 30, rng, businesses=[cast.business_x]), rng)
+
+    page = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
+
+    assert page.context["tables"]["summary"].rows[0][2] == 0
