@@ -12,10 +12,12 @@ become an ExportJob when big (reports.export_services).
 import datetime
 import functools
 import tempfile
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,6 +52,8 @@ from .rollups import fold_rollups
 
 DEPT, BRANCH, TEAM, OFFICER = UnitKind.DEPARTMENT, UnitKind.BRANCH, UnitKind.TEAM, UnitKind.OFFICER
 RECENT_COMMENTS = 20
+TABLE_PAGE_SIZE = 25
+PAGED_TABLES = ("teams", "officers")
 BEST_AND_WORST = 3
 GROWING_DAYS = 30
 
@@ -379,8 +383,37 @@ def _respond(request, tables: list[Table], subtitle: str, slug: str, chart=None)
     return response
 
 
+def _paged(request, table: Table) -> Table:
+    """One page of a long units table (`?<name>_page=N`): a department has hundreds of officers, and the
+    page renders in time only a screenful of them. Ranks stay those of the whole list; the downloads
+    hold every row."""
+    if table.name not in PAGED_TABLES or len(table.rows) <= TABLE_PAGE_SIZE:
+        return table
+    key = f"{table.name}_page"
+    page = Paginator(range(len(table.rows)), TABLE_PAGE_SIZE).get_page(request.GET.get(key))
+
+    def url(number: int) -> str:
+        params = request.GET.copy()
+        params[key] = number
+        return f"?{params.urlencode()}#table-{table.name}"
+
+    start, end = page.start_index() - 1, page.end_index()
+    return replace(
+        table,
+        rows=table.rows[start:end],
+        links=table.links[start:end],
+        pager={
+            "first": start + 1,
+            "last": end,
+            "total": len(table.rows),
+            "previous": url(page.previous_page_number()) if page.has_previous() else "",
+            "next": url(page.next_page_number()) if page.has_next() else "",
+        },
+    )
+
+
 def _page(request, template: str, context: dict, tables: list[Table]):
-    context["tables"] = {table.name: table for table in tables}
+    context["tables"] = {table.name: _paged(request, table) for table in tables}
     channel = context.get("channel")
     context["channel_text"] = dict(Channel.choices)[channel] if channel else _("All channels")
     query = context["query"]

@@ -60,6 +60,8 @@ class Table:
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)
+    # On a page, a long table shows one page of rows: {first, last, total, previous, next} (see dashboard_views).
+    pager: dict | None = None
 
     def display_rows(self) -> list[list[dict]]:
         """The rows as the page shows them: localised text and whether the cell is a number."""

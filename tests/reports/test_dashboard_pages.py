@@ -442,3 +442,25 @@ def test_without_fold_on_read_a_dashboard_waits_for_the_beat(client, cast, setti
     page = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
 
     assert page.context["tables"]["summary"].rows[0][2] == 0
+
+
+def test_long_units_tables_show_a_page_of_rows_and_download_all(client, cast, rated, monkeypatch):
+    monkeypatch.setattr("reports.dashboard_views.TABLE_PAGE_SIZE", 2)
+    first = get(client, cast.users.staff, DEPARTMENT, period=PERIOD, channel="green")
+    officers = first.context["tables"]["officers"]
+    assert len(officers.rows) == 2
+    assert (officers.pager["first"], officers.pager["last"], officers.pager["total"]) == (1, 2, 3)
+    assert officers.pager["previous"] == ""
+    assert "period=2025-01..2025-06" in officers.pager["next"] and "channel=green" in officers.pager["next"]
+    assert first.context["tables"]["teams"].pager is not None  # three teams too
+    assert first.context["tables"]["branches"].pager is None  # not a paged table
+
+    second = client.get(DEPARTMENT + officers.pager["next"].split("#")[0])
+    rest = second.context["tables"]["officers"]
+    assert len(rest.rows) == 1 and rest.pager["next"] == ""
+    assert rest.rows[0][1] not in {row[1] for row in officers.rows}
+    assert "officers_page=1" in rest.pager["previous"]
+    assert b"Rows 3\xe2\x80\x933 of 3" in second.content
+
+    download = client.get(DEPARTMENT, {"period": PERIOD, "channel": "green", "export": "officers"})
+    assert len(download.content.decode("utf-8-sig").strip().splitlines()) == 1 + 3
