@@ -185,6 +185,10 @@ class Rating(models.Model):
             models.Index(fields=["business", "-created_at"], name="rating_business_idx"),
             # Few ratings are dissatisfied: a partial index stays small and serves the case inbox.
             models.Index(fields=["created_at"], condition=Q(is_dissatisfied=True), name="rating_dissatisfied_idx"),
+            # The dashboards' recent comments of a branch or team, newest first: a few percent of ratings
+            # carry a comment, so these stay small and the newest twenty are read without a sort.
+            models.Index(fields=["branch", "-created_at"], condition=~Q(comment=""), name="rating_branch_comment_idx"),
+            models.Index(fields=["team", "-created_at"], condition=~Q(comment=""), name="rating_team_comment_idx"),
         ]
 
     def __str__(self) -> str:

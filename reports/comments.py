@@ -21,35 +21,43 @@ def recent_comments(
 
     Rows are (rated at, declaration number, level given to that unit, comment), as the dashboards'
     comments table takes them: no business identity. Like the figures, the period is that of the
-    declaration's clearance in local time (export_services._local_bounds), newest clearance first.
+    declaration's clearance in local time (export_services._local_bounds), and the units are the
+    rating's own snapshot (Rating.branch, Rating.team, RatingOfficer.officer). Newest rating first.
 
-    - branch: ratings of declarations cleared by the branch, with the branch level;
-    - team: ratings whose team snapshot (Rating.team) is the team, with the team level (None when the
-      business left the team unrated);
+    - branch: with the branch level;
+    - team: with the team level (None when the business left the team unrated);
     - officer: ratings in which the officer was rated, with the officer's own level.
+
+    Each query walks an index newest first and stops at `limit` (at ten million ratings a sort of a
+    unit's ratings would cost a second): Rating's partial comment indexes for branches and teams,
+    RatingOfficer's (officer, rating) index for officers, whose ratings' ids grow with time. A rating
+    is never older than its declaration's clearance, so `created_at >= start` bounds the walk too.
     """
     start, end = _local_bounds(period)
     kind = UnitKind(kind)
     if kind == UnitKind.OFFICER:
         rows = RatingOfficer.objects.filter(
-            officer_id=unit_id, rating__declaration__cleared_at__gte=start, rating__declaration__cleared_at__lt=end
+            officer_id=unit_id,
+            rating__created_at__gte=start,
+            rating__declaration__cleared_at__gte=start,
+            rating__declaration__cleared_at__lt=end,
         ).exclude(rating__comment="")
         if channel:
             rows = rows.filter(rating__declaration__channel=channel)
-        rows = rows.order_by("-rating__declaration__cleared_at", "-rating_id").values_list(
+        rows = rows.order_by("-rating_id").values_list(
             "rating__created_at", "rating__declaration__number", "level", "rating__comment"
         )
         return list(rows[:limit])
     if kind == UnitKind.BRANCH:
-        ratings, level = Rating.objects.filter(declaration__branch_id=unit_id), "branch_level"
+        ratings, level = Rating.objects.filter(branch_id=unit_id), "branch_level"
     elif kind == UnitKind.TEAM:
         ratings, level = Rating.objects.filter(team_id=unit_id), "team_level"
     else:
         raise ValueError(f"no comments are listed for units of kind {kind!r}")
-    ratings = ratings.filter(declaration__cleared_at__gte=start, declaration__cleared_at__lt=end).exclude(comment="")
+    ratings = ratings.exclude(comment="").filter(
+        created_at__gte=start, declaration__cleared_at__gte=start, declaration__cleared_at__lt=end
+    )
     if channel:
         ratings = ratings.filter(declaration__channel=channel)
-    rows = ratings.order_by("-declaration__cleared_at", "-pk").values_list(
-        "created_at", "declaration__number", level, "comment"
-    )
+    rows = ratings.order_by("-created_at", "-pk").values_list("created_at", "declaration__number", level, "comment")
     return list(rows[:limit])

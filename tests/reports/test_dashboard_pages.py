@@ -203,7 +203,7 @@ def test_branch_dashboard_lists_officers_comments_and_open_cases(client, cast, r
     expected = list(
         Rating.objects.filter(branch=cast.branch_a)
         .exclude(comment="")
-        .order_by("-declaration__cleared_at")
+        .order_by("-created_at", "-pk")  # newest rating first
         .values_list("comment", flat=True)
     )
     assert [row[3] for row in comments] == expected
@@ -220,7 +220,7 @@ def _local(year, month):
 def test_team_dashboard_comments_give_the_team_level_and_only_that_team(client, cast, rated):
     in_period = Rating.objects.filter(
         declaration__cleared_at__gte=_local(2025, 1), declaration__cleared_at__lt=_local(2025, 7)
-    ).order_by("-declaration__cleared_at", "-pk")
+    ).order_by("-created_at", "-pk")  # newest rating first, as the page lists them
     ours = list(in_period.filter(team=cast.team_a1))
     Rating.objects.filter(pk=ours[3].pk).update(comment="Đội hướng dẫn rõ ràng.", branch_level=1, team_level=5)
     Rating.objects.filter(pk=ours[8].pk).update(comment="Đội trả lời chậm.", team_level=None)  # team unrated
