@@ -20,12 +20,13 @@ In one run it:
 5. times the department dashboard's figures, `reports.measures.dashboard_figures` for the last 12
    months, in process: p50/p95 over 50 calls;
 6. starts gunicorn (2 sync workers, DEBUG off) and times the pages as department staff get them over
-   HTTP: the department, branch and officer dashboards for the last 12 months (p50/p95 over 50
-   requests each; the branch and officer pages include their recent comments: 6% of the ratings carry
+   HTTP: the department, branch, team and officer dashboards for the last 12 months (p50/p95 over 50
+   requests each; all but the department's include their recent comments: 6% of the ratings carry
    one).
 
 `--reuse` keeps the database of an earlier run with the same --ratings (generating 10 million ratings
-takes about half an hour) and times everything again.
+takes about half an hour) and times everything again; `--reuse --pages-only` migrates it and times
+only the pages.
 
 It is a command, not a test. The machine is shared and noisy: compare ratios within one run.
 """
@@ -76,6 +77,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--statistics", action="store_true", help="CREATE STATISTICS (ndistinct) before timing")
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run (same --ratings)")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="with --reuse: migrate the kept database and time only the pages over HTTP",
+    )
     return parser.parse_args()
 
 
@@ -297,6 +303,7 @@ def time_pages(url: str, secret_key: str, staff, calls: int) -> list[tuple[str, 
     pages = [
         ("department dashboard", f"/dashboards/?period={PAGES_PERIOD}"),
         ("branch dashboard (with comments)", f"/dashboards/branch/B0/?period={PAGES_PERIOD}"),
+        ("team dashboard (with comments)", f"/dashboards/team/B0-T0/?period={PAGES_PERIOD}"),
         ("officer dashboard (with comments)", f"/dashboards/officer/CB0000/?period={PAGES_PERIOD}"),
     ]
     port = free_port()
@@ -343,6 +350,14 @@ def main() -> int:
     if args.reuse:
         directory = existing_directory()
         print(f"reusing database {urlsplit(url).path.lstrip('/')}")
+        if args.pages_only:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0, interactive=False)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            connection.close()
+            return print_pages(url, secret_key, directory[1], args.calls)
     else:
         directory = build_directory()
         declarations = round(args.ratings / RATED_SHARE)
@@ -425,8 +440,12 @@ def main() -> int:
         f"department dashboard figures (12 months, in process, {args.calls} calls): p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
     connection.close()  # gunicorn's workers get their own connections
-    for name, p50, p95 in time_pages(url, secret_key, staff, args.calls):
-        label = f"{name}, HTTP (12 months, {args.calls} requests):"
+    return print_pages(url, secret_key, staff, args.calls)
+
+
+def print_pages(url: str, secret_key: str, staff, calls: int) -> int:
+    for name, p50, p95 in time_pages(url, secret_key, staff, calls):
+        label = f"{name}, HTTP (12 months, {calls} requests):"
         print(f"{label:62} p50 {p50:4.0f} ms, p95 {p95:4.0f} ms")
     print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0
