@@ -11,9 +11,10 @@ In one run it:
    branch, the team (90%) and each officer; then ANALYZE;
 3. times a plain GROUP BY (branch x month x channel x level over ratings joined to declarations), one
    plain GROUP BY per grouping the rebuild makes (its like-for-like baseline: declarations and
-   ratings by unit, officer links, officer ratings, and both by business for presence), the same
-   SELECTs the rebuild runs without writing them, and `rebuild_rollups()` itself (into empty
-   tables, then again over full ones), and prints the ratios;
+   ratings by unit, officer links, officer ratings, and both by business for presence), the mere
+   reading and joining of the rebuild's four inputs with no grouping (a floor no rebuild can beat),
+   the same SELECTs the rebuild runs without writing them, and `rebuild_rollups()` itself (into
+   empty tables, then again over full ones), and prints the ratios;
 4. COPYs 10,000 new ratings (with their declarations, cleared in the last month of the data, as new
    ratings are: the rating window is 30 days) and times `fold_rollups()`, then checks the
    department's counts against the ratings table;
@@ -265,6 +266,36 @@ def plain_selects(cursor) -> tuple[float, float, list[tuple[str, float]]]:
     return seconds_single, total, parts
 
 
+def input_floor(cursor) -> list[tuple[str, float]]:
+    """What any rebuild must at least do, in seconds: read each of its four inputs joined to what gives
+    it a month and a channel, and compute the month, without grouping or writing anything (planned by
+    PostgreSQL as it likes, parallel or not)."""
+    from reports import rollups
+
+    month, params = rollups._month("d.cleared_at")
+    inputs = [
+        ("cleared declarations", "feedback_declaration d WHERE d.cleared_at IS NOT NULL"),
+        ("ratings x declarations", "feedback_rating r JOIN feedback_declaration d ON d.id = r.declaration_id"),
+        (
+            "officer links x declarations",
+            "feedback_declarationofficer l JOIN feedback_declaration d ON d.id = l.declaration_id",
+        ),
+        (
+            "officer ratings x ratings x declarations",
+            "feedback_ratingofficer ro JOIN feedback_rating r ON r.id = ro.rating_id "
+            "JOIN feedback_declaration d ON d.id = r.declaration_id",
+        ),
+    ]
+    cursor.execute("SET jit = off")
+    floor = []
+    for name, source in inputs:
+        sql = f"SELECT COUNT({month}), MAX(d.channel) FROM {source}"
+        seconds, _rows = timed(lambda: (cursor.execute(sql, params), cursor.fetchall()))  # noqa: B023
+        floor.append((name, seconds))
+    cursor.execute("RESET jit")
+    return floor
+
+
 def existing_directory():
     """What build_directory returned, read back from a database an earlier run generated (--reuse)."""
     from directory.models import Business, Department, Team, TeamMembership, User
@@ -384,6 +415,7 @@ def main() -> int:
 
     with connection.cursor() as cursor:
         single, selects, parts = plain_selects(cursor)
+        floor = input_floor(cursor)
     rebuild_empty, result = timed(rebuild_rollups, lag_seconds=0)
     rebuild_full, _result = timed(rebuild_rollups, lag_seconds=0)
     like_for_like = sum(seconds for _name, seconds in parts)
@@ -391,6 +423,13 @@ def main() -> int:
     for name, seconds in parts:
         print(f"  plain GROUP BY, {name + ':':52} {seconds:6.2f} s")
     print(f"the rebuild's groupings as plain GROUP BYs:     {like_for_like:7.2f} s")
+    for name, seconds in floor:
+        print(f"  reading and joining {name + ', no grouping:':53} {seconds:6.2f} s")
+    floor_total = sum(seconds for _name, seconds in floor)
+    print(
+        f"the rebuild's inputs, read and joined only:     {floor_total:7.2f} s  = {floor_total / single:.2f}x "
+        "the plain GROUP BY (no rebuild can take less)"
+    )
     print(f"the rebuild's SELECTs, not written:            {selects:7.2f} s")
     print(
         f"rebuild_rollups into empty tables:             {rebuild_empty:7.2f} s  ratio {rebuild_empty / single:.2f}x "
