@@ -1,8 +1,8 @@
 """The filters of the dashboards, read from the query string so that a link shows the same figures.
 
 `?period=2025-Q2` (any form reports.measures.Period parses: a month, a quarter, a year or a range),
-or a custom range `?start=2025-01&end=2025-06`; `unit` (the code of another unit of the same level:
-the page moves there); `channel` (green, yellow, red; blank = all).
+or a custom range `?start=2025-01&end=2025-06`; `unit` (the code of another unit of the same level, a
+team's "branch code/team code": the page moves there); `channel` (green, yellow, red; blank = all).
 """
 
 import contextlib

@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -74,15 +74,20 @@ def _query(period: Period, channel: str | None) -> str:
     return urlencode(params)
 
 
-def _moved(request, url_name: str, code: str, current: str):
-    """A redirect when the filter form chose another unit of the same level, keeping the other filters."""
+def _moved(request, url_name: str, current: str):
+    """A redirect when the filter form chose another unit of the same level, keeping the other filters.
+    A unit's value in the form is its URL arguments joined by "/" (codes have no "/"): a branch "HG", a
+    team "HG/TT"."""
     wanted = (request.GET.get("unit") or "").strip()
     if not wanted or wanted == current:
         return None
     params = request.GET.copy()
     params.pop("unit", None)
-    args = [wanted] if code else []
-    return redirect(f"{reverse(url_name, args=args)}?{params.urlencode()}" if params else reverse(url_name, args=args))
+    try:
+        url = reverse(url_name, args=wanted.split("/"))
+    except NoReverseMatch:  # a hand-made value with too many or too few parts
+        raise Http404(_("No such unit.")) from None
+    return redirect(f"{url}?{params.urlencode()}" if params else url)
 
 
 def _signed(value: float, digits: int) -> str:
@@ -422,29 +427,40 @@ def _page(request, template: str, context: dict, tables: list[Table]):
     return render(request, template, context)
 
 
-def _ratings_links(level: str, code: str, query: str) -> dict:
-    base = reverse("reports:dashboard-ratings")
-    return {
-        "xlsx": f"{base}?level={level}&code={code}&{query}&format=xlsx",
-        "csv": f"{base}?level={level}&code={code}&{query}&format=csv",
-    }
+def _ratings_links(query: str, **unit: str) -> dict:
+    """The rating-row downloads of a unit; `unit`: the parameters naming it (level, code; a team's branch)."""
+    base = f"{reverse('reports:dashboard-ratings')}?{urlencode(unit)}&{query}"
+    return {file_format: f"{base}&format={file_format}" for file_format in ("xlsx", "csv")}
 
 
-def _unit_links(url_name: str, codes: dict[int, str], query: str):
+# The dashboard of a unit: its URL name and the unit's fields that are the URL's arguments. Team codes are
+# unique only inside their branch: a team is addressed by its branch's code and its own.
+ADDRESSES = {
+    BRANCH: ("reports:dashboard-branch", ("code",)),
+    TEAM: ("reports:dashboard-team", ("branch__code", "code")),
+    OFFICER: ("reports:dashboard-officer", ("code",)),
+}
+
+
+def _unit_links(kind: UnitKind, units, query: str):
     """A `link(figures)` giving the dashboard of a unit (with the page's filters), or None for a unit the
-    user may not open. `codes` = {id: code} of the units the user may see (from `visible_units`)."""
-    pattern = reverse(url_name, args=["CODE"]).replace("CODE", "{}")
+    user may not open. `units`: a queryset of the units of `kind` the user may see (from `visible_units`).
+    One query, and the URL pattern is built once: a department page links hundreds of officers."""
+    url_name, fields = ADDRESSES[kind]
+    pattern = reverse(url_name, args=["ARG"] * len(fields)).replace("ARG", "{}")
+    addresses = {pk: address for pk, *address in units.values_list("pk", *fields)}
 
     def link(unit: Figures) -> str | None:
-        code = codes.get(unit.unit_id)
-        return f"{pattern.format(code)}?{query}" if code is not None else None
+        address = addresses.get(unit.unit_id)
+        return f"{pattern.format(*address)}?{query}" if address is not None else None
 
     return link
 
 
-def _chosen(units: list[tuple], code: str) -> tuple:
-    """The row of `units` (pk, code, ...) whose code is `code`; Http404 when the user may not see it."""
-    row = next((unit for unit in units if unit[1] == code), None)
+def _chosen(units: list[tuple], *key: str) -> tuple:
+    """The row of `units` (pk, *key fields, ...) whose key fields are `key` (a code; a team's branch code
+    and code); Http404 when the user may not see it."""
+    row = next((unit for unit in units if unit[1 : 1 + len(key)] == key), None)
     if row is None:
         raise Http404(_("No such unit."))
     return row
@@ -542,7 +558,7 @@ def department(request):
         if user.role == Role.BRANCH_LEADER and user.branch_id:
             return redirect("reports:dashboard-branch", code=user.branch.code)
         if user.role == Role.TEAM_LEADER and user.team_id:
-            return redirect("reports:dashboard-team", code=user.team.code)
+            return redirect("reports:dashboard-team", branch=user.team.branch.code, code=user.team.code)
         if user.role == Role.OFFICER and user.officer_id:
             return redirect("reports:dashboard-officer", code=user.officer.code)
         raise Http404(_("No such unit."))
@@ -558,19 +574,9 @@ def department(request):
     teams = rank_units(user, TEAM, period, within=(DEPT, pk), channel=channel)
     officers = rank_units(user, OFFICER, period, within=(DEPT, pk), channel=channel)
     query = _query(period, channel)
-    branch_link = _unit_links(
-        "reports:dashboard-branch", dict(visible_units(user, BRANCH).values_list("pk", "code")), query
-    )
-    team_link = _unit_links(
-        "reports:dashboard-team",
-        dict(visible_units(user, TEAM).filter(branch__department_id=pk).values_list("pk", "code")),
-        query,
-    )
-    officer_link = _unit_links(
-        "reports:dashboard-officer",
-        dict(visible_units(user, OFFICER).filter(branch__department_id=pk).values_list("pk", "code")),
-        query,
-    )
+    branch_link = _unit_links(BRANCH, visible_units(user, BRANCH), query)
+    team_link = _unit_links(TEAM, visible_units(user, TEAM).filter(branch__department_id=pk), query)
+    officer_link = _unit_links(OFFICER, visible_units(user, OFFICER).filter(branch__department_id=pk), query)
     trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Department"), dashboard.current, dashboard.previous),
@@ -595,7 +601,7 @@ def department(request):
         dashboard.current,
         dashboard.previous,
         charts=_charts(trend, dashboard.children, dashboard.current, tables[-1]),
-        ratings_links=_ratings_links("department", code, query),
+        ratings_links=_ratings_links(query, level="department", code=code),
     )
     return _page(request, "reports/dashboard_department.html", context, tables)
 
@@ -608,7 +614,7 @@ def branch(request, code: str):
     user = request.user
     units = list(visible_units(user, BRANCH).order_by("name").values_list("pk", "code", "name"))
     pk, code, name = _chosen(units, code)
-    moved = _moved(request, "reports:dashboard-branch", code, code)
+    moved = _moved(request, "reports:dashboard-branch", code)
     if moved:
         return moved
     form, period, channel = _filters(
@@ -617,14 +623,8 @@ def branch(request, code: str):
     dashboard = dashboard_figures(user, BRANCH, pk, period, channel=channel)
     officers = rank_units(user, OFFICER, period, within=(BRANCH, pk), channel=channel)
     query = _query(period, channel)
-    team_link = _unit_links(
-        "reports:dashboard-team", dict(visible_units(user, TEAM).filter(branch_id=pk).values_list("pk", "code")), query
-    )
-    officer_link = _unit_links(
-        "reports:dashboard-officer",
-        dict(visible_units(user, OFFICER).filter(branch_id=pk).values_list("pk", "code")),
-        query,
-    )
+    team_link = _unit_links(TEAM, visible_units(user, TEAM).filter(branch_id=pk), query)
+    officer_link = _unit_links(OFFICER, visible_units(user, OFFICER).filter(branch_id=pk), query)
     trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Branch"), dashboard.current, dashboard.previous),
@@ -654,7 +654,7 @@ def branch(request, code: str):
         department_url=reverse("reports:dashboard-department") + "?" + query
         if user.is_administrator or user.role == Role.DEPARTMENT_STAFF
         else "",
-        ratings_links=_ratings_links("branch", code, query),
+        ratings_links=_ratings_links(query, level="branch", code=code),
     )
     return _page(request, "reports/dashboard_branch.html", context, tables)
 
@@ -662,34 +662,31 @@ def branch(request, code: str):
 @login_required
 @require_GET
 @fresh_rollups
-def team(request, code: str):
+def team(request, branch: str, code: str):
     """A team's dashboard (its leader, its branch's leader, department staff, administrators): its
-    officers side by side, comments about the team, its open cases."""
+    officers side by side, comments about the team, its open cases. Addressed by its branch's code and
+    its own: teams of different branches often share a code and a name ("TT", "Đội Thủ tục")."""
     user = request.user
     units = list(
         visible_units(user, TEAM)
         .order_by("branch__name", "name", "code")
-        .values_list("pk", "code", "name", "branch__code", "branch__name")
+        .values_list("pk", "branch__code", "code", "name", "branch__name")
     )
-    pk, code, name, branch_code, branch_name = _chosen(units, code)
-    moved = _moved(request, "reports:dashboard-team", code, code)
+    pk, branch_code, code, name, branch_name = _chosen(units, branch, code)
+    current = f"{branch_code}/{code}"  # its value in the filter form's list of teams
+    moved = _moved(request, "reports:dashboard-team", current)
     if moved:
         return moved
     form, period, channel = _filters(
         request,
-        # Teams of different branches often share a name ("Đội Thủ tục"): the code tells them apart.
-        units=[(unit[1], f"{unit[2]} ({unit[1]})") for unit in units],
+        units=[(f"{unit[1]}/{unit[2]}", f"{unit[3]} ({unit[1]}/{unit[2]})") for unit in units],
         unit_label=_("Team"),
-        current_unit=code,
+        current_unit=current,
     )
     dashboard = dashboard_figures(user, TEAM, pk, period, channel=channel)
     officers = dashboard.children  # rank_units(user, OFFICER, period, within=(TEAM, pk))
     query = _query(period, channel)
-    officer_link = _unit_links(
-        "reports:dashboard-officer",
-        dict(visible_units(user, OFFICER).filter(memberships__team_id=pk).values_list("pk", "code")),
-        query,
-    )
+    officer_link = _unit_links(OFFICER, visible_units(user, OFFICER).filter(memberships__team_id=pk), query)
     trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Team"), dashboard.current, dashboard.previous),
@@ -700,7 +697,7 @@ def team(request, code: str):
     ]
     subtitle = _subtitle(f"{name} · {branch_name}", period, channel)
     chart = ("officers", _("Channel-adjusted satisfaction"), _("Officers by channel-adjusted satisfaction"))
-    download = _respond(request, tables, subtitle, f"dashboard-{code}-{period_code(period)}", chart)
+    download = _respond(request, tables, subtitle, f"dashboard-{branch_code}-{code}-{period_code(period)}", chart)
     if download:
         return download
     context = _context(
@@ -720,7 +717,7 @@ def team(request, code: str):
         # A team leader sees only the cases they verify (DissatisfactionCase.objects.for_user): say so.
         only_assigned_cases=not user.is_administrator and user.role == Role.TEAM_LEADER,
         branch_url=_up_link(user, BRANCH, branch_code, "reports:dashboard-branch", query),
-        ratings_links=_ratings_links("team", code, query),
+        ratings_links=_ratings_links(query, level="team", code=code, branch=branch_code),
     )
     return _page(request, "reports/dashboard_team.html", context, tables)
 
@@ -735,7 +732,7 @@ def officer(request, code: str):
         visible_units(user, OFFICER).order_by("full_name").values_list("pk", "code", "full_name", "branch__code")
     )
     pk, code, name, branch_code = _chosen(units, code)
-    moved = _moved(request, "reports:dashboard-officer", code, code)
+    moved = _moved(request, "reports:dashboard-officer", code)
     if moved:
         return moved
     form, period, channel = _filters(
@@ -761,7 +758,9 @@ def officer(request, code: str):
         return download
     # The team the officer is in today, when the user may see its dashboard.
     memberships = TeamMembership.objects.filter(officer_id=pk).active_on(timezone.localdate())
-    team_code = visible_units(user, TEAM).filter(memberships__in=memberships).values_list("code", flat=True).first()
+    team_address = (
+        visible_units(user, TEAM).filter(memberships__in=memberships).values_list("branch__code", "code").first()
+    )
     context = _context(
         form,
         name,
@@ -777,8 +776,8 @@ def officer(request, code: str):
         not_enough=not_enough_ratings_label(),
         charts=_charts(trend, None, current, None),
         branch_url=_up_link(user, BRANCH, branch_code, "reports:dashboard-branch", query),
-        team_url=reverse("reports:dashboard-team", args=[team_code]) + "?" + query if team_code else "",
-        ratings_links=_ratings_links("officer", code, query),
+        team_url=reverse("reports:dashboard-team", args=team_address) + "?" + query if team_address else "",
+        ratings_links=_ratings_links(query, level="officer", code=code),
     )
     return _page(request, "reports/dashboard_officer.html", context, tables)
 
@@ -796,8 +795,10 @@ def ratings_export(request):
     file_format = request.GET.get("format", "xlsx")
     if kind is None or file_format not in export_services.FORMATS:
         raise Http404(_("No such export."))
-    model = visible_units(request.user, kind)
-    unit = model.filter(code=request.GET.get("code", "")).values_list("pk", flat=True).first()
+    units = visible_units(request.user, kind).filter(code=request.GET.get("code", ""))
+    if kind == TEAM:  # team codes are unique only inside their branch
+        units = units.filter(branch__code=request.GET.get("branch", ""))
+    unit = units.values_list("pk", flat=True).first()
     if unit is None:
         raise Http404(_("No such unit."))
     form = DashboardFilterForm(request.GET, units=[], unit_label="", current_unit="")

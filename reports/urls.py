@@ -21,7 +21,8 @@ urlpatterns = [
     path("cdci/runs/<int:run_id>.json", cdci_views.run_status, name="cdci-run-status"),
     path("dashboards/", dashboard_views.department, name="dashboard-department"),
     path("dashboards/branch/<str:code>/", dashboard_views.branch, name="dashboard-branch"),
-    path("dashboards/team/<str:code>/", dashboard_views.team, name="dashboard-team"),
+    # Team codes are unique only inside their branch: a team is addressed by both.
+    path("dashboards/branch/<str:branch>/team/<str:code>/", dashboard_views.team, name="dashboard-team"),
     path("dashboards/officer/<str:code>/", dashboard_views.officer, name="dashboard-officer"),
     path("dashboards/ratings/", dashboard_views.ratings_export, name="dashboard-ratings"),
     path("dashboards/exports/<int:pk>/", dashboard_views.export_job, name="export-job"),

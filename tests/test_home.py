@@ -124,7 +124,7 @@ def test_team_leader_home_and_menu_lead_to_the_team_dashboard(cast):
     assert html.xpath("//nav[contains(@class,'main-nav')]//a[@href='/dashboards/']")
     client = Client()
     client.force_login(cast.users.team_leader)
-    assert client.get("/dashboards/", follow=True).redirect_chain == [("/dashboards/team/MC-TT/", 302)]
+    assert client.get("/dashboards/", follow=True).redirect_chain == [("/dashboards/branch/MC/team/MC-TT/", 302)]
 
 
 def test_administrator_home_links_to_the_admin(cast):

@@ -35,7 +35,7 @@ def test_team_leader_reaches_the_team_dashboard_and_downloads_excel(page: Page, 
     login(page, live_server, "team_leader")
     with page.expect_navigation():
         page.locator("nav.main-nav").get_by_role("link", name="Dashboards").click()
-    assert "/dashboards/team/MC-TT/" in page.url
+    assert "/dashboards/branch/MC/team/MC-TT/" in page.url
     expect(page.locator("h1")).to_contain_text("Đội Thủ tục")
     expect(page.locator(".dashboard-period")).to_contain_text("Chi cục Hải quan Móng Cái")
 
@@ -66,7 +66,7 @@ def test_team_leader_reaches_the_team_dashboard_and_downloads_excel(page: Page, 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the figures (Excel)").click()
     download = download_info.value
-    assert download.suggested_filename == "dashboard-MC-TT-2025-Q1.xlsx"
+    assert download.suggested_filename == "dashboard-MC-MC-TT-2025-Q1.xlsx"
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     book = load_workbook(path)
@@ -81,7 +81,7 @@ def test_team_leader_reaches_the_team_dashboard_and_downloads_excel(page: Page, 
     expect(page.locator("h1")).to_contain_text("Nguyễn Văn An")
     with page.expect_navigation():
         page.get_by_role("link", name="Team dashboard").click()
-    assert "/dashboards/team/MC-TT/?period=2025-Q1" in page.url
+    assert "/dashboards/branch/MC/team/MC-TT/?period=2025-Q1" in page.url
 
 
 def test_branch_leader_opens_a_team_from_the_branch_page(page: Page, live_server, cast, rated):
@@ -97,7 +97,7 @@ def test_branch_leader_opens_a_team_from_the_branch_page(page: Page, live_server
 
 def test_team_dashboard_on_a_phone(phone_page: Page, live_server, cast, rated):
     login(phone_page, live_server, "team_leader")
-    phone_page.goto(f"{live_server.url}/dashboards/team/MC-TT/?period=2025")
+    phone_page.goto(f"{live_server.url}/dashboards/branch/MC/team/MC-TT/?period=2025")
     expect(phone_page.locator("[data-table=trend] tbody tr")).to_have_count(12)
     expect(phone_page.locator("#chart-units")).to_be_visible()
     # Wide tables scroll inside their own box; the page itself never scrolls sideways.

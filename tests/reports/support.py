@@ -25,13 +25,15 @@ def units_of(cast):
     ]
 
 
-def add_declarations(cast, count, rng: random.Random, *, businesses, uncleared_share=0.0, months=6):
+def add_declarations(cast, count, rng: random.Random, *, businesses, uncleared_share=0.0, months=6, units=None):
     """`count` declarations spread over `months` months from January 2025 (some across a month boundary
-    in local time), with their officer links; returns them."""
+    in local time), with their officer links; returns them. `units`: (branch, team, officers) triples to
+    place them in (the cast's by default)."""
     declarations = []
     placements = []
+    units = units or units_of(cast)
     for _ in range(count):
-        branch, team, officers = rng.choice(units_of(cast))
+        branch, team, officers = rng.choice(units)
         registered = START + datetime.timedelta(minutes=rng.randrange(months * 30 * 24 * 60))
         cleared = None if rng.random() < uncleared_share else registered + datetime.timedelta(hours=rng.randint(1, 30))
         declarations.append(

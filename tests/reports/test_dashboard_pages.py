@@ -2,8 +2,11 @@
 figures on the page, the links between them, and query counts that do not grow with the number of
 ratings."""
 
+import csv
 import datetime
+import io
 import random
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -12,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.choices import Role
-from directory.models import Department
+from directory.models import Department, Officer, Team, TeamMembership
 from feedback.models import Rating, RatingOfficer
 from reports.comments import recent_comments
 from reports.measures import Period, unit_measures
@@ -24,14 +27,15 @@ from tests.reports.support import add_declarations, add_ratings
 
 PERIOD = "2025-01..2025-06"
 DEPARTMENT = reverse("reports:dashboard-department")
+RATINGS = reverse("reports:dashboard-ratings")
 
 
 def branch_url(code):
     return reverse("reports:dashboard-branch", args=[code])
 
 
-def team_url(code):
-    return reverse("reports:dashboard-team", args=[code])
+def team_url(branch, code):
+    return reverse("reports:dashboard-team", args=[branch, code])
 
 
 def officer_url(code):
@@ -104,7 +108,7 @@ def test_anonymous_is_sent_to_the_login(client, cast):
 
 def test_leaders_and_officer_are_taken_to_their_own_dashboard(client, cast):
     assert get(client, cast.users.leader, DEPARTMENT)["Location"] == branch_url("MC")
-    assert get(client, cast.users.team_leader, DEPARTMENT)["Location"] == team_url("MC-TT")
+    assert get(client, cast.users.team_leader, DEPARTMENT)["Location"] == team_url("MC", "MC-TT")
     assert get(client, cast.users.officer, DEPARTMENT)["Location"] == officer_url("OA1")
 
 
@@ -129,7 +133,7 @@ def test_staff_of_another_department_gets_404(client, cast, rated):
     other = Department.objects.create(code="LS", name="Cục Hải quan Lạng Sơn")
     stranger = make_user("stranger", Role.DEPARTMENT_STAFF, department=other)
     assert get(client, stranger, branch_url("MC")).status_code == 404
-    assert get(client, stranger, team_url("MC-TT")).status_code == 404
+    assert get(client, stranger, team_url("MC", "MC-TT")).status_code == 404
     assert get(client, stranger, officer_url("OA1")).status_code == 404
     response = get(client, stranger, DEPARTMENT, period=PERIOD, unit="QN")
     assert response.status_code == 200
@@ -154,7 +158,7 @@ def test_team_dashboard_for_its_leader_its_branch_leader_and_department_staff(cl
     team = unit_measures(cast.users.staff, UnitKind.TEAM, cast.team_a1.pk, Period.parse(PERIOD))
     assert team.ratings > 0
     for user in (cast.users.team_leader, cast.users.leader, cast.users.staff, cast.users.admin):
-        response = get(client, user, team_url("MC-TT"), period=PERIOD)
+        response = get(client, user, team_url("MC", "MC-TT"), period=PERIOD)
         assert response.status_code == 200
         context = response.context
         assert context["name"] == cast.team_a1.name
@@ -174,20 +178,22 @@ def test_team_dashboard_for_its_leader_its_branch_leader_and_department_staff(cl
 
 
 @pytest.mark.parametrize(
-    ("who", "code"),
+    ("who", "branch", "code"),
     [
-        ("team_leader", "MC-KS"),
-        ("team_leader", "HG-TT"),
-        ("officer", "MC-TT"),
-        ("other_leader", "MC-TT"),
-        ("business", "MC-TT"),
-        ("outsider", "MC-TT"),
-        ("integration", "MC-TT"),
-        ("staff", "NOPE"),
+        ("team_leader", "MC", "MC-KS"),
+        ("team_leader", "HG", "HG-TT"),
+        ("officer", "MC", "MC-TT"),
+        ("other_leader", "MC", "MC-TT"),
+        ("business", "MC", "MC-TT"),
+        ("outsider", "MC", "MC-TT"),
+        ("integration", "MC", "MC-TT"),
+        ("staff", "MC", "NOPE"),
+        ("staff", "HG", "MC-TT"),  # a team is found in its own branch only
+        ("staff", "NOPE", "MC-TT"),
     ],
 )
-def test_team_dashboard_is_404_out_of_scope(client, cast, who, code):
-    assert get(client, getattr(cast.users, who), team_url(code)).status_code == 404
+def test_team_dashboard_is_404_out_of_scope(client, cast, who, branch, code):
+    assert get(client, getattr(cast.users, who), team_url(branch, code)).status_code == 404
 
 
 # --- contents --------------------------------------------------------------------------------------------
@@ -227,7 +233,7 @@ def test_team_dashboard_comments_give_the_team_level_and_only_that_team(client, 
     theirs = in_period.filter(team=cast.team_a2).first()
     Rating.objects.filter(pk=theirs.pk).update(comment="Đội Kiểm soát làm việc tốt.")
 
-    response = get(client, cast.users.team_leader, team_url("MC-TT"), period=PERIOD)
+    response = get(client, cast.users.team_leader, team_url("MC", "MC-TT"), period=PERIOD)
 
     rows = response.context["tables"]["comments"].rows
     expected = list(
@@ -275,7 +281,7 @@ def test_recent_comments_lists_branch_team_and_officer_levels(cast, rated):
 def test_team_dashboard_counts_the_team_open_cases_and_links_to_the_inbox(client, cast):
     case = complain(cast)  # dx: team A1 of Móng Cái
     complain(cast, cast.dy)  # team B1 of Hòn Gai
-    response = get(client, cast.users.staff, team_url("MC-TT"))
+    response = get(client, cast.users.staff, team_url("MC", "MC-TT"))
     context = response.context
     assert (context["open_cases"], context["overdue_cases"]) == (1, 0)
     assert context["open_cases_url"].startswith("/cases/?branch=MC&team=MC-TT&status=new&status=assigned")
@@ -284,11 +290,11 @@ def test_team_dashboard_counts_the_team_open_cases_and_links_to_the_inbox(client
     assert [listed.pk for listed in inbox.context["cases"]] == [case.pk]
 
     # The team leader sees the cases given to them to verify, and the page says so.
-    response = get(client, cast.users.team_leader, team_url("MC-TT"))
+    response = get(client, cast.users.team_leader, team_url("MC", "MC-TT"))
     assert response.context["open_cases"] == 0
     assert "Cases assigned to you for verification" in response.content.decode()
     walk_to(case, "assigned", cast)
-    assert get(client, cast.users.team_leader, team_url("MC-TT")).context["open_cases"] == 1
+    assert get(client, cast.users.team_leader, team_url("MC", "MC-TT")).context["open_cases"] == 1
 
 
 def test_branch_and_department_pages_link_each_team_to_its_dashboard(client, cast, rated):
@@ -297,38 +303,38 @@ def test_branch_and_department_pages_link_each_team_to_its_dashboard(client, cas
     teams = response.context["tables"]["teams"]
     links = dict(zip([row[1] for row in teams.rows], teams.links, strict=True))
     assert links == {
-        cast.team_a1.name: team_url("MC-TT") + query,
-        cast.team_a2.name: team_url("MC-KS") + query,
+        cast.team_a1.name: team_url("MC", "MC-TT") + query,
+        cast.team_a2.name: team_url("MC", "MC-KS") + query,
     }
-    assert f'href="{team_url("MC-TT")}{query}"' in response.content.decode()
+    assert f'href="{team_url("MC", "MC-TT")}{query}"' in response.content.decode()
     assert client.get(links[cast.team_a1.name]).status_code == 200
 
     response = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
     teams = response.context["tables"]["teams"]
-    assert sorted(teams.links) == sorted(team_url(code) + query for code in ("MC-TT", "MC-KS", "HG-TT"))
+    assert sorted(teams.links) == sorted(team_url(code[:2], code) + query for code in ("MC-TT", "MC-KS", "HG-TT"))
 
 
 def test_team_page_links_up_to_the_branch_and_the_officer_page_to_the_team(client, cast, rated):
     query = "?period=2025-01..2025-06"
-    leader = get(client, cast.users.leader, team_url("MC-TT"), period=PERIOD)
+    leader = get(client, cast.users.leader, team_url("MC", "MC-TT"), period=PERIOD)
     assert leader.context["branch_url"] == branch_url("MC") + query
     assert "Branch dashboard" in leader.content.decode()
-    team_leader = get(client, cast.users.team_leader, team_url("MC-TT"), period=PERIOD)
+    team_leader = get(client, cast.users.team_leader, team_url("MC", "MC-TT"), period=PERIOD)
     assert team_leader.context["branch_url"] == ""  # a team leader has no branch figures
     assert "Branch dashboard" not in team_leader.content.decode()
     assert team_leader.context["best"][0]["link"] == officer_url("OA1") + query
 
     for user in (cast.users.team_leader, cast.users.leader, cast.users.staff):
         response = get(client, user, officer_url("OA1"), period=PERIOD)
-        assert response.context["team_url"] == team_url("MC-TT") + query
-        assert f'href="{team_url("MC-TT")}{query}"' in response.content.decode()
+        assert response.context["team_url"] == team_url("MC", "MC-TT") + query
+        assert f'href="{team_url("MC", "MC-TT")}{query}"' in response.content.decode()
     assert get(client, cast.users.officer, officer_url("OA1"), period=PERIOD).context["team_url"] == ""
 
 
 def test_choosing_another_team_moves_there(client, cast, rated):
-    response = get(client, cast.users.staff, team_url("MC-TT"), period="2025", unit="HG-TT")
+    response = get(client, cast.users.staff, team_url("MC", "MC-TT"), period="2025", unit="HG/HG-TT")
     assert response.status_code == 302
-    assert response["Location"] == team_url("HG-TT") + "?period=2025"
+    assert response["Location"] == team_url("HG", "HG-TT") + "?period=2025"
 
 
 def test_officer_below_the_minimum_shows_not_enough_ratings(client, cast, rated):
@@ -390,6 +396,112 @@ def test_vietnamese_page_uses_decimal_comma(client, cast, rated, vietnamese_defa
     assert "Tỷ lệ hài lòng" in page or rate_text in page
 
 
+# --- teams with the same code in two branches ---------------------------------------------------------------
+
+
+@pytest.fixture
+def twin(cast, rated):
+    """Hòn Gai's own team coded "MC-TT" and named "Đội Thủ tục", like Móng Cái's (departments code their
+    teams the same in every branch), with its member ob2, its leader and ratings of its own."""
+    team = Team.objects.create(branch=cast.branch_b, code=cast.team_a1.code, name=cast.team_a1.name)
+    officer = Officer.objects.create(code="OB2", full_name="Phạm Thị Dung", branch=cast.branch_b)
+    TeamMembership.objects.create(officer=officer, team=team, started_on=datetime.date(2020, 1, 1))
+    rng = random.Random(17)
+    declarations = add_declarations(
+        cast, 60, rng, businesses=[cast.business_y], units=[(cast.branch_b, team, [officer])]
+    )
+    add_ratings(cast, declarations, rng)
+    fold_rollups(lag_seconds=0)
+    leader = make_user("twin_leader", Role.TEAM_LEADER, team=team)
+    return SimpleNamespace(team=team, officer=officer, leader=leader)
+
+
+def test_teams_with_the_same_code_each_have_their_own_page(client, cast, twin):
+    period = Period.parse(PERIOD)
+    mine, theirs = (
+        unit_measures(cast.users.staff, UnitKind.TEAM, team.pk, period) for team in (cast.team_a1, twin.team)
+    )
+    assert mine.ratings != theirs.ratings  # the pages below can be told apart by their figures
+    for branch, team, figures, member in (
+        ("MC", cast.team_a1, mine, cast.officers.oa1),
+        ("HG", twin.team, theirs, twin.officer),
+    ):
+        response = get(client, cast.users.staff, team_url(branch, "MC-TT"), period=PERIOD)
+        assert response.status_code == 200
+        context = response.context
+        assert (context["name"], context["branch_name"]) == (team.name, team.branch.name)
+        assert context["tables"]["summary"].rows[0][2] == figures.ratings
+        assert context["cards"][0]["value"] == f"{figures.ratings:,}"
+        assert [row[1] for row in context["tables"]["officers"].rows] == [member.full_name]
+        assert context["open_cases_url"].startswith(f"/cases/?branch={branch}&team=MC-TT&")
+
+
+def test_each_leader_reaches_only_their_own_team_of_that_code(client, cast, twin):
+    assert get(client, twin.leader, DEPARTMENT)["Location"] == team_url("HG", "MC-TT")
+    assert get(client, cast.users.team_leader, DEPARTMENT)["Location"] == team_url("MC", "MC-TT")
+    assert get(client, twin.leader, team_url("HG", "MC-TT")).status_code == 200
+    assert get(client, twin.leader, team_url("MC", "MC-TT")).status_code == 404
+    assert get(client, cast.users.team_leader, team_url("HG", "MC-TT")).status_code == 404
+    # Branch leaders: their own branch's team of that code, never the other one.
+    assert get(client, cast.users.leader, team_url("HG", "MC-TT")).status_code == 404
+    assert get(client, cast.users.other_leader, team_url("HG", "MC-TT")).status_code == 200
+    assert get(client, cast.users.other_leader, team_url("MC", "MC-TT")).status_code == 404
+
+
+def test_department_branch_and_officer_pages_link_each_team_to_its_own_page(client, cast, twin):
+    query = "?period=2025-01..2025-06"
+    response = get(client, cast.users.staff, DEPARTMENT, period=PERIOD)
+    assert sorted(response.context["tables"]["teams"].links) == sorted(
+        team_url(branch, code) + query
+        for branch, code in [("MC", "MC-TT"), ("MC", "MC-KS"), ("HG", "HG-TT"), ("HG", "MC-TT")]
+    )
+    for user in (cast.users.staff, cast.users.other_leader):
+        response = get(client, user, branch_url("HG"), period=PERIOD)
+        links = response.context["tables"]["teams"].links
+        assert sorted(links) == sorted([team_url("HG", "HG-TT") + query, team_url("HG", "MC-TT") + query])
+        assert f'href="{team_url("HG", "MC-TT")}{query}"' in response.content.decode()
+        assert client.get(team_url("HG", "MC-TT") + query).context["branch_name"] == cast.branch_b.name
+    response = get(client, cast.users.staff, officer_url("OB2"), period=PERIOD)
+    assert response.context["team_url"] == team_url("HG", "MC-TT") + query
+
+
+def test_the_team_filter_tells_teams_of_one_code_apart_and_moves_between_them(client, cast, twin):
+    response = get(client, cast.users.staff, team_url("MC", "MC-TT"), period=PERIOD)
+    choices = dict(response.context["form"].fields["unit"].choices)
+    assert choices["MC/MC-TT"] == "Đội Thủ tục (MC/MC-TT)"
+    assert choices["HG/MC-TT"] == "Đội Thủ tục (HG/MC-TT)"
+    assert '<option value="MC/MC-TT" selected>' in response.content.decode()
+
+    moved = client.get(team_url("MC", "MC-TT"), {"period": "2025", "channel": "red", "unit": "HG/MC-TT"})
+    assert moved.status_code == 302
+    assert moved["Location"] == team_url("HG", "MC-TT") + "?period=2025&channel=red"
+    back = client.get(team_url("HG", "MC-TT"), {"period": "2025", "unit": "MC/MC-TT"})
+    assert back["Location"] == team_url("MC", "MC-TT") + "?period=2025"
+    stay = client.get(team_url("HG", "MC-TT"), {"period": "2025", "unit": "HG/MC-TT"})
+    assert stay.status_code == 200 and stay.context["branch_name"] == cast.branch_b.name
+    for wrong in ("MC-TT", "HG/MC-TT/X"):  # a hand-made value: no such team, not an error page
+        assert client.get(team_url("MC", "MC-TT"), {"unit": wrong}).status_code == 404
+
+
+def test_rating_rows_of_a_team_are_those_of_that_branch_team_only(client, cast, twin):
+    in_period = Rating.objects.filter(
+        declaration__cleared_at__gte=_local(2025, 1), declaration__cleared_at__lt=_local(2025, 7)
+    )
+    for branch, team in (("MC", cast.team_a1), ("HG", twin.team)):
+        page = get(client, cast.users.staff, team_url(branch, "MC-TT"), period=PERIOD)
+        link = page.context["ratings_links"]["csv"]
+        assert "level=team&code=MC-TT&branch=" + branch in link
+        response = client.get(link)
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        expected = in_period.filter(team=team).values_list("declaration__number", flat=True)
+        assert sorted(row[0] for row in rows[1:]) == sorted(expected)
+        assert len(rows) > 1
+    # A team code without its branch names no team.
+    response = client.get(RATINGS, {"level": "team", "code": "MC-TT", "period": PERIOD, "format": "csv"})
+    assert response.status_code == 404
+
+
 # --- query counts ----------------------------------------------------------------------------------------
 
 
@@ -401,13 +513,13 @@ def _queries(client, url, **params) -> int:
 
 
 def test_query_counts_do_not_grow_with_ratings(client, cast):
-    urls = [DEPARTMENT, branch_url("MC"), team_url("MC-TT"), officer_url("OA1")]
+    urls = [DEPARTMENT, branch_url("MC"), team_url("MC", "MC-TT"), officer_url("OA1")]
 
     def counts():
         client.force_login(cast.users.staff)
         staff = [_queries(client, url, period=PERIOD) for url in urls]
         client.force_login(cast.users.team_leader)  # scoped by team membership: another query plan
-        return [*staff, _queries(client, team_url("MC-TT"), period=PERIOD)]
+        return [*staff, _queries(client, team_url("MC", "MC-TT"), period=PERIOD)]
 
     rate(cast, 120, seed=5)
     at_100 = counts()

@@ -219,7 +219,7 @@ def test_export_job_out_of_scope_fails_without_a_file(cast, rated, settings, tmp
 
 # --- the team dashboard's downloads ------------------------------------------------------------------------
 
-TEAM = reverse("reports:dashboard-team", args=["MC-TT"])
+TEAM = reverse("reports:dashboard-team", args=["MC", "MC-TT"])
 
 
 def _team_ratings(cast):
@@ -238,7 +238,7 @@ def test_team_workbook_cell_by_cell(client, cast, rated):
     client.force_login(cast.users.team_leader)
     response = client.get(TEAM, {"period": PERIOD, "export": "xlsx"})
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-TT-2025-01..2025-06.xlsx"'
+    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-MC-TT-2025-01..2025-06.xlsx"'
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Totals", "Monthly trend", "Officers", "Level distribution", "Recent comments"]
     user, period = cast.users.team_leader, Period.parse(PERIOD)
@@ -275,7 +275,7 @@ def test_team_officers_csv(client, cast, rated):
     client.force_login(cast.users.leader)
     response = client.get(TEAM, {"period": PERIOD, "export": "officers"})
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-TT-2025-01..2025-06-officers.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="dashboard-MC-MC-TT-2025-01..2025-06-officers.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Rank", "Officer", "Ratings"]
     figures = rank_units(
@@ -288,7 +288,9 @@ def test_team_officers_csv(client, cast, rated):
 def test_team_rating_rows(client, cast, rated):
     expected = _team_ratings(cast)
     client.force_login(cast.users.team_leader)
-    response = client.get(RATINGS, {"level": "team", "code": "MC-TT", "period": PERIOD, "format": "csv"})
+    response = client.get(
+        RATINGS, {"level": "team", "code": "MC-TT", "branch": "MC", "period": PERIOD, "format": "csv"}
+    )
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][5:8] == ["Team", "Branch level", "Team level"]
@@ -297,7 +299,9 @@ def test_team_rating_rows(client, cast, rated):
     levels = dict(expected.values_list("declaration__number", "team_level"))
     assert {row[0]: int(row[7]) if row[7] else None for row in rows[1:]} == levels
 
-    response = client.get(RATINGS, {"level": "team", "code": "MC-TT", "period": PERIOD, "format": "xlsx"})
+    response = client.get(
+        RATINGS, {"level": "team", "code": "MC-TT", "branch": "MC", "period": PERIOD, "format": "xlsx"}
+    )
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.active.max_row - 1 == expected.count()
 
@@ -305,7 +309,7 @@ def test_team_rating_rows(client, cast, rated):
 @pytest.mark.parametrize(("who", "code"), [("team_leader", "MC-KS"), ("officer", "MC-TT"), ("other_leader", "MC-TT")])
 def test_team_rating_rows_are_scoped(client, cast, rated, who, code):
     client.force_login(getattr(cast.users, who))
-    assert client.get(RATINGS, {"level": "team", "code": code, "period": PERIOD}).status_code == 404
+    assert client.get(RATINGS, {"level": "team", "code": code, "branch": "MC", "period": PERIOD}).status_code == 404
 
 
 def test_team_export_job(cast, rated, settings, tmp_path):
