@@ -334,7 +334,7 @@ def time_pages(url: str, secret_key: str, staff, calls: int) -> list[tuple[str, 
     pages = [
         ("department dashboard", f"/dashboards/?period={PAGES_PERIOD}"),
         ("branch dashboard (with comments)", f"/dashboards/branch/B0/?period={PAGES_PERIOD}"),
-        ("team dashboard (with comments)", f"/dashboards/team/B0-T0/?period={PAGES_PERIOD}"),
+        ("team dashboard (with comments)", f"/dashboards/branch/B0/team/B0-T0/?period={PAGES_PERIOD}"),
         ("officer dashboard (with comments)", f"/dashboards/officer/CB0000/?period={PAGES_PERIOD}"),
     ]
     port = free_port()
