@@ -26,8 +26,8 @@ In one run it:
    one).
 
 `--reuse` keeps the database of an earlier run with the same --ratings (generating 10 million ratings
-takes about half an hour) and times everything again; `--reuse --pages-only` migrates it and times
-only the pages.
+takes about half an hour), migrates it and times everything again; `--reuse --pages-only` times only
+the pages.
 
 It is a command, not a test. The machine is shared and noisy: compare ratios within one run.
 """
@@ -381,12 +381,12 @@ def main() -> int:
     if args.reuse:
         directory = existing_directory()
         print(f"reusing database {urlsplit(url).path.lstrip('/')}")
-        if args.pages_only:
-            from django.core.management import call_command
+        from django.core.management import call_command
 
-            call_command("migrate", verbosity=0, interactive=False)
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        call_command("migrate", verbosity=0, interactive=False)  # the code may have gained indexes since
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        if args.pages_only:
             connection.close()
             return print_pages(url, secret_key, directory[1], args.calls)
     else:
