@@ -571,7 +571,8 @@ def department(request):
         request, units=[(row[1], row[2]) for row in departments], unit_label=_("Department"), current_unit=code
     )
     dashboard = dashboard_figures(user, DEPT, pk, period, channel=channel)
-    teams = rank_units(user, TEAM, period, within=(DEPT, pk), channel=channel)
+    # The teams' participation is on their branch's page: here it would cost a third of the page.
+    teams = rank_units(user, TEAM, period, within=(DEPT, pk), channel=channel, participation=False)
     officers = rank_units(user, OFFICER, period, within=(DEPT, pk), channel=channel)
     query = _query(period, channel)
     branch_link = _unit_links(BRANCH, visible_units(user, BRANCH), query)

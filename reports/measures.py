@@ -568,12 +568,20 @@ def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | N
 
 
 def rank_units(
-    user, kind, period: Period, *, within: tuple[int, int] | None = None, channel: str | None = None
+    user,
+    kind,
+    period: Period,
+    *,
+    within: tuple[int, int] | None = None,
+    channel: str | None = None,
+    participation: bool = True,
 ) -> list[Figures]:
     """The visible units of `kind` side by side over `period`, ranked by channel-adjusted satisfaction.
 
     `within` = (UnitKind, id) keeps the units of one department, branch or team. Units without
     enough ratings come last, unranked (`rank` None), by name. A fixed number of queries.
+    `participation=False` leaves participation None: counting distinct businesses per unit is the
+    costliest query of a wide ranking (a department's teams: a third of its dashboard's time).
     """
     kind = UnitKind(kind)
     _check_channel(channel)
@@ -610,7 +618,8 @@ def rank_units(
     reference: dict = defaultdict(dict)
     for (department, channel_key), value in _reference(kind, department_ids, period, channel, by_month=False).items():
         reference[department][channel_key] = value
-    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, unit_ids, period, by="unit_id")
+    counted = participation and not channel and kind != UnitKind.OFFICER
+    presence = _presence(kind, unit_ids, period, by="unit_id") if counted else None
     cases = None
     if kind == UnitKind.BRANCH:
         cases = _cases(user, unit_ids, period, by="branch")

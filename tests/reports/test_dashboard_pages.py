@@ -576,3 +576,12 @@ def test_long_units_tables_show_a_page_of_rows_and_download_all(client, cast, ra
 
     download = client.get(DEPARTMENT, {"period": PERIOD, "channel": "green", "export": "officers"})
     assert len(download.content.decode("utf-8-sig").strip().splitlines()) == 1 + 3
+
+
+def test_team_participation_is_on_the_branch_page_not_the_department_page(client, cast, rated):
+    department = get(client, cast.users.staff, DEPARTMENT, period=PERIOD).context["tables"]["teams"]
+    branch = get(client, cast.users.staff, branch_url("MC"), period=PERIOD).context["tables"]["teams"]
+
+    participation = [column.label for column in branch.columns].index("Participation")
+    assert {row[participation] for row in department.rows} == {None}
+    assert all(row[participation] is not None and row[participation] > 0 for row in branch.rows)
