@@ -1,9 +1,9 @@
 """Dashboards of rating figures (department, branch, team, officer) and their downloads.
 
-Thin pages over reports.measures: every figure comes from `dashboard_figures`, `unit_measures`,
-`monthly_series` or `rank_units`, which read rollups and scope by user (Http404 out of scope), so a
-page costs a fixed number of queries whatever the number of ratings; the recent comments
-(reports.comments) are the one read of ratings, a page of the newest. Filters live in the query string
+Thin pages over reports.measures: every figure comes from `dashboard_figures` or `rank_units`, which
+read rollups and scope by user (Http404 out of scope), so a page costs a fixed number of queries
+whatever the number of ratings; the recent comments (reports.comments) are the one read of ratings,
+a page of the newest. Filters live in the query string
 (reports.dashboard_forms). Each table is also a CSV download (`?export=<table>`) and the page as a
 whole an Excel workbook (`?export=xlsx`). Rating rows (`/dashboards/ratings/`) stream when small and
 become an ExportJob when big (reports.export_services).
@@ -41,10 +41,8 @@ from .measures import (
     Figures,
     Period,
     dashboard_figures,
-    monthly_series,
     not_enough_ratings_label,
     rank_units,
-    unit_measures,
     visible_units,
 )
 from .models import UnitKind
@@ -742,10 +740,9 @@ def officer(request, code: str):
         unit_label=_("Officer"),
         current_unit=code,
     )
-    current = unit_measures(user, OFFICER, pk, period, channel=channel)
-    previous = unit_measures(user, OFFICER, pk, period.previous(), channel=channel)
-    trend_figures = monthly_series(user, OFFICER, pk, period, channel=channel)
-    trend = _trend_table(trend_figures)
+    dashboard = dashboard_figures(user, OFFICER, pk, period, channel=channel)
+    current, previous = dashboard.current, dashboard.previous
+    trend = _trend_table(dashboard.trend)
     tables = [
         _summary_table(_("Officer"), current, previous),
         trend,

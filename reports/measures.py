@@ -528,10 +528,9 @@ def unit_measures(user, kind, unit_id: int, period: Period, *, channel: str | No
     return _figures(kind, unit_id, name, period, by_channel, reference, presence, cases)
 
 
-def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> list[Figures]:
-    """The unit's figures month by month over `period` (every month, zero when nothing happened)."""
-    kind = UnitKind(kind)
-    _check_channel(channel)
+def _months_of(user, kind: UnitKind, unit_id: int, period: Period, channel: str | None):
+    """The unit's rollup rows, reference rates and case counts of each month of `period`: what a
+    monthly series is made of, and what sums up to any run of its months. A fixed number of queries."""
     name, department_id = _get_unit(user, kind, unit_id)
     by_month: dict = defaultdict(dict)
     for row in (
@@ -547,24 +546,60 @@ def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | N
             kind, [department_id], period, channel, by_month=True
         ).items():
             reference[month][channel_key] = value
-    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by="month")
     branch_ids = _branch_ids_for_cases(kind, unit_id, department_id)
     cases = _cases(user, branch_ids, period, by="month") if branch_ids is not None else None
-    series = []
-    for month in period.month_starts():
-        series.append(
-            _figures(
-                kind,
-                unit_id,
-                name,
-                Period(month, month),
-                by_month.get(month, {}),
-                reference.get(month, {}),
-                None if presence is None else presence.get(month, {"rated": 0, "cleared": 0}),
-                None if cases is None else cases.get(month, CaseMeasures(0, 0, 0, None)),
-            )
+    return name, by_month, reference, branch_ids, cases
+
+
+def _series(kind, unit_id, name, period: Period, by_month, reference, presence, cases) -> list[Figures]:
+    return [
+        _figures(
+            kind,
+            unit_id,
+            name,
+            Period(month, month),
+            by_month.get(month, {}),
+            reference.get(month, {}),
+            None if presence is None else presence.get(month, {"rated": 0, "cleared": 0}),
+            None if cases is None else cases.get(month, CaseMeasures(0, 0, 0, None)),
         )
-    return series
+        for month in period.month_starts()
+    ]
+
+
+def _summed(user, kind, unit_id, period: Period, months, channel) -> Figures:
+    """The figures of `period` from its months' data (`_months_of`): counts add up across months; the
+    distinct businesses and the median days to answer do not, so those two are read for the period."""
+    name, by_month, reference, branch_ids, cases = months
+    by_channel: dict = defaultdict(lambda: defaultdict(int))
+    reference_totals: dict = defaultdict(lambda: (0, 0))
+    for month in period.month_starts():
+        for channel_key, row in by_month.get(month, {}).items():
+            for column in SUMS:
+                by_channel[channel_key][column] += row[column] or 0
+        for channel_key, (satisfied, rated) in reference.get(month, {}).items():
+            before = reference_totals[channel_key]
+            reference_totals[channel_key] = (before[0] + (satisfied or 0), before[1] + (rated or 0))
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by=None)
+    case_measures = None
+    if cases is not None:
+        in_period = [cases[month] for month in period.month_starts() if month in cases]
+        case_measures = CaseMeasures(
+            sum(item.opened for item in in_period),
+            sum(item.answered_on_time for item in in_period),
+            sum(item.overdue for item in in_period),
+            _case_medians(user, branch_ids, period, by=None).get(None),
+        )
+    return _figures(kind, unit_id, name, period, by_channel, dict(reference_totals), presence, case_measures)
+
+
+def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> list[Figures]:
+    """The unit's figures month by month over `period` (every month, zero when nothing happened)."""
+    kind = UnitKind(kind)
+    _check_channel(channel)
+    name, by_month, reference, _branch_ids, cases = _months_of(user, kind, unit_id, period, channel)
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by="month")
+    return _series(kind, unit_id, name, period, by_month, reference, presence, cases)
 
 
 def rank_units(
@@ -660,13 +695,24 @@ class Dashboard:
 
 
 def dashboard_figures(user, kind, unit_id: int, period: Period, *, channel: str | None = None) -> Dashboard:
-    """The figures of a department, branch or team dashboard (an officer's has no units below)."""
+    """The figures of a department, branch, team or officer dashboard (an officer has no units below).
+
+    The previous period and this one are read month by month in one pass, and each period's figures
+    are summed from its months: the same figures as `unit_measures` of each period, in about half the
+    queries (a test holds them equal).
+    """
     kind = UnitKind(kind)
+    _check_channel(channel)
     child_kind = CHILD_KIND.get(kind)
+    previous = period.previous()
+    both = Period(previous.first, period.last)
+    months = _months_of(user, kind, unit_id, both, channel)
+    name, by_month, reference, _branch_ids, cases = months
+    presence = None if channel or kind == UnitKind.OFFICER else _presence(kind, [unit_id], period, by="month")
     return Dashboard(
-        current=unit_measures(user, kind, unit_id, period, channel=channel),
-        previous=unit_measures(user, kind, unit_id, period.previous(), channel=channel),
-        trend=monthly_series(user, kind, unit_id, period, channel=channel),
+        current=_summed(user, kind, unit_id, period, months, channel),
+        previous=_summed(user, kind, unit_id, previous, months, channel),
+        trend=_series(kind, unit_id, name, period, by_month, reference, presence, cases),
         children=(rank_units(user, child_kind, period, within=(kind, unit_id), channel=channel) if child_kind else []),
     )
 

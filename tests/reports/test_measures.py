@@ -294,3 +294,32 @@ def test_officers_rated_twice_on_one_declaration_are_counted_once(cast):
     figures = unit_measures(cast.users.staff, OFFICER, officer.pk, Period.parse("2024-12..2025-07"))
     assert figures.cleared_declarations == handled > 0
     assert declarations
+
+
+@pytest.mark.parametrize("channel", [None, "red"])
+def test_dashboard_reads_the_same_figures_as_each_period_alone(cast, figures, channel):
+    """dashboard_figures sums each period from one monthly pass: every figure equals unit_measures',
+    cases and their median included, for the period and for the one before (which holds the data in
+    the second case)."""
+    staff = cast.users.staff
+    department = Department.objects.get(code="QN")
+    # A period just after the data, as long as the data's: its previous period is the data's.
+    after = Period(_next_month(figures.last), _next_month(figures.last))
+    units = [
+        (DEPT, department.pk),
+        (BRANCH, cast.branch_a.pk),
+        (TEAM, cast.team_a1.pk),
+        (OFFICER, cast.officers.oa1.pk),
+    ]
+    for period in (figures, after):
+        for kind, unit in units:
+            dashboard = dashboard_figures(staff, kind, unit, period, channel=channel)
+            assert dashboard.current == unit_measures(staff, kind, unit, period, channel=channel)
+            assert dashboard.previous == unit_measures(staff, kind, unit, period.previous(), channel=channel)
+            assert dashboard.trend == monthly_series(staff, kind, unit, period, channel=channel)
+    in_data = dashboard_figures(staff, BRANCH, cast.branch_a.pk, figures).current
+    assert in_data.ratings == 6 and in_data.cases.opened > 0  # the comparison above is not of zeros
+
+
+def _next_month(day):
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
