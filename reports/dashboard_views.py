@@ -417,6 +417,8 @@ def _paged(request, table: Table) -> Table:
 
 def _page(request, template: str, context: dict, tables: list[Table]):
     context["tables"] = {table.name: _paged(request, table) for table in tables}
+    # A person paging through a table folded away under <details> finds it open on the next page.
+    context["paging"] = any(request.GET.get(f"{name}_page") for name in PAGED_TABLES)
     channel = context.get("channel")
     context["channel_text"] = dict(Channel.choices)[channel] if channel else _("All channels")
     query = context["query"]

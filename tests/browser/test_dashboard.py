@@ -92,3 +92,23 @@ def test_dashboard_on_a_phone(phone_page, live_server, cast, rated):
     phone_page.goto(f"{live_server.url}/dashboards/officer/OA1/?period=2025")
     expect(phone_page.locator("#chart-trend")).to_be_visible()
     shot(phone_page, "dashboard-officer-phone")
+
+
+def test_staff_pages_through_a_long_officers_table(page, live_server, cast, rated, monkeypatch):
+    monkeypatch.setattr("reports.dashboard_views.TABLE_PAGE_SIZE", 2)  # the cast has three officers
+    login(page, live_server, "staff")
+    page.goto(f"{live_server.url}/dashboards/?period=2025")
+    officers = page.locator("[data-table=officers]")
+    expect(officers.locator("tbody tr")).to_have_count(2)
+    expect(officers.locator("nav")).to_contain_text("Rows 1–2 of 3")
+    expect(officers).to_be_hidden()  # folded under "Teams and officers of the department"
+    page.get_by_text("Teams and officers of the department").click()
+
+    with page.expect_navigation():
+        officers.get_by_role("link", name="Next").click()
+
+    expect(officers).to_be_visible()  # still unfolded on the next page
+    expect(officers.locator("tbody tr")).to_have_count(1)
+    expect(officers.locator("nav")).to_contain_text("Rows 3–3 of 3")
+    assert "period=2025" in page.url and "officers_page=2" in page.url
+    expect(page.locator("[data-table=trend] tbody tr")).to_have_count(12)  # the rest of the page is whole
