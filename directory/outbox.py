@@ -52,7 +52,7 @@ def enqueue(user: User, kind: str, subject, body, *, dedup_key: str | None = Non
         if dedup_key and OutboxMessage.objects.filter(dedup_key=dedup_key).exists():
             return None
         raise
-    transaction.on_commit(_kick_sender, robust=True)
+    transaction.on_commit(kick_sender, robust=True)
     return message
 
 
@@ -62,7 +62,7 @@ def enqueue_many(drafts: Iterable[Draft]) -> int:
     messages = [message for message in map(_build, drafts) if message is not None]
     if messages:
         OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
-        transaction.on_commit(_kick_sender, robust=True)
+        transaction.on_commit(kick_sender, robust=True)
     return len(messages)
 
 
@@ -84,12 +84,16 @@ def _build(draft: Draft) -> OutboxMessage | None:
     )
 
 
-def _kick_sender() -> None:
-    # Imported here: tasks import this module. robust=True above: a broker outage must not fail the
-    # request whose transaction already committed; beat sends the row within a minute anyway.
-    from .tasks import send_outbox_task
+def kick_sender() -> None:
+    """Ask a worker to send the outbox now; called on commit (robust) by whoever wrote to it.
 
-    send_outbox_task.delay()
+    A broker outage must not fail, nor hold up, the request whose transaction already committed: beat
+    sends the rows within a minute anyway. So no publish retries: Celery's default policy tries four
+    times, and against a broker that does not answer each try waits out the connection timeout.
+    """
+    from .tasks import send_outbox_task  # imported here: tasks import this module
+
+    send_outbox_task.apply_async(retry=False)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:

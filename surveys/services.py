@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from directory import audit
 from directory.models import Branch, Business, Department, OutboxMessage, User
+from directory.outbox import kick_sender
 from feedback.models import Declaration
 
 from . import codes, default_template
@@ -517,14 +518,8 @@ def _queue_survey_emails(invitations: list[Invitation], *, kind: str, reminder_n
         )
     if messages:
         OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
-        transaction.on_commit(_kick_outbox, robust=True)
+        transaction.on_commit(kick_sender, robust=True)
     return len(messages)
-
-
-def _kick_outbox() -> None:
-    from directory.tasks import send_outbox_task
-
-    send_outbox_task.delay()
 
 
 def send_invitations(campaign_id: int, *, batch: int = EMAIL_BATCH_SIZE) -> int:

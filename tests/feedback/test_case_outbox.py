@@ -23,11 +23,10 @@ UNREACHABLE = "redis://127.0.0.1:1/13"  # nothing listens on port 1
 @pytest.fixture
 def real_broker(settings):
     """Celery not eager, on a broker URL the test switches; the app's connection pool follows each switch."""
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend, app.conf.task_publish_retry)
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.result_backend = None
-    app.conf.task_publish_retry = False  # fail fast while the broker is down; the outbox is what must not fail
 
     def use(url: str) -> None:
         # Drop the pooled connections to the previous broker (what Celery itself does after a fork).
@@ -39,7 +38,7 @@ def real_broker(settings):
 
     yield use
     use(saved[1])
-    app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend, app.conf.task_publish_retry = saved
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend = saved
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker thread needs a shared real database")
