@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import AppendOnlyModel, AppendOnlyQuerySet
 from .choices import Role
 from .taxcode import normalize_tax_code
 
@@ -338,16 +339,20 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One state change that matters: who did what to which row, and the values before and after.
 
-    Append-only: the model refuses updates and deletes, and the admin shows it read-only.
+    Append-only (directory.append_only): the model and its queryset refuse updates and deletes, and the
+    admin shows it read-only.
     """
+
+    changed_message = _("Audit events cannot be changed.")
+    deleted_message = _("Audit events cannot be deleted.")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -368,14 +373,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type_id}:{self.target_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Audit events cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Audit events cannot be deleted."))
 
 
 class OutboxMessageQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.append_only import AppendOnlyModel
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, branch_filter, business_filter
@@ -466,15 +467,7 @@ class OfficerExplanation(models.Model):
         return f"{self.case_id}: {self.officer_id}"
 
 
-class CaseEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("Case events cannot be changed."))
-
-    def delete(self):
-        raise ValidationError(_("Case events cannot be deleted."))
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One step in the life of a case: who (and in which role at the time), what, when, and the text.
 
     Append-only: the model and its queryset refuse updates and deletes, the admin is read-only, and on
@@ -497,7 +490,8 @@ class CaseEvent(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
-    objects = CaseEventQuerySet.as_manager()
+    changed_message = _("Case events cannot be changed.")
+    deleted_message = _("Case events cannot be deleted.")
 
     class Meta:
         verbose_name = _("case event")
@@ -507,11 +501,3 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("Case events cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Case events cannot be deleted."))

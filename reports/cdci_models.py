@@ -7,12 +7,12 @@ import hashlib
 import json
 
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.append_only import AppendOnlyModel
 from directory.models import Branch
 from surveys.models import Campaign
 
@@ -129,15 +129,7 @@ class CdciRun(models.Model):
         return self.status in ACTIVE_RUN_STATUSES
 
 
-class CdciPublicationQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("A CDCI publication cannot be changed; publish a new version instead."))
-
-    def delete(self):
-        raise ValidationError(_("A CDCI publication cannot be deleted."))
-
-
-class CdciPublication(models.Model):
+class CdciPublication(AppendOnlyModel):
     """One published version of a campaign's CDCI: an immutable snapshot of the draft it came from.
 
     `snapshot` holds the numbers (units table, component indexes, intervals, contributions, question
@@ -169,7 +161,8 @@ class CdciPublication(models.Model):
         verbose_name=_("published by"),
     )
 
-    objects = CdciPublicationQuerySet.as_manager()
+    changed_message = _("A CDCI publication cannot be changed; publish a new version instead.")
+    deleted_message = _("A CDCI publication cannot be deleted.")
 
     class Meta:
         verbose_name = _("CDCI publication")
@@ -185,14 +178,6 @@ class CdciPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} v{self.version}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("A CDCI publication cannot be changed; publish a new version instead."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("A CDCI publication cannot be deleted."))
 
     def verify(self) -> bool:
         """Whether the snapshot is still the one the checksum was taken of."""

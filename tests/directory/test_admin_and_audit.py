@@ -16,6 +16,11 @@ def test_audit_events_cannot_be_changed_or_deleted(cast):
         event.save()
     with pytest.raises(ValidationError):
         event.delete()
+    # Nor in bulk, through the queryset (as the case trail and the CDCI publications refuse too).
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        AuditEvent.objects.filter(pk=event.pk).update(action="rewritten")
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.get(pk=event.pk).action == "test.done"
 
 
