@@ -12,7 +12,6 @@ from django.db import connection, transaction
 
 from feedback.models import Rating, RatingOfficer
 
-from .export_services import _local_bounds
 from .measures import Period
 from .models import UnitKind
 
@@ -24,7 +23,7 @@ def recent_comments(
 
     Rows are (rated at, declaration number, level given to that unit, comment), as the dashboards'
     comments table takes them: no business identity. Like the figures, the period is that of the
-    declaration's clearance in local time (export_services._local_bounds), and the units are the
+    declaration's clearance in local time (Period.local_bounds), and the units are the
     rating's own snapshot (Rating.branch, Rating.team, RatingOfficer.officer). Newest rating first.
 
     - branch: with the branch level;
@@ -36,7 +35,7 @@ def recent_comments(
     RatingOfficer's (officer, rating) index for officers, whose ratings' ids grow with time. A rating
     is never older than its declaration's clearance, so `created_at >= start` bounds the walk too.
     """
-    start, end = _local_bounds(period)
+    start, end = period.local_bounds()
     kind = UnitKind(kind)
     if kind == UnitKind.OFFICER:
         rows = RatingOfficer.objects.filter(

@@ -73,19 +73,12 @@ class RatingExport:
         return f"ratings-{self.period.first:%Y%m}-{self.period.last:%Y%m}.{self.file_format}"
 
 
-def _local_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_default_timezone()
-    start = datetime.datetime.combine(period.first, datetime.time.min, tzinfo=tz)
-    after = (period.last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return start, datetime.datetime.combine(after, datetime.time.min, tzinfo=tz)
-
-
 def ratings_for(user, export: RatingExport):
     """The ratings of the unit over the period (by local month of clearance, like the figures), in
     clearance order; Http404 when the unit is out of the user's scope."""
     if not visible_units(user, export.kind).filter(pk=export.unit_id).exists():
         raise Http404(_("No such unit."))
-    start, end = _local_bounds(export.period)
+    start, end = export.period.local_bounds()
     ratings = Rating.objects.filter(declaration__cleared_at__gte=start, declaration__cleared_at__lt=end)
     if export.kind == UnitKind.DEPARTMENT:
         ratings = ratings.filter(branch__department_id=export.unit_id)

@@ -113,6 +113,13 @@ class Period:
         """The period of the same length just before (for "change on the previous period")."""
         return Period(_add_months(self.first, -self.month_count), _add_months(self.first, -1))
 
+    def local_bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """[start, end) of the period as aware datetimes: midnight local time (TIME_ZONE) on its first
+        day and on the first day after it, for filtering timestamps by local month."""
+        tz = timezone.get_default_timezone()
+        start = datetime.datetime.combine(self.first, datetime.time.min, tzinfo=tz)
+        return start, datetime.datetime.combine(_add_months(self.last, 1), datetime.time.min, tzinfo=tz)
+
 
 # --- results -----------------------------------------------------------------------------------
 
@@ -414,8 +421,7 @@ def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> di
 
 def _case_medians(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
     tz = timezone.get_default_timezone()
-    start = datetime.datetime.combine(period.first, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(_add_months(period.last, 1), datetime.time.min, tzinfo=tz)
+    start, end = period.local_bounds()
     cases = DissatisfactionCase.objects.for_user(user).filter(
         branch_id__in=branch_ids, opened_at__gte=start, opened_at__lt=end, answer_working_days__isnull=False
     )
