@@ -47,13 +47,25 @@ PROGRESS_LOADED, PROGRESS_POINT, PROGRESS_BOOTSTRAP_END = 20, 30, 95
 
 @dataclass(frozen=True)
 class RunOptions:
-    """The method settings staff choose when they start a run."""
+    """The method of a campaign's computation: fixed on the campaign before its survey opens
+    (cdci.models.CdciMethod), copied into every run and frozen in the publication's snapshot.
+
+    normalisation: "fixed" (each question's bounds set in advance: the answer scale's limits, a number
+    question's declared range, or bounds frozen from earlier campaigns) or "minmax" (the PCI way: this
+    year's sample minimum and maximum, over `history_campaigns` earlier campaigns too).
+    component_weights: component code -> percent; None keeps the questionnaire's weights.
+    """
 
     business_weight: float = method.DEFAULT_BLEND[0]
     assessment_weight: float = method.DEFAULT_BLEND[1]
     replicates: int = method.DEFAULT_REPLICATES
     seed: int = method.DEFAULT_SEED
     three_year_bounds: bool = True
+    normalisation: str = "fixed"
+    min_respondents: int = 10
+    confidence: float = 0.95
+    component_weights: dict[str, float] | None = None
+    sensitivity_draws: int = 500
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> "RunOptions":
