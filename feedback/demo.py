@@ -40,11 +40,11 @@ from directory.models import (
 from . import case_services as services
 from .case_services import open_case
 from .choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
-from .ingest import LOCAL_TZ
+from .declarations.checks import LOCAL_TZ
+from .declarations.selectors import open_for_rating
+from .declarations.services import IngestResult, ingest_declarations
 from .models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
 from .rating_services import COMMENT_MAX_LENGTH, submit_rating
-from .selectors import open_for_rating
-from .services import IngestResult, ingest_declarations
 
 DECLARATION_COUNT = 30_000
 MONTHS = 18

@@ -15,11 +15,11 @@ from directory.permissions import has_role
 
 from .case_services import due_working_days
 from .choices import Level, Reason, SubmissionChannel
-from .filters import DeclarationFilterSet
+from .declarations.filters import DeclarationFilterSet
+from .declarations.selectors import declarations_for, open_for_rating
 from .forms import RatingForm, handled_by
 from .models import Declaration
 from .rating_services import AlreadyRated, rating_window, submit_rating
-from .selectors import declarations_for, open_for_rating
 
 
 def _rating_of(declaration: Declaration):

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from directory.choices import Role
 from directory.models import AuditEvent, Business, Department, User
 from directory.taxcode import make_tax_codes
-from feedback.ingest import FIELDS
+from feedback.declarations.checks import FIELDS
 from feedback.models import Declaration, DeclarationOfficer
 
 TAX_CODES = make_tax_codes(57, 3, start=7000)

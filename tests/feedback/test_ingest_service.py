@@ -1,4 +1,4 @@
-"""feedback.services.ingest_declarations called directly: the parts the API tests do not reach.
+"""feedback.declarations.services.ingest_declarations called directly: the parts the API tests do not reach.
 
 New declarations and their officer links are written with multi-row INSERTs of plain tuples and tax
 codes are normalised through a cache (docs/performance.md); these tests pin what that must not change.
@@ -9,8 +9,8 @@ import datetime
 import pytest
 
 from directory.taxcode import make_tax_codes
+from feedback.declarations.services import DeclarationBatchError, ingest_declarations
 from feedback.models import Declaration, DeclarationOfficer
-from feedback.services import DeclarationBatchError, ingest_declarations
 
 NEW_TAX_CODES = make_tax_codes(57, 3, start=9000)
 
@@ -115,9 +115,9 @@ def test_ingest_splits_inserts_where_the_database_limits_parameters(cast, monkey
 
 def test_fast_insert_writes_every_column_of_the_models():
     # The ingest writes rows as tuples, not model instances: a new field would silently get no value.
-    from feedback.services import DECLARATION_INSERT_FIELDS, LINK_INSERT_FIELDS
+    from feedback.declarations.services import DECLARATION_INSERT_FIELDS, LINK_INSERT_FIELDS
 
     for model, written in [(Declaration, DECLARATION_INSERT_FIELDS), (DeclarationOfficer, LINK_INSERT_FIELDS)]:
         columns = {field.attname for field in model._meta.concrete_fields if not field.primary_key}
         written_columns = {model._meta.get_field(name).attname for name in written}
-        assert written_columns == columns, f"update feedback.services.*_INSERT_FIELDS for {model.__name__}"
+        assert written_columns == columns, f"update feedback.declarations.services.*_INSERT_FIELDS for {model.__name__}"

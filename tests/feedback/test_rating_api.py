@@ -213,7 +213,7 @@ def test_schema_documents_the_rating_endpoint(cast, client_for):
     assert "rated" in {p["name"] for p in response.json()["paths"]["/api/v1/declarations/"]["get"]["parameters"]}
 
 
-# --- the action's fast paths give the serializers' answers (feedback.serializers, docs/performance-ratings.md)
+# --- the action's fast paths give the serializers' answers (feedback.ratings.serializers, docs/performance-ratings.md)
 def test_post_rating_answer_is_the_rating_as_the_declaration_shows_it(cast, business):
     answer = business.post(rating_url("101234567890"), body(), format="json").json()
 

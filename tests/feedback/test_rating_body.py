@@ -1,8 +1,8 @@
-"""feedback.serializers.plain_rating_body: RatingInSerializer's result, or None so that the serializer runs."""
+"""feedback.ratings.serializers.plain_rating_body: RatingInSerializer's result, or None so that the serializer runs."""
 
 import pytest
 
-from feedback.serializers import RatingInSerializer, plain_rating_body
+from feedback.ratings.serializers import RatingInSerializer, plain_rating_body
 
 
 def plain(value):

@@ -1,8 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Channel
-from .models import Declaration
+from ..choices import Channel
+from ..models import Declaration
 
 
 class DeclarationFilterSet(django_filters.FilterSet):

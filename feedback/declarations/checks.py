@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from directory.models import Branch, Business, Officer, Team
 from directory.taxcode import normalize_tax_code
 
-from .choices import CHANNEL_ALIASES, Channel, Stage
+from ..choices import CHANNEL_ALIASES, Channel, Stage
 
 FIELDS = (
     "number",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import Declaration, DeclarationOfficer, RatingOfficer
+from ..models import Declaration, DeclarationOfficer, RatingOfficer
 
 
 def declarations_for(user):

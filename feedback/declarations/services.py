@@ -1,4 +1,7 @@
-"""State changes of declarations (and, later, ratings). Each function is one transaction."""
+"""State changes of declarations: the ingest of batches from the clearance system (API and file import).
+
+The batch is all or nothing, one transaction; a changed declaration is updated and audited.
+"""
 
 import datetime
 from collections import defaultdict
@@ -10,13 +13,13 @@ from django.utils import timezone
 from directory import audit
 from directory.models import Branch, Business, TeamMembership
 
-from .ingest import LOCAL_TZ, BatchErrors, ResolvedDeclaration, resolve_batch
-from .models import Declaration, DeclarationOfficer
+from ..models import Declaration, DeclarationOfficer
+from .checks import LOCAL_TZ, BatchErrors, ResolvedDeclaration, resolve_batch
 
 # Fields compared to decide whether a re-sent declaration changed.
 COMPARED_FIELDS = ("type_code", "channel", "business_id", "branch_id", "team_id", "registered_at", "cleared_at")
 # Every column of the rows that _insert_rows writes without model instances. A field added to these
-# models must be added here too (tests/feedback/test_ingest_service.py checks it).
+# models must be added here too (tests/feedback/declarations/test_ingest_service.py checks it).
 DECLARATION_INSERT_FIELDS = ("number", *COMPARED_FIELDS, "created_at", "updated_at")
 LINK_INSERT_FIELDS = ("declaration", "officer", "stage", "team")
 # Two clients may insert the same new number at once; the loser retries and then sees the winner's row.
