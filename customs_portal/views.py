@@ -11,8 +11,8 @@ from django.utils import timezone
 from directory.choices import Role
 from feedback.case_selectors import cases_for, inbox_counts
 from feedback.choices import CaseStatus
-from feedback.declarations.selectors import open_for_rating
 from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
+from feedback.ratings.window import open_for_rating
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5

@@ -59,7 +59,7 @@ class RatingCorrectionInline(admin.TabularInline):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    """Read-only: ratings come from businesses; corrections go through rating_services.correct_rating."""
+    """Read-only: ratings come from businesses; corrections go through feedback.ratings.services.correct_rating."""
 
     list_display = ["declaration", "business", "branch", "branch_level", "team_level", "is_dissatisfied", "created_at"]
     list_filter = ["is_dissatisfied", "submitted_via", "branch_level", "branch"]

@@ -41,10 +41,10 @@ from . import case_services as services
 from .case_services import open_case
 from .choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
 from .declarations.checks import LOCAL_TZ
-from .declarations.selectors import open_for_rating
 from .declarations.services import IngestResult, ingest_declarations
 from .models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
-from .rating_services import COMMENT_MAX_LENGTH, submit_rating
+from .ratings.services import COMMENT_MAX_LENGTH, submit_rating
+from .ratings.window import open_for_rating
 
 DECLARATION_COUNT = 30_000
 MONTHS = 18

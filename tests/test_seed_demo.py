@@ -27,9 +27,9 @@ from directory.models import (
 )
 from directory.taxcode import normalize_tax_code
 from feedback.declarations.checks import LOCAL_TZ
-from feedback.declarations.selectors import open_for_rating
 from feedback.demo import DEMO_ACCOUNT_PENDING, WORSE_OFFICER_TEAMS, plan_declarations, worse_officer_ids
 from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
+from feedback.ratings.window import open_for_rating
 
 SCALE = "0.02"  # 16 businesses, about 600 declarations
 

@@ -18,7 +18,7 @@ class Rating(models.Model):
 
     One per declaration (UNIQUE). The branch and team are copied from the declaration so the rating
     stays with the units as they were at clearance. A rating is never edited through `save()`: only
-    `feedback.rating_services.correct_rating` changes one, and it keeps the old and new values in a
+    `feedback.ratings.services.correct_rating` changes one, and it keeps the old and new values in a
     RatingCorrection. `is_dissatisfied` (any level 1 or 2, officers included) is stored and indexed
     so the dissatisfaction cases and the reports find them without reading officer rows.
     """

@@ -19,8 +19,8 @@ from directory.permissions import IsBusinessUser
 
 from ..choices import SubmissionChannel
 from ..models import Declaration
-from ..rating_services import AlreadyRated, load_rating_target, submit_target_rating
 from .serializers import RatingInSerializer, RatingSerializer, plain_rating_body, rating_answer
+from .services import AlreadyRated, load_rating_target, submit_target_rating
 
 
 class RatingActionMixin:

@@ -4,7 +4,7 @@ complaint opened the real way (a dissatisfied rating through submit_rating)."""
 import pytest
 
 from feedback.models import DissatisfactionCase
-from feedback.rating_services import submit_rating
+from feedback.ratings.services import submit_rating
 
 # Who reads mail in which language: the leader and the business in English, the rest in Vietnamese.
 ADDRESSES = {

@@ -1,7 +1,7 @@
 import pytest
 
 from feedback.models import Rating, RatingOfficer
-from feedback.rating_services import submit_rating
+from feedback.ratings.services import submit_rating
 from tests.conftest import make_declaration
 
 LIST_URL = "/api/v1/declarations/"

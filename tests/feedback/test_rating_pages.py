@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Declaration, Rating
-from feedback.rating_services import submit_rating
+from feedback.ratings.services import submit_rating
 from tests.conftest import make_declaration
 
 DX, DY, DX_PENDING = "101234567890", "101234567891", "301234567892"

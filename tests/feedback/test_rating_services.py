@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from directory.models import AuditEvent, BusinessMembership, OutboxMessage
 from feedback.models import Declaration, Rating, RatingCorrection, RatingOfficer
-from feedback.rating_services import AlreadyRated, correct_rating, send_rating_reminders, submit_rating
+from feedback.ratings.services import AlreadyRated, correct_rating, send_rating_reminders, submit_rating
 from tests.conftest import make_declaration
 
 

@@ -1,4 +1,4 @@
-"""Forms of the declaration pages. They only read the input; feedback.rating_services decides what is valid."""
+"""Forms of the rating page. They only read the input; feedback.ratings.services decides what is valid."""
 
 from dataclasses import dataclass, field
 
@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DISSATISFIED_LEVELS, Level, Reason
-from .models import Declaration
-from .rating_services import COMMENT_MAX_LENGTH
+from ..choices import DISSATISFIED_LEVELS, Level, Reason
+from ..models import Declaration
+from .services import COMMENT_MAX_LENGTH
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """State changes of ratings: submit one, correct one, remind businesses of the ones still to send.
 
-Kept apart from services.py while the ingest there is being reworked; to be merged into it later.
 Every function is one transaction; views, the API, the admin and tasks call these and nothing else.
+Whether a declaration can still be rated is feedback.ratings.window's.
 """
 
 import datetime
@@ -25,9 +25,10 @@ from directory.choices import Role
 from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role
 
-from .case_services import open_case
-from .choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
-from .models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
+from ..case_services import open_case
+from ..choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
+from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
+from .window import open_for_rating_q, rating_window
 
 COMMENT_MAX_LENGTH = Rating._meta.get_field("comment").max_length
 # How many declaration numbers the daily digest lists before "and N more".
@@ -41,13 +42,6 @@ class AlreadyRated(Exception):
     def __init__(self, declaration: Declaration):
         super().__init__(f"declaration {declaration.number} is already rated")
         self.declaration = declaration
-
-
-def rating_window(declaration: Declaration) -> datetime.datetime | None:
-    """The moment the declaration can no longer be rated (None while it is not cleared)."""
-    if declaration.cleared_at is None:
-        return None
-    return declaration.cleared_at + datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
 
 
 def submit_rating(
@@ -255,7 +249,7 @@ def _store_rating(
 
 
 def on_dissatisfied_rating(rating: Rating) -> None:
-    """Open the DissatisfactionCase of `rating` (feedback.case_services.open_case).
+    """Open the DissatisfactionCase of `rating` (feedback.cases.services.open_case).
 
     Called inside the transaction that stores (or corrects into) a dissatisfied rating, so a complaint
     can never be lost between two writes: if opening the case fails, the rating is not stored either.
@@ -272,19 +266,9 @@ def _check_may_rate(user: User, declaration: Declaration) -> None:
 
 
 def _check_rateable(declaration: Declaration, errors: dict[str, list[str]]) -> None:
-    closes_at = rating_window(declaration)
-    if closes_at is None:
-        errors["declaration"].append(_("This declaration has not been cleared yet; it can be rated once cleared."))
-    elif clock.now() > closes_at:
-        closed_on = formats.date_format(timezone.localtime(closes_at), "SHORT_DATE_FORMAT")
-        errors["declaration"].append(
-            ngettext(
-                "The rating window closed on %(date)s, %(days)s day after clearance.",
-                "The rating window closed on %(date)s, %(days)s days after clearance.",
-                settings.RATING_WINDOW_DAYS,
-            )
-            % {"date": closed_on, "days": settings.RATING_WINDOW_DAYS}
-        )
+    window = rating_window(declaration)
+    if not window.is_open:
+        errors["declaration"].append(window.refusal())
 
 
 def _check_level(value, field: str, errors: dict[str, list[str]], *, required: bool) -> int | None:
@@ -471,18 +455,15 @@ def send_rating_reminders(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or clock.now()
     today = timezone.localdate(now)
-    window_opened = now - datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
     # One query, whatever the number of users: each eligible (user, pending declaration) pair, numbered
     # per user oldest first (they close first), with the user's total from a window COUNT; only the
     # first few rows per user come back.
     pairs = (
         BusinessMembership.objects.filter(
+            open_for_rating_q(now, prefix="business__declarations__"),
             user__role=Role.BUSINESS,
             user__is_active=True,
             user__wants_rating_reminders=True,
-            business__declarations__cleared_at__gt=window_opened,
-            business__declarations__cleared_at__lte=now,
-            business__declarations__rating__isnull=True,
         )
         .exclude(user__email="")
         .annotate(

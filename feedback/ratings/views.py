@@ -1,3 +1,10 @@
+"""The declaration pages: the list (for a business, what it may rate), one declaration with its rating,
+and the rating form (form -> confirmation -> send).
+
+They serve every role that sees declarations, but what they add to the declaration is the rating, so
+they live with the ratings; whether a declaration can still be rated is feedback.ratings.window's.
+"""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -5,41 +12,27 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from directory import clock
 from directory.choices import Role
 from directory.permissions import has_role
 
-from .case_services import due_working_days
-from .choices import Level, Reason, SubmissionChannel
-from .declarations.filters import DeclarationFilterSet
-from .declarations.selectors import declarations_for, open_for_rating
+from ..case_services import due_working_days
+from ..choices import Level, Reason, SubmissionChannel
+from ..declarations.filters import DeclarationFilterSet
+from ..declarations.selectors import declarations_for
+from ..models import Declaration
 from .forms import RatingForm, handled_by
-from .models import Declaration
-from .rating_services import AlreadyRated, rating_window, submit_rating
+from .services import AlreadyRated, submit_rating
+from .window import RatingWindow, open_for_rating, rating_window
 
 
 def _rating_of(declaration: Declaration):
     # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
     return getattr(declaration, "rating", None)
-
-
-def _window_state(declaration: Declaration, now) -> tuple[bool, object]:
-    """(can it be rated now, when does its window close) for a declaration without a rating."""
-    closes_at = rating_window(declaration)
-    return closes_at is not None and now <= closes_at, closes_at
-
-
-def _not_rateable_message(declaration: Declaration, closes_at) -> str:
-    if closes_at is None:
-        return _("This declaration has not been cleared yet; it can be rated once it is cleared.")
-    closed_on = formats.date_format(timezone.localtime(closes_at), "SHORT_DATE_FORMAT")
-    return _("The rating window of this declaration closed on %(date)s; it can no longer be rated.") % {
-        "date": closed_on
-    }
 
 
 class DeclarationListView(LoginRequiredMixin, ListView):
@@ -71,11 +64,11 @@ class DeclarationListView(LoginRequiredMixin, ListView):
         context["is_business"] = self.is_business
         context["to_rate"] = self.to_rate
         if self.is_business:
-            now = timezone.now()
+            now = clock.now()
             context["pending_count"] = open_for_rating(Declaration.objects.for_user(self.request.user), now=now).count()
             for declaration in context["declarations"]:
                 declaration.row_rating = _rating_of(declaration)
-                declaration.can_rate, _closes_at = _window_state(declaration, now)
+                declaration.can_rate = rating_window(declaration, now=now).is_open
         return context
 
 
@@ -88,11 +81,11 @@ def declaration_context(request, declaration: Declaration) -> dict:
     context["show_rating"] = True
     context["rating"] = rating
     if rating is None:
-        can_rate, closes_at = _window_state(declaration, timezone.now())
-        context["can_rate"] = can_rate and request.user.role == Role.BUSINESS
-        context["closes_at"] = closes_at
-        if not can_rate:
-            context["not_rateable_message"] = _not_rateable_message(declaration, closes_at)
+        window = rating_window(declaration)
+        context["can_rate"] = window.is_open and request.user.role == Role.BUSINESS
+        context["closes_at"] = window.closes_at
+        if not window.is_open:
+            context["not_rateable_message"] = window.refusal()
     else:
         context["rated_rows"] = rated_rows(declaration, rating)
         if rating.is_dissatisfied:
@@ -185,22 +178,22 @@ class RateDeclarationView(LoginRequiredMixin, View):
         if _rating_of(declaration) is not None:
             messages.info(request, _("This declaration has already been rated; a rating is sent only once."))
             return redirect("feedback:declaration-detail", number=declaration.number)
-        can_rate, closes_at = _window_state(declaration, timezone.now())
-        if not can_rate:
-            return self.render_closed(declaration, closes_at)
-        return self.render_form(RatingForm(declaration=declaration), closes_at)
+        window = rating_window(declaration)
+        if not window.is_open:
+            return self.render_closed(declaration, window)
+        return self.render_form(RatingForm(declaration=declaration), window.closes_at)
 
     def post(self, request, number):
         declaration = self.get_declaration()
         if _rating_of(declaration) is not None:
             return self.render_already_rated(declaration)
-        can_rate, closes_at = _window_state(declaration, timezone.now())
-        if not can_rate:
-            return self.render_closed(declaration, closes_at, status=400)
+        window = rating_window(declaration)
+        if not window.is_open:
+            return self.render_closed(declaration, window, status=400)
         form = RatingForm(request.POST, declaration=declaration)
         action = request.POST.get("action", "review")
         if action == "edit" or not form.is_valid():
-            return self.render_form(form, closes_at, status=200 if form.is_valid() else 400)
+            return self.render_form(form, window.closes_at, status=200 if form.is_valid() else 400)
         if action != "send":
             return TemplateResponse(
                 request,
@@ -216,7 +209,7 @@ class RateDeclarationView(LoginRequiredMixin, View):
             raise Http404
         except ValidationError as error:
             form.add_service_errors(error, sent_officers)
-            return self.render_form(form, closes_at, status=400)
+            return self.render_form(form, window.closes_at, status=400)
         messages.success(request, _("Your rating has been sent. Thank you."))
         return redirect("feedback:declaration-detail", number=declaration.number)
 
@@ -224,8 +217,8 @@ class RateDeclarationView(LoginRequiredMixin, View):
         context = {"declaration": form.declaration, "form": form, "closes_at": closes_at}
         return TemplateResponse(self.request, "feedback/rate.html", context, status=status)
 
-    def render_closed(self, declaration: Declaration, closes_at, status: int = 200):
-        context = {"declaration": declaration, "not_rateable_message": _not_rateable_message(declaration, closes_at)}
+    def render_closed(self, declaration: Declaration, window: RatingWindow, status: int = 200):
+        context = {"declaration": declaration, "not_rateable_message": window.refusal()}
         return TemplateResponse(self.request, "feedback/rate.html", context, status=status)
 
     def render_already_rated(self, declaration: Declaration):
