@@ -100,7 +100,7 @@ class OfficerExplanationInline(admin.TabularInline):
 
 @admin.register(DissatisfactionCase)
 class DissatisfactionCaseAdmin(ReadOnlyAdmin):
-    """Read-only: every step goes through feedback.case_services, which keeps the trail."""
+    """Read-only: every step goes through feedback.cases.services, which keeps the trail."""
 
     list_display = ["id", "rating", "branch", "status", "escalated_at", "opened_at", "due_at", "assigned_to"]
     list_filter = ["status", "conclusion", "branch"]

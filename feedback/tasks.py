@@ -6,7 +6,7 @@ queued and the beat schedule (settings.CELERY_BEAT_SCHEDULE) keep finding them w
 
 from celery import shared_task
 
-from . import case_services
+from .cases import jobs
 from .ratings import services as rating_services
 
 
@@ -20,16 +20,16 @@ def send_rating_reminders_task() -> int:
 def escalate_overdue_cases_task() -> int:
     """Hourly: escalate open cases past their due date. Each case is claimed by a conditional UPDATE,
     so a second or concurrent run escalates nothing twice."""
-    return case_services.escalate_overdue()
+    return jobs.escalate_overdue()
 
 
 @shared_task(name="feedback.tasks.close_answered_cases_task", ignore_result=True, soft_time_limit=300, time_limit=330)
 def close_answered_cases_task() -> int:
     """Daily: close cases answered CASE_DISPUTE_DAYS ago and neither accepted nor disputed."""
-    return case_services.close_answered_cases()
+    return jobs.close_answered_cases()
 
 
 @shared_task(name="feedback.tasks.case_due_soon_task", ignore_result=True, soft_time_limit=300, time_limit=330)
 def case_due_soon_task() -> int:
     """Daily 07:30: remind leaders of cases due within two working days, once per case."""
-    return case_services.send_due_soon_reminders()
+    return jobs.send_due_soon_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views
+from .cases import views as case_views
 from .ratings import views
 
 app_name = "feedback"

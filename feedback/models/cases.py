@@ -1,25 +1,22 @@
 """Dissatisfaction cases: the case opened by a dissatisfied rating, officers' explanations, its trail,
 and the departments' own deadlines."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory import clock
 from directory.append_only import AppendOnlyModel
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, business_filter
 
-from ..choices import (
-    CASE_OPEN_STATUSES,
-    DISSATISFIED_LEVELS,
-    CaseAction,
-    CaseClosure,
-    CaseConclusion,
-    CaseStatus,
-)
+from ..cases import rules
+from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus
 from .ratings import Rating, RatingOfficer
 
 
@@ -49,7 +46,7 @@ class DepartmentCasePolicy(models.Model):
 
 class DissatisfactionCaseQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Cases `user` may see (what of them is another matter: see feedback.case_serializers).
+        """Cases `user` may see (what of them is another matter: see feedback.cases.serializers).
 
         Branch leaders: their branch. Team leaders: the cases of their branch assigned to them as
         verifier, nothing else (they verify, the branch leader runs the inbox). Officers: the cases in
@@ -78,10 +75,16 @@ class DissatisfactionCaseQuerySet(models.QuerySet):
 
     def still_open(self):
         """Cases the branch has not answered yet: their deadline runs."""
-        return self.filter(status__in=CASE_OPEN_STATUSES)
+        return self.filter(status__in=rules.OPEN_STATUSES)
 
-    def overdue(self, now):
-        return self.still_open().filter(due_at__lt=now)
+    def overdue(self, now: datetime.datetime | None = None):
+        return self.filter(rules.overdue_q(now or clock.now()))
+
+    def not_overdue(self, now: datetime.datetime | None = None):
+        return self.exclude(rules.overdue_q(now or clock.now()))
+
+    def due_soon(self, now: datetime.datetime | None = None):
+        return self.filter(rules.due_soon_q(now or clock.now()))
 
 
 class DissatisfactionCase(models.Model):
@@ -91,7 +94,7 @@ class DissatisfactionCase(models.Model):
     rated 1 or 2 (branch, team, officers, with levels and reasons) for display; queries go through the
     rating's RatingOfficer rows. `due_at` is the end (local time) of the N-th working day after the day
     of opening. Escalation to the department is a flag (`escalated_at`), not a status: the branch keeps
-    working the case. Each step is a function of feedback.case_services and appends a CaseEvent.
+    working the case. Each step is a function of feedback.cases.services and appends a CaseEvent.
     """
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="case", verbose_name=_("rating"))
@@ -156,13 +159,11 @@ class DissatisfactionCase(models.Model):
                 name="case_assigned_has_verifier",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[CaseStatus.CONCLUDED, CaseStatus.ANSWERED, CaseStatus.CLOSED])
-                | ~Q(conclusion=""),
+                condition=~Q(status__in=list(rules.CONCLUDED_STATUSES)) | ~Q(conclusion=""),
                 name="case_concluded_has_conclusion",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[CaseStatus.ANSWERED, CaseStatus.CLOSED])
-                | (Q(answered_at__isnull=False) & ~Q(answer="")),
+                condition=~Q(status__in=list(rules.ANSWERED_STATUSES)) | (Q(answered_at__isnull=False) & ~Q(answer="")),
                 name="case_answered_has_answer",
             ),
             models.CheckConstraint(
@@ -182,7 +183,7 @@ class DissatisfactionCase(models.Model):
             # The hourly escalation and the daily reminders scan only open cases.
             models.Index(
                 fields=["due_at"],
-                condition=Q(status__in=CASE_OPEN_STATUSES),
+                condition=Q(status__in=rules.OPEN_STATUSES),
                 name="case_open_due_idx",
             ),
             models.Index(fields=["answered_at"], condition=Q(status=CaseStatus.ANSWERED), name="case_answered_idx"),
@@ -193,19 +194,24 @@ class DissatisfactionCase(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in CASE_OPEN_STATUSES
+        return rules.is_open(self)
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and timezone.now() > self.due_at
+        return rules.is_overdue(self)
 
     @property
     def is_escalated(self) -> bool:
         return self.escalated_at is not None
 
-    @property
     def rated_officer_ids(self) -> set[int]:
-        return {item["officer_id"] for item in self.items if item.get("kind") == "officer"}
+        """Officers rated 1 or 2 in the case, as the rating says now (a correction may have changed it
+        since `items` was taken)."""
+        return set(
+            RatingOfficer.objects.filter(rating_id=self.rating_id, level__in=DISSATISFIED_LEVELS).values_list(
+                "officer_id", flat=True
+            )
+        )
 
 
 class OfficerExplanation(models.Model):

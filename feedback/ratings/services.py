@@ -25,7 +25,7 @@ from directory.choices import Role
 from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role
 
-from ..case_services import open_case
+from ..cases.services import open_case
 from ..choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
 from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
 from .window import open_for_rating_q, rating_window

@@ -20,7 +20,7 @@ from directory import clock
 from directory.choices import Role
 from directory.permissions import has_role
 
-from ..case_services import due_working_days
+from ..cases.rules import due_working_days
 from ..choices import Level, Reason, SubmissionChannel
 from ..declarations.filters import DeclarationFilterSet
 from ..declarations.selectors import declarations_for

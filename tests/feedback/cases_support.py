@@ -3,6 +3,7 @@ complaint opened the real way (a dissatisfied rating through submit_rating)."""
 
 import pytest
 
+from feedback.cases import services
 from feedback.models import DissatisfactionCase
 from feedback.ratings.services import submit_rating
 
@@ -54,8 +55,6 @@ def complain(
 
 def walk_to(case, status, cast):
     """Take a case through the workflow as the branch leader up to `status`."""
-    from feedback import case_services as services
-
     users = cast.users
     steps = ["assigned", "verifying", "concluded", "answered", "closed"]
     for step in steps[: steps.index(status) + 1]:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from feedback import case_services as services
+from feedback.cases import rules, services
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
 from tests.feedback.cases_support import complain, walk_to
@@ -228,7 +228,7 @@ def test_due_soon_filter(case_cast, as_user):
     case = complain(cast)
     leader = as_user(cast.users.leader)
     assert ids(leader.get(LIST_URL, {"due_soon": "true"})) == set()  # five working days away
-    DissatisfactionCase.objects.filter(pk=case.pk).update(due_at=services.due_soon_horizon(timezone.now()))
+    DissatisfactionCase.objects.filter(pk=case.pk).update(due_at=rules.due_soon_horizon(timezone.now()))
     assert ids(leader.get(LIST_URL, {"due_soon": "true"})) == {case.pk}
 
 

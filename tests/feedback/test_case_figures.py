@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from feedback.case_selectors import InboxCounts, case_figures, inbox_counts
+from feedback.cases.selectors import InboxCounts, case_figures, inbox_counts
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
 from tests.feedback.cases_support import complain

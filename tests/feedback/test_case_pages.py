@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from feedback import case_services as services
+from feedback.cases import jobs, services
 from feedback.models import DepartmentCasePolicy, DissatisfactionCase
 from tests.conftest import make_declaration
 from tests.feedback.cases_support import complain, walk_to
@@ -132,7 +132,7 @@ def test_department_staff_see_escalated_cases_first(case_cast, case, as_user):
     make_overdue(later, days=1)
     DissatisfactionCase.objects.filter(pk=case.pk).update(due_at=later.due_at - datetime.timedelta(hours=1))
     DissatisfactionCase.objects.filter(pk=case.pk).update(opened_at=later.due_at - datetime.timedelta(days=5))
-    services.escalate_overdue()  # both overdue now; make only `later` escalated
+    jobs.escalate_overdue()  # both overdue now; make only `later` escalated
     DissatisfactionCase.objects.filter(pk=case.pk).update(escalated_at=None)
 
     staff = case_cast.users.staff
@@ -147,7 +147,7 @@ def test_department_staff_see_escalated_cases_first(case_cast, case, as_user):
 
 def test_business_inbox_shows_its_case_without_escalation(case_cast, case, as_user):
     make_overdue(case)
-    services.escalate_overdue()
+    jobs.escalate_overdue()
 
     response = as_user(case_cast.users.business).get("/cases/")
 

@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from directory.models import Department, OutboxMessage
-from feedback import case_services as services
+from feedback.cases import jobs, rules, services
 from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating
 from feedback.ratings.services import correct_rating, submit_rating
 from feedback.workdays import add_working_days, is_working_day
@@ -65,7 +65,7 @@ def test_case_and_rating_are_written_together_or_not_at_all(case_cast, settings,
         assert DissatisfactionCase.objects.count() == 1  # the case row exists at this point
         raise DatabaseError("outbox unavailable")
 
-    monkeypatch.setattr(services, "_notify", broken_notify)
+    monkeypatch.setattr(services, "notify", broken_notify)
     with pytest.raises(DatabaseError):
         complain(cast)
     assert not Rating.objects.exists()
@@ -91,16 +91,16 @@ def test_due_date_is_five_working_days_to_the_end_of_the_local_day(case_cast):
 
 def test_due_date_across_tet_2027():
     opened = datetime.datetime(2027, 2, 3, 16, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
-    due = timezone.localtime(services.due_at_for(opened, 5))
+    due = timezone.localtime(rules.due_at_for(opened, 5))
     assert due.date() == datetime.date(2027, 2, 17)
     # Late at night UTC is already the next local day: the local date decides.
     late_utc = datetime.datetime(2027, 2, 2, 18, 0, tzinfo=datetime.UTC)  # 01:00 on 3/2 in Hà Nội
-    assert timezone.localtime(services.due_at_for(late_utc, 5)).date() == datetime.date(2027, 2, 17)
+    assert timezone.localtime(rules.due_at_for(late_utc, 5)).date() == datetime.date(2027, 2, 17)
 
 
 def test_due_date_across_a_weekend():
     friday = datetime.datetime(2026, 11, 13, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
-    assert timezone.localtime(services.due_at_for(friday, 5)).date() == datetime.date(2026, 11, 20)
+    assert timezone.localtime(rules.due_at_for(friday, 5)).date() == datetime.date(2026, 11, 20)
 
 
 def test_a_department_may_set_its_own_deadline(case_cast):
@@ -296,7 +296,7 @@ def test_department_staff_take_over_conclusion_once_escalated(case_cast):
     case = walk_to(complain(cast), "verifying", cast)
     with pytest.raises(PermissionDenied):
         services.conclude(case, "partly", "Nhắc nhở.", "", cast.users.staff)
-    assert services.escalate_overdue(now=case.due_at + datetime.timedelta(seconds=1)) == 1
+    assert jobs.escalate_overdue(now=case.due_at + datetime.timedelta(seconds=1)) == 1
     case.refresh_from_db()
     assert services.conclude(case, "partly", "Nhắc nhở.", "", cast.users.staff).status == "concluded"
 
@@ -347,10 +347,10 @@ def test_escalation_run_twice_escalates_once(case_cast):
     complain(cast, cast.dy)  # opened at the same time at branch B: overdue at the same moment
     after_due = case.due_at + datetime.timedelta(minutes=1)
 
-    assert services.escalate_overdue(now=case.due_at - datetime.timedelta(minutes=1)) == 0
-    assert services.escalate_overdue(now=after_due) == 2
-    assert services.escalate_overdue(now=after_due) == 0
-    assert services.escalate_overdue(now=after_due + datetime.timedelta(days=3)) == 0
+    assert jobs.escalate_overdue(now=case.due_at - datetime.timedelta(minutes=1)) == 0
+    assert jobs.escalate_overdue(now=after_due) == 2
+    assert jobs.escalate_overdue(now=after_due) == 0
+    assert jobs.escalate_overdue(now=after_due + datetime.timedelta(days=3)) == 0
 
     case.refresh_from_db()
     assert case.escalated_at == after_due and case.status == "new"  # the workflow goes on
@@ -361,7 +361,7 @@ def test_escalation_run_twice_escalates_once(case_cast):
 def test_answered_case_is_not_escalated(case_cast):
     cast = case_cast
     case = walk_to(complain(cast), "answered", cast)
-    assert services.escalate_overdue(now=case.due_at + datetime.timedelta(days=1)) == 0
+    assert jobs.escalate_overdue(now=case.due_at + datetime.timedelta(days=1)) == 0
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
@@ -375,7 +375,7 @@ def test_concurrent_escalation_runs_escalate_once(case_cast):
     def run():
         try:
             start.wait(timeout=30)
-            results.append(services.escalate_overdue(now=after_due))
+            results.append(jobs.escalate_overdue(now=after_due))
         except Exception as exc:  # reported by the assertion below
             results.append(repr(exc))
         finally:
@@ -395,10 +395,10 @@ def test_concurrent_escalation_runs_escalate_once(case_cast):
 def test_answered_cases_close_by_themselves_after_seven_days(case_cast):
     cast = case_cast
     case = walk_to(complain(cast), "answered", cast)
-    assert services.close_answered_cases(now=case.answered_at + datetime.timedelta(days=6)) == 0
+    assert jobs.close_answered_cases(now=case.answered_at + datetime.timedelta(days=6)) == 0
     later = case.answered_at + datetime.timedelta(days=7, seconds=1)
-    assert services.close_answered_cases(now=later) == 1
-    assert services.close_answered_cases(now=later) == 0
+    assert jobs.close_answered_cases(now=later) == 1
+    assert jobs.close_answered_cases(now=later) == 0
     case.refresh_from_db()
     assert (case.status, case.closed_how, case.closed_at) == ("closed", "auto", later)
     assert actions(case)[-1] == "closed"
@@ -409,7 +409,7 @@ def test_disputed_case_is_not_closed_until_answered_again(case_cast):
     cast = case_cast
     case = walk_to(complain(cast), "answered", cast)
     services.dispute(case, "Chưa thỏa đáng", cast.users.business)
-    assert services.close_answered_cases(now=timezone.now() + datetime.timedelta(days=30)) == 0
+    assert jobs.close_answered_cases(now=timezone.now() + datetime.timedelta(days=30)) == 0
 
 
 def test_due_soon_reminder_goes_once_two_working_days_before(case_cast):
@@ -425,9 +425,9 @@ def test_due_soon_reminder_goes_once_two_working_days_before(case_cast):
             counted += is_working_day(day)
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(7, 30)))
 
-    assert services.send_due_soon_reminders(now=morning_of(3)) == 0  # too early
-    assert services.send_due_soon_reminders(now=morning_of(2)) == 1
-    assert services.send_due_soon_reminders(now=morning_of(1)) == 0  # once per case
+    assert jobs.send_due_soon_reminders(now=morning_of(3)) == 0  # too early
+    assert jobs.send_due_soon_reminders(now=morning_of(2)) == 1
+    assert jobs.send_due_soon_reminders(now=morning_of(1)) == 0  # once per case
     assert {m.recipient.username for m in OutboxMessage.objects.filter(kind="case_due_soon")} == {
         "leader",
         "team_leader",
@@ -474,7 +474,7 @@ def test_escalation_reaches_only_the_staff_of_the_cases_department(case_cast):
     other = Department.objects.create(code="LS", name="Cục Hải quan Lạng Sơn")
     make_user("staff_ls", "department_staff", department=other, email="ls@customs.gov.vn")
     case = complain(cast)
-    services.escalate_overdue(now=case.due_at + datetime.timedelta(seconds=1))
+    jobs.escalate_overdue(now=case.due_at + datetime.timedelta(seconds=1))
     assert list(OutboxMessage.objects.filter(kind="case_escalated").values_list("recipient__username", flat=True)) == [
         "staff"
     ]

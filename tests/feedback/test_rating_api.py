@@ -227,7 +227,7 @@ def test_post_rating_needs_a_token_query_a_declaration_query_and_two_inserts(
 ):
     # token (+ its last_used_at mark, at most once in 5 minutes), the declaration in the caller's scope with
     # its officers and rating, then SAVEPOINT (a transaction outside tests), INSERT rating, INSERT officers, RELEASE.
-    # (A dissatisfied rating costs more: open_case, feedback.case_services.)
+    # (A dissatisfied rating costs more: open_case, feedback.cases.services.)
     satisfied = body(officers=[{"code": "OA1", "level": 5}, {"code": "OA2", "level": 4}])
     with django_assert_max_num_queries(7):
         assert business.post(rating_url("101234567890"), satisfied, format="json").status_code == 201

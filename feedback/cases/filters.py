@@ -1,11 +1,16 @@
 """The inbox filters of dissatisfaction cases, shared by the case pages and the API."""
 
+from urllib.parse import urlencode
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from . import case_selectors
-from .choices import CaseStatus
-from .models import DissatisfactionCase
+from ..choices import CaseStatus
+from ..models import DissatisfactionCase
+from . import rules, selectors
+
+# The inbox's query for the cases in progress (linked from the home page and the inbox's own counts).
+IN_PROGRESS_QUERY = urlencode([("status", status.value) for status in rules.IN_PROGRESS_STATUSES])
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -31,12 +36,12 @@ class CaseFilterSet(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        return case_selectors.overdue(queryset) if value else case_selectors.not_overdue(queryset)
+        return queryset.overdue() if value else queryset.not_overdue()
 
     def filter_due_soon(self, queryset, name, value):
         if not value:
             return queryset
-        return case_selectors.due_soon(queryset)
+        return queryset.due_soon()
 
     def filter_officer(self, queryset, name, value):
-        return case_selectors.rating_officer(queryset, value.strip()) if value.strip() else queryset
+        return selectors.rating_officer(queryset, value.strip()) if value.strip() else queryset

@@ -11,11 +11,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from directory.choices import Role
-
-from . import case_selectors, case_services
-from .choices import CASE_PUBLIC_ACTIONS, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
-from .models import CaseEvent, DissatisfactionCase, OfficerExplanation
+from ..choices import CASE_PUBLIC_ACTIONS, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
+from ..models import CaseEvent, DissatisfactionCase, OfficerExplanation
+from . import rules, selectors
 
 
 class CaseItemSerializer(serializers.Serializer):
@@ -142,7 +140,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
     def get_allowed_actions(self, case) -> list[str]:
-        return case_selectors.allowed_actions(case, self.context["request"].user)
+        return selectors.allowed_actions(case, self.context["request"].user)
 
 
 class OfficerCaseSerializer(_CaseBase):
@@ -158,8 +156,7 @@ class OfficerCaseSerializer(_CaseBase):
 
     @extend_schema_field(CaseItemSerializer(many=True))
     def get_items(self, case) -> list[dict]:
-        officer_id = self.context["request"].user.officer_id
-        return [item for item in case.items if item["kind"] != "officer" or item.get("officer_id") == officer_id]
+        return rules.items_seen_by_officer(case.items, self.context["request"].user.officer_id)
 
     def get_my_explanation(self, case) -> str | None:
         officer_id = self.context["request"].user.officer_id
@@ -175,7 +172,7 @@ class OfficerCaseDetailSerializer(OfficerCaseSerializer):
         read_only_fields = fields
 
     def get_allowed_actions(self, case) -> list[str]:
-        return case_selectors.allowed_actions(case, self.context["request"].user)
+        return selectors.allowed_actions(case, self.context["request"].user)
 
 
 class BusinessCaseSerializer(_CaseBase):
@@ -211,7 +208,7 @@ class BusinessCaseSerializer(_CaseBase):
     @extend_schema_field(serializers.ChoiceField(choices=CaseConclusion.choices, allow_null=True))
     def get_conclusion(self, case) -> str | None:
         # Shown once answered: a conclusion being revised after a dispute is not the business's yet.
-        if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED):
+        if case.status in rules.ANSWERED_STATUSES:
             return case.conclusion
         return None
 
@@ -219,8 +216,8 @@ class BusinessCaseSerializer(_CaseBase):
         return case.answer if case.answered_at else None
 
     def get_dispute_until(self, case) -> str | None:
-        deadline = case_services.dispute_deadline(case)
-        if deadline is None or case.disputed_at is not None or case.status != CaseStatus.ANSWERED:
+        deadline = rules.dispute_answer_period(case)
+        if deadline is None:
             return None
         return serializers.DateTimeField().to_representation(timezone.localtime(deadline))
 
@@ -239,14 +236,15 @@ class BusinessCaseDetailSerializer(BusinessCaseSerializer):
         return PublicCaseEventSerializer(public, many=True).data
 
     def get_allowed_actions(self, case) -> list[str]:
-        return case_selectors.allowed_actions(case, self.context["request"].user)
+        return selectors.allowed_actions(case, self.context["request"].user)
 
 
 def serializer_class_for(user, *, detail: bool):
     """The representation of a case for this user: business, rated officer, or customs (everything)."""
-    if not user.is_administrator and user.role == Role.BUSINESS:
+    kind = rules.view_kind(user)
+    if kind == rules.BUSINESS_VIEW:
         return BusinessCaseDetailSerializer if detail else BusinessCaseSerializer
-    if not user.is_administrator and user.role == Role.OFFICER:
+    if kind == rules.OFFICER_VIEW:
         return OfficerCaseDetailSerializer if detail else OfficerCaseSerializer
     return CaseDetailSerializer if detail else CaseSerializer
 

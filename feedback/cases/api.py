@@ -16,10 +16,11 @@ from rest_framework.response import Response
 from directory.choices import Role
 from directory.models import User
 
-from . import case_services
-from .case_filters import CaseFilterSet
-from .case_selectors import case_detail_for, cases_for
-from .case_serializers import (
+from ..models import DissatisfactionCase
+from . import services
+from .filters import CaseFilterSet
+from .selectors import case_detail_for, cases_for
+from .serializers import (
     AssignInSerializer,
     BusinessCaseDetailSerializer,
     BusinessCaseSerializer,
@@ -33,7 +34,6 @@ from .case_serializers import (
     TextInSerializer,
     serializer_class_for,
 )
-from .models import DissatisfactionCase
 
 SCOPE_NOTE = (
     "Scoped like the inbox: a branch leader sees the cases of their branch, a team leader those assigned "
@@ -44,7 +44,7 @@ SCOPE_NOTE = (
 
 
 def _one_of(name: str, *, detail: bool, many: bool = False) -> PolymorphicProxySerializer:
-    """The response is one of three representations, by the caller's role (case_serializers)."""
+    """The response is one of three representations, by the caller's role (feedback.cases.serializers)."""
     if detail:
         choices = [CaseDetailSerializer, OfficerCaseDetailSerializer, BusinessCaseDetailSerializer]
     else:
@@ -120,7 +120,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             values = body.validated_data
         try:
             run(case, values)
-        except case_services.InvalidTransition as exc:
+        except services.InvalidTransition as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -148,7 +148,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             verifier = User.objects.filter(pk=values["verifier"]).first()
             if verifier is None:
                 raise DjangoValidationError({"verifier": [_("No such user.")]})
-            case_services.assign(case, verifier, request.user)
+            services.assign(case, verifier, request.user)
 
         return self._step(request, run, AssignInSerializer)
 
@@ -162,7 +162,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def findings(self, request, pk=None):
         return self._step(
-            request, lambda case, v: case_services.record_findings(case, v["text"], request.user), TextInSerializer
+            request, lambda case, v: services.record_findings(case, v["text"], request.user), TextInSerializer
         )
 
     @extend_schema(
@@ -176,7 +176,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def explanation(self, request, pk=None):
         return self._step(
             request,
-            lambda case, v: case_services.add_officer_explanation(case, v["text"], request.user),
+            lambda case, v: services.add_officer_explanation(case, v["text"], request.user),
             TextInSerializer,
         )
 
@@ -193,7 +193,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def conclude(self, request, pk=None):
         def run(case, values):
-            case_services.conclude(
+            services.conclude(
                 case, values["conclusion"], values["corrective_action"], values["internal_note"], request.user
             )
 
@@ -207,9 +207,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        return self._step(
-            request, lambda case, v: case_services.answer(case, v["text"], request.user), TextInSerializer
-        )
+        return self._step(request, lambda case, v: services.answer(case, v["text"], request.user), TextInSerializer)
 
     @extend_schema(
         summary="The business accepts the answer; the case closes",
@@ -219,7 +217,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._step(request, lambda case, v: case_services.accept(case, request.user))
+        return self._step(request, lambda case, v: services.accept(case, request.user))
 
     @extend_schema(
         summary="The business disputes the answer (once, within 7 days); the case reopens and escalates",
@@ -230,5 +228,5 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):
         return self._step(
-            request, lambda case, v: case_services.dispute(case, v["reason"], request.user), DisputeInSerializer
+            request, lambda case, v: services.dispute(case, v["reason"], request.user), DisputeInSerializer
         )

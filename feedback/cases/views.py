@@ -1,10 +1,10 @@
 """The pages of dissatisfaction cases: the inbox (/cases/) and one case with its workflow forms.
 
-Thin: scoping is case_selectors (out of scope answers 404), the buttons are what
-case_selectors.allowed_actions says, and each form calls its case_services function, which decides
+Thin: scoping is feedback.cases.selectors (out of scope answers 404), the buttons are what
+selectors.allowed_actions says, and each form calls its feedback.cases.services function, which decides
 again (its PermissionDenied answers 403, its messages go next to the fields). What a business or a
-rated officer sees of a case is what the API's serializers expose to them (case_serializers), so the
-two can never disagree; the page of a business or an officer never receives the case row itself.
+rated officer sees of a case is what the API's serializers expose to them (feedback.cases.serializers),
+so the two can never disagree; the page of a business or an officer never receives the case row itself.
 """
 
 import datetime
@@ -16,35 +16,26 @@ from django.forms.widgets import NullBooleanSelect
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView
 
+from directory import clock
 from directory.choices import Role
 
-from . import case_services
-from .case_filters import CaseFilterSet
-from .case_forms import STEP_FORMS
-from .case_selectors import allowed_actions, case_detail_for, cases_for, inbox_counts
-from .case_serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer
-from .choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
-from .workdays import working_days_between
+from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
+from ..workdays import working_days_between
+from . import rules, services
+from .filters import IN_PROGRESS_QUERY, CaseFilterSet
+from .forms import STEP_FORMS
+from .rules import BUSINESS_VIEW, CUSTOMS_VIEW, OFFICER_VIEW, view_kind
+from .selectors import allowed_actions, case_detail_for, cases_for, inbox_counts
+from .serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer
 
-# Which representation of a case a user gets: the same rule as the API (case_serializers.serializer_class_for).
-BUSINESS_VIEW, OFFICER_VIEW, CUSTOMS_VIEW = "business", "officer", "customs"
 # Filters of the inbox a business or an officer is offered; customs users get them all.
 SHORT_FILTERS = ("status", "ordering")
-
-
-def view_kind(user) -> str:
-    if not user.is_administrator and user.role == Role.BUSINESS:
-        return BUSINESS_VIEW
-    if not user.is_administrator and user.role == Role.OFFICER:
-        return OFFICER_VIEW
-    return CUSTOMS_VIEW
 
 
 # --- display helpers (labels and dates; no rule is decided here) ----------------------------------------
@@ -59,11 +50,11 @@ def _label(choices, value) -> str:
 
 def due_badge(case, now: datetime.datetime) -> dict | None:
     """ "Overdue by N days" (calendar days past the due date) or "due in N working days"; None once answered."""
-    if case.status not in (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING, CaseStatus.CONCLUDED):
+    if not rules.is_open(case):
         return None
-    today = case_services.local_date(now)
-    due_day = case_services.local_date(case.due_at)
-    if now > case.due_at:
+    today = rules.local_date(now)
+    due_day = rules.local_date(case.due_at)
+    if rules.is_overdue(case, now):
         days = max((today - due_day).days, 1)
         return {
             "kind": "overdue",
@@ -73,7 +64,7 @@ def due_badge(case, now: datetime.datetime) -> dict | None:
     if days <= 0:
         return {"kind": "due-today", "text": _("Due today")}
     text = ngettext("Due in %(days)s working day", "Due in %(days)s working days", days) % {"days": days}
-    return {"kind": "due-soon" if days <= case_services.DUE_SOON_WORKING_DAYS else "due-later", "text": text}
+    return {"kind": "due-soon" if days <= rules.DUE_SOON_WORKING_DAYS else "due-later", "text": text}
 
 
 def item_rows(items: list[dict], department) -> list[dict]:
@@ -95,11 +86,6 @@ def item_rows(items: list[dict], department) -> list[dict]:
         }
         for item in items
     ]
-
-
-def _officer_items(items: list[dict], officer_id) -> list[dict]:
-    # A rated officer sees the complaint about the units and about themself, not about colleagues.
-    return [item for item in items if item.get("kind") != "officer" or item.get("officer_id") == officer_id]
 
 
 def _role_label(role: str) -> str:
@@ -175,11 +161,11 @@ class CaseListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        now = timezone.now()
+        now = clock.now()
         for case in context["cases"]:
             items = case.items
             if self.kind == OFFICER_VIEW:
-                items = _officer_items(items, user.officer_id)
+                items = rules.items_seen_by_officer(items, user.officer_id)
             case.item_rows = item_rows(items, case.branch.department)
             case.due_badge = due_badge(case, now)
         query = self.request.GET.copy()
@@ -195,7 +181,7 @@ class CaseListView(LoginRequiredMixin, ListView):
             query_without_page=query.urlencode(),
             view_kind=self.kind,
             counts=inbox_counts(user, now) if self.kind == CUSTOMS_VIEW else None,
-            in_progress_query="status=assigned&status=verifying&status=concluded",
+            in_progress_query=IN_PROGRESS_QUERY,
         )
         return context
 
@@ -282,7 +268,7 @@ def _customs_context(request, case) -> dict:
         "events": events,
         "explanations": list(case.explanations.all()),
         "allowed_actions": allowed_actions(case, request.user),
-        "due_badge": due_badge(case, timezone.now()),
+        "due_badge": due_badge(case, clock.now()),
     }
 
 
@@ -330,7 +316,7 @@ class CaseStepView(LoginRequiredMixin, View):
             return render_case(request, case, bound_form=form, status=400)
         try:
             self.run(action, case, form.cleaned_data, request.user)
-        except case_services.InvalidTransition as error:
+        except services.InvalidTransition as error:
             form.add_service_errors(error)
             return render_case(request, _case_for(request, pk), bound_form=form, status=409)
         except ValidationError as error:
@@ -343,19 +329,19 @@ class CaseStepView(LoginRequiredMixin, View):
     @staticmethod
     def run(action: str, case, data: dict, user) -> None:
         if action == "assign":
-            case_services.assign(case, data["verifier"], user)
+            services.assign(case, data["verifier"], user)
         elif action == "findings":
-            case_services.record_findings(case, data["findings"], user)
+            services.record_findings(case, data["findings"], user)
         elif action == "explanation":
-            case_services.add_officer_explanation(case, data["explanation"], user)
+            services.add_officer_explanation(case, data["explanation"], user)
         elif action == "conclude":
-            case_services.conclude(case, data["conclusion"], data["corrective_action"], data["internal_note"], user)
+            services.conclude(case, data["conclusion"], data["corrective_action"], data["internal_note"], user)
         elif action == "answer":
-            case_services.answer(case, data["answer"], user)
+            services.answer(case, data["answer"], user)
         elif action == "accept":
-            case_services.accept(case, user)
+            services.accept(case, user)
         elif action == "dispute":
-            case_services.dispute(case, data["reason"], user)
+            services.dispute(case, data["reason"], user)
 
 
 STEP_DONE = {

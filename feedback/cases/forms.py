@@ -1,4 +1,4 @@
-"""Forms of the case page, one per workflow step. They only read the input: feedback.case_services
+"""Forms of the case page, one per workflow step. They only read the input: feedback.cases.services
 decides what is valid and who may do it; its ValidationError messages are put back on these fields
 (the field names are the keys the services use)."""
 
@@ -6,8 +6,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .case_services import TEXT_MAX_LENGTH, eligible_verifiers
-from .choices import CaseConclusion
+from ..choices import CaseConclusion
+from .rules import eligible_verifiers
+from .services import TEXT_MAX_LENGTH
 
 
 def _text(label, *, help_text="", rows=4):

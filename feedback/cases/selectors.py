@@ -1,7 +1,7 @@
 """Reads of dissatisfaction cases, scoped to the user: the inbox, its counts, one case, dashboard figures.
 
-Scoping is DissatisfactionCase.objects.for_user (models.py); what a user sees *of* a case is the
-serializers' business (feedback.case_serializers: internal, officer and business representations).
+Scoping is DissatisfactionCase.objects.for_user (feedback.models.cases); what a user sees *of* a case is
+the serializers' business (feedback.cases.serializers: internal, officer and business representations).
 """
 
 import datetime
@@ -15,7 +15,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     FloatField,
     OuterRef,
     Prefetch,
@@ -26,11 +25,12 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from directory import clock
 from directory.choices import Role
 
-from .case_services import due_soon_horizon
-from .choices import CASE_IN_PROGRESS_STATUSES, CASE_OPEN_STATUSES, DISSATISFIED_LEVELS, CaseConclusion, CaseStatus
-from .models import CaseEvent, DissatisfactionCase, OfficerExplanation, RatingOfficer
+from ..choices import DISSATISFIED_LEVELS, CaseConclusion, CaseStatus
+from ..models import CaseEvent, DissatisfactionCase, OfficerExplanation, RatingOfficer
+from . import rules
 
 
 def cases_for(user):
@@ -41,7 +41,7 @@ def cases_for(user):
     queryset = DissatisfactionCase.objects.for_user(user).select_related(
         "branch", "team", "business", "assigned_to", "rating__declaration"
     )
-    is_open = Case(When(status__in=CASE_OPEN_STATUSES, then=Value(0)), default=Value(1))
+    is_open = Case(When(status__in=rules.OPEN_STATUSES, then=Value(0)), default=Value(1))
     order = [is_open.asc()]
     if user.is_authenticated and (user.is_administrator or user.role == Role.DEPARTMENT_STAFF):
         order.append(Case(When(escalated_at__isnull=False, then=Value(0)), default=Value(1)).asc())
@@ -56,21 +56,7 @@ def case_detail_for(user):
     )
 
 
-# --- inbox filters (used by feedback.case_filters.CaseFilterSet and the pages) -----------------------
-
-
-def overdue(queryset, now: datetime.datetime | None = None):
-    return queryset.filter(status__in=CASE_OPEN_STATUSES, due_at__lt=now or timezone.now())
-
-
-def not_overdue(queryset, now: datetime.datetime | None = None):
-    return queryset.exclude(status__in=CASE_OPEN_STATUSES, due_at__lt=now or timezone.now())
-
-
-def due_soon(queryset, now: datetime.datetime | None = None):
-    """Open cases not yet overdue and due within two working days (end of the second working day from today)."""
-    now = now or timezone.now()
-    return queryset.filter(status__in=CASE_OPEN_STATUSES, due_at__gte=now, due_at__lte=due_soon_horizon(now))
+# --- inbox filters (overdue and due soon are queryset methods: DissatisfactionCase.objects.overdue()) ---
 
 
 def rating_officer(queryset, officer_code: str):
@@ -91,18 +77,17 @@ class InboxCounts:
 
 def inbox_counts(user, now: datetime.datetime | None = None) -> InboxCounts:
     """The home page's figures of the user's open cases, in one aggregate query."""
-    now = now or timezone.now()
-    open_cases = Q(status__in=CASE_OPEN_STATUSES)
+    now = now or clock.now()
     counts = DissatisfactionCase.objects.for_user(user).aggregate(
         new=Count("id", filter=Q(status=CaseStatus.NEW)),
-        in_progress=Count("id", filter=Q(status__in=CASE_IN_PROGRESS_STATUSES)),
-        overdue=Count("id", filter=open_cases & Q(due_at__lt=now)),
-        escalated=Count("id", filter=open_cases & Q(escalated_at__isnull=False)),
+        in_progress=Count("id", filter=Q(status__in=rules.IN_PROGRESS_STATUSES)),
+        overdue=Count("id", filter=rules.overdue_q(now)),
+        escalated=Count("id", filter=Q(status__in=rules.OPEN_STATUSES, escalated_at__isnull=False)),
     )
     return InboxCounts(**counts)
 
 
-# --- dashboard figures (issue 4 item 7) ---------------------------------------------------------------
+# --- dashboard figures ---------------------------------------------------------------------------------
 
 
 class Median(Aggregate):
@@ -159,7 +144,7 @@ def case_figures(
     The median comes from percentile_cont on PostgreSQL; elsewhere (the embedded SQLite demo) from the
     small list of per-case working-day counts, grouped in Python.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     cases = DissatisfactionCase.objects.for_user(user)
     if opened_from:
         cases = cases.filter(opened_at__date__gte=opened_from)
@@ -171,10 +156,8 @@ def case_figures(
     aggregates = {
         "opened": Count("id"),
         "answered": Count("id", filter=answered),
-        "answered_on_time": Count("id", filter=Q(first_answered_at__lte=F("due_at"))),
-        "overdue": Count(
-            "id", filter=Q(first_answered_at__gt=F("due_at")) | Q(first_answered_at__isnull=True, due_at__lt=now)
-        ),
+        "answered_on_time": Count("id", filter=rules.answered_on_time_q()),
+        "overdue": Count("id", filter=rules.answered_late_q(now)),
         "concluded": Count("id", filter=concluded),
         "substantiated": Count("id", filter=concluded & Q(conclusion=CaseConclusion.SUBSTANTIATED)),
         "partly_substantiated": Count("id", filter=concluded & Q(conclusion=CaseConclusion.PARTLY)),
@@ -228,31 +211,26 @@ def _as_date(month) -> datetime.date:
 
 def allowed_actions(case: DissatisfactionCase, user) -> list[str]:
     """The workflow steps `user` may take on `case` now (for buttons; the services decide again)."""
-    from . import case_services as services
-
     if not user.is_authenticated or not user.is_active:
         return []
     status = case.status
     actions = []
-    rated = services.rated_officer_ids(case)
-    is_rated = user.officer_id is not None and user.officer_id in rated
-    before_conclusion = status in (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING)
-    if is_rated:
+    before_conclusion = status in rules.BEFORE_CONCLUSION_STATUSES
+    if rules.is_rated_in(user, case):
         if before_conclusion and not case.explanations.filter(officer_id=user.officer_id).exists():
             actions.append("explanation")
         return actions
-    if before_conclusion and services.may_assign(user, case):
+    if before_conclusion and rules.may_assign(user, case):
         actions.append("assign")
-    if before_conclusion and services.may_record_findings(user, case):
+    if before_conclusion and rules.may_record_findings(user, case):
         actions.append("findings")
-    if services.may_conclude(user, case):
-        if status in (CaseStatus.VERIFYING, CaseStatus.CONCLUDED):
+    if rules.may_conclude(user, case):
+        if status in rules.CONCLUDABLE_STATUSES:
             actions.append("conclude")
         if status == CaseStatus.CONCLUDED:
             actions.append("answer")
-    if status == CaseStatus.ANSWERED and services.acts_for_business(user, case):
+    if status == CaseStatus.ANSWERED and rules.acts_for_business(user, case):
         actions.append("accept")
-        deadline = services.dispute_deadline(case)
-        if case.disputed_at is None and deadline and timezone.now() <= deadline:
+        if rules.may_still_dispute(case):
             actions.append("dispute")
     return actions
