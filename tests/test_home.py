@@ -10,7 +10,7 @@ from django.utils import timezone
 from feedback.cases import jobs, services
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 
 
 def home_for(user) -> lxml.html.HtmlElement:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from feedback.cases import services
 from feedback.models import DissatisfactionCase
 from tests.browser.conftest import PHONE, login
-from tests.feedback.cases_support import complain
+from tests.feedback.cases.support import complain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase
 from feedback.ratings.services import correct_rating, submit_rating
 from feedback.workdays import add_working_days, is_working_day
 from tests.conftest import make_user
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 
 
 def mail_to(username: str, kind: str | None = None):

@@ -14,7 +14,7 @@ from django.db import connection
 from customs_portal.celery import app
 from directory.models import OutboxMessage
 from feedback.models import DissatisfactionCase
-from tests.feedback.cases_support import complain
+from tests.feedback.cases.support import complain
 
 REDIS_URL = os.environ.get("TEST_CASES_REDIS_URL", "redis://127.0.0.1:6379/13")
 UNREACHABLE = "redis://127.0.0.1:1/13"  # nothing listens on port 1

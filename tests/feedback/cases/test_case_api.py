@@ -12,7 +12,7 @@ from django.utils import timezone
 from feedback.cases import rules, services
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 
 LIST_URL = "/api/v1/cases/"
 INTERNAL_TEXTS = ("Hồ sơ xử lý chậm 2 ngày.", "Ghi chú nội bộ: đã kỷ luật.", "Nhắc nhở công chức.", "Mạng chậm.")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from feedback.cases import jobs, services
 from feedback.models import DepartmentCasePolicy, DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 
 FINDINGS = "Hồ sơ xử lý chậm 2 ngày."
 INTERNAL_NOTE = "Ghi chú nội bộ: đã kỷ luật."

@@ -8,7 +8,7 @@ import pytest
 from feedback.cases.selectors import InboxCounts, case_figures, inbox_counts
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases_support import complain
+from tests.feedback.cases.support import complain
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime.datetime(2026, 12, 20, 12, 0, tzinfo=HANOI)
