@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET
 
 from directory.choices import Role
 from directory.models import TeamMembership
-from feedback import case_selectors
-from feedback.choices import CASE_OPEN_STATUSES, Channel
+from feedback.cases.rules import OPEN_STATUSES
+from feedback.choices import Channel
 from feedback.models import DissatisfactionCase
 
 from ..comments import recent_comments
@@ -198,12 +198,12 @@ def _context(form, name: str, period: Period, channel: str | None, query: str, c
 def _open_cases(user, inbox_filters: list[tuple[str, str]], **unit) -> dict:
     """Open and overdue cases of a branch or team (those the user may see), each linked to the case inbox
     with the same filters (`inbox_filters`: the inbox's query parameters naming the unit)."""
-    open_cases = DissatisfactionCase.objects.for_user(user).filter(status__in=CASE_OPEN_STATUSES, **unit)
+    open_cases = DissatisfactionCase.objects.for_user(user).still_open().filter(**unit)
     inbox = reverse("feedback:case-list")
-    open_query = urlencode([*inbox_filters, *(("status", status) for status in CASE_OPEN_STATUSES)])
+    open_query = urlencode([*inbox_filters, *(("status", status) for status in OPEN_STATUSES)])
     return {
         "open_cases": open_cases.count(),
-        "overdue_cases": case_selectors.overdue(open_cases).count(),
+        "overdue_cases": open_cases.overdue().count(),
         "open_cases_url": f"{inbox}?{open_query}",
         "overdue_cases_url": f"{inbox}?{urlencode([*inbox_filters, ('overdue', 'true')])}",
     }

@@ -27,9 +27,9 @@ from directory.models import (
     User,
 )
 from directory.taxcode import normalize_tax_code
-from feedback.ingest import LOCAL_TZ
+from feedback.declarations.checks import LOCAL_TZ
 from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
-from feedback.selectors import open_for_rating
+from feedback.ratings.window import open_for_rating
 
 SCALE = "0.02"  # 16 businesses, about 600 declarations
 
