@@ -15,7 +15,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import clock
+from core import clock
+
 from .choices import Role
 from .models import Branch, Business, BusinessMembership, Department, Officer, Team, TeamMembership, User
 from .services import move_officer_to_team

@@ -27,7 +27,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from directory import clock, outbox
+from core import clock
+from core.workdays import add_working_days, working_days_between
+from directory import outbox
 from directory.choices import Role
 from directory.models import Branch, BusinessMembership, Team, User
 
@@ -40,7 +42,6 @@ from .choices import (
     CaseStatus,
 )
 from .models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating, RatingOfficer
-from .workdays import add_working_days, working_days_between
 
 TEXT_MAX_LENGTH = 5000
 # How many working days ahead of the due date the leader is reminded.

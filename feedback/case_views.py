@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView
 
+from core.workdays import working_days_between
 from directory.choices import Role
 
 from . import case_services
@@ -31,7 +32,6 @@ from .case_forms import STEP_FORMS
 from .case_selectors import allowed_actions, case_detail_for, cases_for, inbox_counts
 from .case_serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer
 from .choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
-from .workdays import working_days_between
 
 # Which representation of a case a user gets: the same rule as the API (case_serializers.serializer_class_for).
 BUSINESS_VIEW, OFFICER_VIEW, CUSTOMS_VIEW = "business", "officer", "customs"

@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.demo import SEED, clearance_team_weights, months_before
 from directory.models import (

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.append_only import AppendOnlyModel
+from core.append_only import AppendOnlyModel
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, branch_filter, business_filter

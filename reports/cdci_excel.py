@@ -16,10 +16,11 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheet import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
+from core.spreadsheet import set_cell as _set
+
 from . import cdci_selectors
 from .cdci_method import METHOD_SECTIONS
-from .excel_style import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
-from .excel_style import set_cell as _set
 
 HEADER_ROW = 4
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

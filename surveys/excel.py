@@ -10,56 +10,35 @@ Reading gives rows keyed by the header, for services.import_paper_responses, whi
 import datetime
 import zipfile
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.spreadsheet import (
+    DATE,
+    PERCENT,
+    TITLE_FONT,
+    WRAP,
+    set_cell,
+    set_column_widths,
+    workbook_bytes,
+    write_header,
+)
 
 from . import codes, selectors, services
 from .choices import AGREEMENT_LEVELS, CampaignStatus, QuestionKind, Segment
 from .models import Campaign, Question
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="0B4F8A")
-TITLE_FONT = Font(bold=True, size=14)
-WRAP = Alignment(wrap_text=True, vertical="top")
 # Data validation covers this many answer rows; more rows still import, unchecked by Excel.
 TEMPLATE_ROWS = 2000
 SMALL = "< 5"
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _set(cell, value):
-    """Write a value; text starting with "=" stays text (openpyxl would store a formula)."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
-def _header(sheet, titles: list[str], row: int = 1) -> None:
-    for column, title in enumerate(titles, start=1):
-        cell = _set(sheet.cell(row=row, column=column), title)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-
-
-def _widths(sheet, widths: list[float]) -> None:
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
 
 
 # --- paper answers ------------------------------------------------------------------------------------
@@ -96,7 +75,7 @@ def paper_template(campaign: Campaign) -> bytes:
 
     headers = [services.PAPER_CODE_COLUMN, services.PAPER_UNIT_COLUMN, *(q.code for q in questions)]
     headers.append(services.PAPER_COMMENT_COLUMN)
-    _header(sheet, headers)
+    write_header(sheet, headers)
     sheet.freeze_panes = "C2"
     sheet.row_dimensions[1].height = 22
     last_row = TEMPLATE_ROWS + 1
@@ -124,7 +103,7 @@ def paper_template(campaign: Campaign) -> bytes:
     # Hidden lists: column A the unit codes, then one column per single-choice question.
     lists_name = quote_sheetname(lists.title)
     for row, unit in enumerate(units, start=1):
-        lists.cell(row=row, column=1, value=unit.code)
+        set_cell(lists.cell(row=row, column=1), unit.code)
     if units:
         validation(
             DataValidation(type="list", formula1=f"{lists_name}!$A$1:$A${len(units)}"),
@@ -143,7 +122,7 @@ def paper_template(campaign: Campaign) -> bytes:
             list_column += 1
             letter = get_column_letter(list_column)
             for row, choice in enumerate(question.choices, start=1):
-                _set(lists.cell(row=row, column=list_column), question.choice_label(choice))
+                set_cell(lists.cell(row=row, column=list_column), question.choice_label(choice))
             rule = DataValidation(type="list", formula1=f"{lists_name}!${letter}$1:${letter}${len(question.choices)}")
         else:
             rule = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(services.MAX_NUMBER))
@@ -152,9 +131,9 @@ def paper_template(campaign: Campaign) -> bytes:
     for row in range(2, last_row + 1):
         sheet.cell(row=row, column=1).number_format = "@"
         sheet.cell(row=row, column=2).number_format = "@"
-    _widths(sheet, [30, 10, *([9] * len(questions)), 50])
+    set_column_widths(sheet, [30, 10, *([9] * len(questions)), 50])
 
-    _header(guide, [_("Column"), _("Component index"), _("Question"), _("Allowed values"), _("Required")])
+    write_header(guide, [_("Column"), _("Component index"), _("Question"), _("Allowed values"), _("Required")])
     for row, question in enumerate(questions, start=2):
         values = [
             question.code,
@@ -164,10 +143,10 @@ def paper_template(campaign: Campaign) -> bytes:
             _("Yes") if question.required else _("No"),
         ]
         for column, value in enumerate(values, start=1):
-            _set(guide.cell(row=row, column=column), value).alignment = WRAP
+            set_cell(guide.cell(row=row, column=column), value).alignment = WRAP
     guide.freeze_panes = "A2"
-    _widths(guide, [10, 30, 70, 40, 10])
-    return _save(workbook)
+    set_column_widths(guide, [10, 30, 70, 40, 10])
+    return workbook_bytes(workbook)
 
 
 class UnreadableFile(Exception):
@@ -244,7 +223,7 @@ def letters_workbook(campaign: Campaign, invitations) -> bytes:
     sheet = workbook.active
     sheet.title = _("Letters")[:31]
     segments = dict(Segment.choices)
-    _header(
+    write_header(
         sheet,
         [
             _("Business"),
@@ -270,11 +249,11 @@ def letters_workbook(campaign: Campaign, invitations) -> bytes:
             _("Yes") if invitation.submitted_at else "",
         ]
         for column, value in enumerate(values, start=1):
-            _set(sheet.cell(row=row, column=column), value)
+            set_cell(sheet.cell(row=row, column=column), value)
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = f"A1:H{max(sheet.max_row, 1)}"
-    _widths(sheet, [45, 16, 16, 45, 30, 28, 60, 10])
-    return _save(workbook)
+    set_column_widths(sheet, [45, 16, 16, 45, 30, 28, 60, 10])
+    return workbook_bytes(workbook)
 
 
 # --- monitoring ---------------------------------------------------------------------------------------
@@ -289,8 +268,8 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Summary")[:31]
-    _set(sheet.cell(row=1, column=1), f"{campaign.title} — {campaign.department.name}").font = TITLE_FONT
-    _set(sheet.cell(row=2, column=1), summary)
+    set_cell(sheet.cell(row=1, column=1), f"{campaign.title} — {campaign.department.name}").font = TITLE_FONT
+    set_cell(sheet.cell(row=2, column=1), summary)
     generated = formats.date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
     facts = [
         (_("Year"), campaign.year),
@@ -307,13 +286,13 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
         (_("Generated at"), generated),
     ]
     for row, (label, value) in enumerate(facts, start=4):
-        _set(sheet.cell(row=row, column=1), label).font = Font(bold=True)
-        cell = _set(sheet.cell(row=row, column=2), float(value) if hasattr(value, "as_tuple") else value)
+        set_cell(sheet.cell(row=row, column=1), label).font = Font(bold=True)
+        cell = set_cell(sheet.cell(row=row, column=2), float(value) if hasattr(value, "as_tuple") else value)
         if label in (_("Response rate"), _("Valid rate")):
-            cell.number_format = "0.0%"
+            cell.number_format = PERCENT
         elif isinstance(value, datetime.date):
-            cell.number_format = "DD/MM/YYYY"
-    _widths(sheet, [24, 30])
+            cell.number_format = DATE
+    set_column_widths(sheet, [24, 30])
 
     metrics = [
         _("Invited"),
@@ -324,7 +303,7 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
         _("Response rate"),
     ]
     segments = workbook.create_sheet(_("By segment")[:31])
-    _header(segments, [_("Segment"), *metrics])
+    write_header(segments, [_("Segment"), *metrics])
     labels = dict(Segment.choices)
     for row, segment in enumerate(Segment.values, start=2):
         figures = progress["by_segment"][segment]
@@ -333,19 +312,19 @@ def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes
         values = [str(labels[segment]), figures["invited"], figures["sent"], figures["opened"], _count(answered)]
         values += [_count(figures["valid"]), rate]
         for column, value in enumerate(values, start=1):
-            cell = _set(segments.cell(row=row, column=column), value)
+            cell = set_cell(segments.cell(row=row, column=column), value)
             if column == len(values):
-                cell.number_format = "0.0%"
+                cell.number_format = PERCENT
     segments.freeze_panes = "B2"
-    _widths(segments, [22, 12, 12, 12, 12, 12, 14])
+    set_column_widths(segments, [22, 12, 12, 12, 12, 12, 14])
 
     units = workbook.create_sheet(_("By unit")[:31])
-    _header(units, [_("Unit code"), _("Unit"), *metrics[:-1]])
+    write_header(units, [_("Unit code"), _("Unit"), *metrics[:-1]])
     for row, figures in enumerate(progress["by_unit"], start=2):
         values = [figures["unit_code"], figures["unit_name"], figures["invited"], figures["sent"], figures["opened"]]
         values += [_count(figures["answered"]), _count(figures["valid"])]
         for column, value in enumerate(values, start=1):
-            _set(units.cell(row=row, column=column), value)
+            set_cell(units.cell(row=row, column=column), value)
     units.freeze_panes = "C2"
-    _widths(units, [12, 40, 12, 12, 12, 12, 12])
-    return _save(workbook)
+    set_column_widths(units, [12, 40, 12, 12, 12, 12, 12])
+    return workbook_bytes(workbook)

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.demo import day_anchor, month_anchor, months_before
 from directory.models import (

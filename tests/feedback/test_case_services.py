@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
+from core.workdays import add_working_days, is_working_day
 from directory.models import Department, OutboxMessage
 from feedback import case_services as services
 from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating
 from feedback.rating_services import correct_rating, submit_rating
-from feedback.workdays import add_working_days, is_working_day
 from tests.conftest import make_user
 from tests.feedback.cases_support import complain, walk_to
 

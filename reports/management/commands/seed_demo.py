@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import clock
+from core import clock
 from directory import demo as directory_demo
 from feedback import demo as feedback_demo
 from feedback.models import Declaration, Rating
