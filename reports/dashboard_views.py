@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.spreadsheet import XLSX
 from directory.choices import Role
 from directory.models import TeamMembership
 from feedback import case_selectors
@@ -375,7 +376,7 @@ def _respond(request, tables: list[Table], subtitle: str, slug: str, chart=None)
     if not wanted:
         return None
     if wanted == "xlsx":
-        response = HttpResponse(exports.figures_workbook(tables, subtitle, chart), content_type=exports.XLSX)
+        response = HttpResponse(exports.figures_workbook(tables, subtitle, chart), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'
         return response
     table = next((table for table in tables if table.name == wanted), None)
@@ -817,7 +818,7 @@ def ratings_export(request):
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     exports.write_rows_xlsx(handle, _("Ratings"), columns, rows)
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=export.filename(), content_type=exports.XLSX)
+    return FileResponse(handle, as_attachment=True, filename=export.filename(), content_type=XLSX)
 
 
 def _job(request, pk: int):
@@ -858,5 +859,5 @@ def export_job_download(request, pk: int):
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404(_("The file is not ready."))
     name = job.file.name.rsplit("/", 1)[-1]
-    content_type = exports.CSV if name.endswith(".csv") else exports.XLSX
+    content_type = exports.CSV if name.endswith(".csv") else XLSX
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type)

@@ -36,7 +36,6 @@ from core.spreadsheet import (
 )
 
 BOM = "\ufeff"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 HEADER_ROW = 4
 

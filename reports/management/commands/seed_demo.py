@@ -184,7 +184,7 @@ class Command(BaseCommand):
             }
         )
         if surveys.sample_code:
-            from surveys.services import answer_url
+            from surveys.services.invitations import answer_url
 
             self.stdout.write(
                 _("Try the public questionnaire with a demo invitation code: %(url)s")

@@ -1,51 +1,38 @@
-"""Excel files of surveys: the paper-answers template and its upload, the letters, the monitoring export.
+"""The paper-answers workbook: the template staff fill in from paper questionnaires, and reading it back.
 
 The template is generated from the campaign's questionnaire: sheet 1 has one row per response (the
 invitation code, the unit code, one column per question code, a comment), the question text as a cell
 comment on each header, the allowed values as data validation (lists come from a hidden sheet, so
 labels with commas work), frozen headers and sensible widths; sheet 2 lists the questions in full.
-Reading gives rows keyed by the header, for services.import_paper_responses, which decides.
+Reading gives rows keyed by the header, for services.paper.import_paper_responses, which decides.
+Every cell is written through core.spreadsheet, so no text can become a formula.
 """
 
-import datetime
 import zipfile
 from dataclasses import dataclass, field
 
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.spreadsheet import (
-    DATE,
-    PERCENT,
-    TITLE_FONT,
-    WRAP,
-    set_cell,
-    set_column_widths,
-    workbook_bytes,
-    write_header,
-)
+from core.spreadsheet import WRAP, set_cell, set_column_widths, workbook_bytes, write_header
 
-from . import codes, selectors, services
-from .choices import AGREEMENT_LEVELS, CampaignStatus, QuestionKind, Segment
+from . import selectors
+from .choices import AGREEMENT_LEVELS, QuestionKind
 from .models import Campaign, Question
+from .services.answering import MAX_NUMBER, is_blank
+from .services.paper import PAPER_CODE_COLUMN, PAPER_COMMENT_COLUMN, PAPER_UNIT_COLUMN
 
 # Data validation covers this many answer rows; more rows still import, unchecked by Excel.
 TEMPLATE_ROWS = 2000
-SMALL = "< 5"
-
-
-# --- paper answers ------------------------------------------------------------------------------------
 
 
 def _yes_no_labels() -> tuple[str, str]:
-    # Values services.parse_value reads in either language.
+    # Values services.answering.parse_value reads in either language.
     return ("Có", "Không") if (translation.get_language() or "vi").startswith("vi") else ("Yes", "No")
 
 
@@ -73,8 +60,8 @@ def paper_template(campaign: Campaign) -> bytes:
     lists.sheet_state = "hidden"
     guide = workbook.create_sheet(_("Questions")[:31])
 
-    headers = [services.PAPER_CODE_COLUMN, services.PAPER_UNIT_COLUMN, *(q.code for q in questions)]
-    headers.append(services.PAPER_COMMENT_COLUMN)
+    headers = [PAPER_CODE_COLUMN, PAPER_UNIT_COLUMN, *(q.code for q in questions)]
+    headers.append(PAPER_COMMENT_COLUMN)
     write_header(sheet, headers)
     sheet.freeze_panes = "C2"
     sheet.row_dimensions[1].height = 22
@@ -125,7 +112,7 @@ def paper_template(campaign: Campaign) -> bytes:
                 set_cell(lists.cell(row=row, column=list_column), question.choice_label(choice))
             rule = DataValidation(type="list", formula1=f"{lists_name}!${letter}$1:${letter}${len(question.choices)}")
         else:
-            rule = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(services.MAX_NUMBER))
+            rule = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(MAX_NUMBER))
         validation(rule, column, allowed_values(question))
     # Codes are text: Excel must not turn a code of digits into a number.
     for row in range(2, last_row + 1):
@@ -173,7 +160,7 @@ def _cell(value):
 
 
 def _blank(values) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+    return all(is_blank(value) for value in values)
 
 
 def read_paper_upload(upload) -> PaperSheet:
@@ -191,7 +178,7 @@ def read_paper_upload(upload) -> PaperSheet:
     finally:
         workbook.close()
     upper = [name.upper() for name in header]
-    for required in (services.PAPER_CODE_COLUMN, services.PAPER_UNIT_COLUMN):
+    for required in (PAPER_CODE_COLUMN, PAPER_UNIT_COLUMN):
         if required.upper() not in upper:
             raise UnreadableFile(
                 _("Row 1 must name the columns; the column “%(column)s” is missing. Use the template of this page.")
@@ -211,120 +198,3 @@ def read_paper_upload(upload) -> PaperSheet:
         first_row=2,
         letters={name.upper(): get_column_letter(index + 1) for index, name in named},
     )
-
-
-# --- letters ------------------------------------------------------------------------------------------
-
-
-def letters_workbook(campaign: Campaign, invitations) -> bytes:
-    """One row per invitation: business, tax code, segment, units, e-mail, code, link (for a mail merge).
-    The codes are re-derived (services.invitation_code); this file is as sensitive as the letters."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Letters")[:31]
-    segments = dict(Segment.choices)
-    write_header(
-        sheet,
-        [
-            _("Business"),
-            _("Tax code"),
-            _("Segment"),
-            _("Units to rate"),
-            _("E-mail"),
-            _("Code"),
-            _("Link"),
-            pgettext("survey invitation", "Answered"),
-        ],
-    )
-    for row, invitation in enumerate(invitations, start=2):
-        code = services.invitation_code(invitation)
-        values = [
-            invitation.business.name,
-            invitation.business.tax_code,
-            str(segments.get(invitation.segment, invitation.segment)),
-            "; ".join(link.branch.name for link in invitation.unit_links.all()),
-            invitation.business.email,
-            codes.format_code(code),
-            services.answer_url(code),
-            _("Yes") if invitation.submitted_at else "",
-        ]
-        for column, value in enumerate(values, start=1):
-            set_cell(sheet.cell(row=row, column=column), value)
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:H{max(sheet.max_row, 1)}"
-    set_column_widths(sheet, [45, 16, 16, 45, 30, 28, 60, 10])
-    return workbook_bytes(workbook)
-
-
-# --- monitoring ---------------------------------------------------------------------------------------
-
-
-def _count(value):
-    return SMALL if value is None else value
-
-
-def progress_workbook(campaign: Campaign, progress: dict, summary: str) -> bytes:
-    """The monitoring figures: a summary sheet, then by segment and by unit (counts below 5 as "< 5")."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Summary")[:31]
-    set_cell(sheet.cell(row=1, column=1), f"{campaign.title} — {campaign.department.name}").font = TITLE_FONT
-    set_cell(sheet.cell(row=2, column=1), summary)
-    generated = formats.date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
-    facts = [
-        (_("Year"), campaign.year),
-        (_("Status"), str(CampaignStatus(campaign.status).label)),
-        (_("Opens on"), campaign.open_on),
-        (_("Closes on"), campaign.close_on),
-        (_("Invited"), progress["total"]["invited"]),
-        (_("Sent"), progress["total"]["sent"]),
-        (pgettext("survey invitation", "Opened"), progress["total"]["opened"]),
-        (pgettext("survey invitation", "Answered"), progress["total"]["answered"]),
-        (_("Valid"), progress["total"]["valid"]),
-        (_("Response rate"), progress["response_rate"]),
-        (_("Valid rate"), progress["valid_rate"]),
-        (_("Generated at"), generated),
-    ]
-    for row, (label, value) in enumerate(facts, start=4):
-        set_cell(sheet.cell(row=row, column=1), label).font = Font(bold=True)
-        cell = set_cell(sheet.cell(row=row, column=2), float(value) if hasattr(value, "as_tuple") else value)
-        if label in (_("Response rate"), _("Valid rate")):
-            cell.number_format = PERCENT
-        elif isinstance(value, datetime.date):
-            cell.number_format = DATE
-    set_column_widths(sheet, [24, 30])
-
-    metrics = [
-        _("Invited"),
-        _("Sent"),
-        pgettext("survey invitation", "Opened"),
-        pgettext("survey invitation", "Answered"),
-        _("Valid"),
-        _("Response rate"),
-    ]
-    segments = workbook.create_sheet(_("By segment")[:31])
-    write_header(segments, [_("Segment"), *metrics])
-    labels = dict(Segment.choices)
-    for row, segment in enumerate(Segment.values, start=2):
-        figures = progress["by_segment"][segment]
-        answered = figures["answered"]
-        rate = answered / figures["sent"] if answered is not None and figures["sent"] else None
-        values = [str(labels[segment]), figures["invited"], figures["sent"], figures["opened"], _count(answered)]
-        values += [_count(figures["valid"]), rate]
-        for column, value in enumerate(values, start=1):
-            cell = set_cell(segments.cell(row=row, column=column), value)
-            if column == len(values):
-                cell.number_format = PERCENT
-    segments.freeze_panes = "B2"
-    set_column_widths(segments, [22, 12, 12, 12, 12, 12, 14])
-
-    units = workbook.create_sheet(_("By unit")[:31])
-    write_header(units, [_("Unit code"), _("Unit"), *metrics[:-1]])
-    for row, figures in enumerate(progress["by_unit"], start=2):
-        values = [figures["unit_code"], figures["unit_name"], figures["invited"], figures["sent"], figures["opened"]]
-        values += [_count(figures["answered"]), _count(figures["valid"])]
-        for column, value in enumerate(values, start=1):
-            set_cell(units.cell(row=row, column=column), value)
-    units.freeze_panes = "C2"
-    set_column_widths(units, [12, 40, 12, 12, 12, 12, 12])
-    return workbook_bytes(workbook)
