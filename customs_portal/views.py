@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from directory.choices import Role
+from directory.navigation import role_of
 from feedback.case_selectors import cases_for, inbox_counts
 from feedback.choices import CaseStatus
 from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
@@ -22,7 +23,7 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "directory/landing.html")
-    role = Role.ADMINISTRATOR if user.is_administrator else user.role
+    role = role_of(user)
     context = {"role": role}
     now = timezone.now()
     if role == Role.BUSINESS:
