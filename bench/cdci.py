@@ -9,9 +9,9 @@ In one run it:
    with their own in/out-of-province mix, respondents whose answers follow a hidden quality of their
    unit, about 3% of questions skipped; plus invitations (for segment weighting), two earlier campaigns'
    unit means (min/max over three campaigns), department assessments for most units and a previous
-   published result. The answers are the long frame reports.cdci takes: one row per answer
+   published result. The answers are the long frame cdci.method takes: one row per answer
    (~5.8 million rows at the defaults), with categorical unit, segment and question columns;
-2. times reports.cdci.compute_cdci with every option on and the bootstrap replicates, once plainly and
+2. times cdci.method.compute_cdci with every option on and the bootstrap replicates, once plainly and
    once under tracemalloc for the peak memory the computation itself allocates, and prints the
    process's peak resident size;
 3. checks the result: both runs give the same totals and intervals, every unit is ranked, no point
@@ -34,7 +34,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reports.cdci import PreviousResult, compute_cdci
+from cdci.method.composite import PreviousResult, compute_cdci
 
 COMPONENTS = [
     "transparency",

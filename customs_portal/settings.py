@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "feedback",
     "surveys",
     "reports",
+    "cdci",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -46,7 +46,7 @@ def dashboard_url(user) -> str | None:
 
 def main_menu(user) -> list[MenuEntry]:
     """The links of the page header, in order, in the active language."""
-    entries = [MenuEntry(_("CDCI"), reverse("reports:cdci-list"))]
+    entries = [MenuEntry(_("CDCI"), reverse("cdci:cdci-list"))]
     role = role_of(user)
     if role is None:
         return entries

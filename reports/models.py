@@ -134,5 +134,4 @@ class FoldedCorrection(models.Model):
         return str(self.correction_id)
 
 
-from .cdci_models import CdciPublication, CdciRun, DepartmentAssessment  # noqa: E402, F401  (the CDCI models)
 from .export_models import ExportJob, ExportStatus  # noqa: E402, F401  (big exports)

@@ -18,14 +18,6 @@ def rebuild_rollups_task() -> None:
     rollups.rebuild_rollups()
 
 
-@shared_task(ignore_result=True, soft_time_limit=900, time_limit=960)
-def compute_cdci_task(run_id: int) -> None:
-    """Compute a queued CDCI run and store its draft. A run already taken, done or failed is left alone."""
-    from . import cdci_services
-
-    cdci_services.execute_run(run_id)
-
-
 @shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
 def export_ratings_task(job_id: int) -> None:
     """Write the file of a big export of rating rows. A job already taken, done or failed is left alone."""

@@ -9,7 +9,7 @@ which no permission is checked. With a user, staff actions need department staff
 department (or an administrator), invitation actions the survey-administrator capability.
 """
 
-# The survey demo builder (surveys.demo) calls the services as `services.<name>`: these are its names.
+# The survey demo builder (demo.surveys) calls the services as `services.<name>`: these are its names.
 from .access import grant_survey_administrator
 from .answering import judge_responses as _judge
 from .answering import parse_value, save_answers, submit

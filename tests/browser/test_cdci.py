@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from reports import cdci_services
-from reports.cdci_models import CdciPublication
+from cdci import services as cdci_services
+from cdci.models import CdciPublication
 from tests.browser.conftest import PHONE, login
-from tests.reports.cdci_support import closed_campaign
+from tests.cdci.support import closed_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

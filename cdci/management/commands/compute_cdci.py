@@ -1,0 +1,72 @@
+"""`python manage.py compute_cdci YEAR [--department CODE] [--publish NOTE]`: score a closed campaign now,
+in this process (whatever the broker), print its ranking, and optionally publish the draft."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from surveys.models import Campaign
+
+from ... import services
+from ...models import RunStatus
+from ...selectors import tier_label
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Compute the CDCI of a closed campaign (a draft), print the ranking, optionally publish it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("year", type=int)
+        parser.add_argument(
+            "--department", help=gettext_lazy("Department code, when several ran a campaign that year.")
+        )
+        parser.add_argument("--replicates", type=int, default=services.RunOptions.replicates)
+        parser.add_argument("--business-weight", type=float, default=services.RunOptions.business_weight)
+        parser.add_argument("--publish", metavar="NOTE", help=gettext_lazy("Publish the draft with this note."))
+        parser.add_argument("--reason", default="", help=gettext_lazy("Reason, when a version is already published."))
+
+    def handle(self, *args, year: int, department, replicates, business_weight, publish, reason, **options):
+        campaigns = Campaign.objects.filter(year=year).select_related("department")
+        if department:
+            campaigns = campaigns.filter(department__code=department)
+        found = list(campaigns[:2])
+        if not found:
+            raise CommandError(_("No campaign for %(year)s.") % {"year": year})
+        if len(found) > 1:
+            raise CommandError(
+                _("Several departments ran a campaign in %(year)s: name one with --department.") % {"year": year}
+            )
+        campaign = found[0]
+        run_options = services.RunOptions(
+            business_weight=business_weight, assessment_weight=100 - business_weight, replicates=replicates
+        )
+        try:
+            run = services.compute_now(campaign, actor=None, options=run_options)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        if run.status != RunStatus.DONE:
+            raise CommandError(_("The computation failed: %(error)s") % {"error": run.error})
+        for unit in run.result["units"]:
+            interval = ""
+            if unit["total_low"] is not None:
+                interval = f"  [{unit['total_low']:.2f}-{unit['total_high']:.2f}]"
+            self.stdout.write(
+                f"{unit['rank']:>3}. {unit['name']:<40} {unit['total']:6.2f}{interval}  {tier_label(unit['tier'])}"
+                f"  (n={unit['respondents']})"
+            )
+        self.stdout.write(
+            _("Draft stored (run %(run)s, input checksum %(checksum)s).")
+            % {"run": run.pk, "checksum": run.input_checksum[:16]}
+        )
+        if publish:
+            try:
+                publication = services.publish_draft(run, actor=None, note=publish, reason=reason)
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from exc
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Published version %(version)s (SHA-256 %(checksum)s).")
+                    % {"version": publication.version, "checksum": publication.checksum}
+                )
+            )

@@ -1,0 +1,190 @@
+"""The yearly CDCI on the Django side: the department's own assessments, the computation runs (a run
+that finished is the campaign's draft) and the immutable publications. cdci/method/ computes;
+reports/services.py writes these rows; docs/cdci-methodology.md states the method.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.append_only import AppendOnlyModel
+from directory.models import Branch
+from surveys.models import Campaign
+
+
+def canonical_json(data) -> str:
+    """The one text of a JSON value that checksums are taken of: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_of(data) -> str:
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+class RunStatus(models.TextChoices):
+    """Life of a CDCI computation: queued for the worker, running, then done (a draft) or failed."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class DepartmentAssessment(models.Model):
+    """The department's own assessment of one unit for one campaign (0-100, with a note).
+
+    It makes up the assessment share of the unit's total (30% by default); a unit without one is
+    scored on the business survey alone. Written only by services.save_assessments (audited).
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="cdci_assessments", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    score = models.DecimalField(_("assessment (0-100)"), max_digits=5, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        # The table keeps the name it had while the CDCI lived in reports (moved without copying data).
+        db_table = "reports_departmentassessment"
+        verbose_name = _("department assessment")
+        verbose_name_plural = _("department assessments")
+        ordering = ["campaign_id", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="cdci_assessment_once_per_unit"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="cdci_assessment_0_to_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.unit_id} = {self.score}"
+
+
+class CdciRun(models.Model):
+    """One computation of a closed campaign's CDCI, started by staff (or a command) and run by Celery.
+
+    `settings` holds the method settings asked for (blend, replicates, seed, three-year bounds) and,
+    once done, those cdci.py reports; `input_checksum` is the SHA-256 of the inputs (answers,
+    questionnaire, assessments, history, previous result), so two runs on the same data can be told
+    apart from runs on changed data. `result` is the draft: the units table, component indexes, intervals,
+    contributions and question means (see services.result_to_json). The latest done run of a
+    campaign is its draft; at most one run per campaign is queued or running at a time.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cdci_runs")
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    settings = models.JSONField(_("method settings"), default=dict, blank=True)
+    input_checksum = models.CharField(_("input checksum"), max_length=64, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had while the CDCI lived in reports (moved without copying data).
+        db_table = "reports_cdcirun"
+        verbose_name = _("CDCI computation")
+        verbose_name_plural = _("CDCI computations")
+        ordering = ["campaign_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="cdci_run_status_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="cdci_run_progress_percent"),
+            # A finished run says how it ended: a draft has its result, a failure its error.
+            models.CheckConstraint(
+                condition=~Q(status=RunStatus.DONE) | Q(result__isnull=False, finished_at__isnull=False),
+                name="cdci_run_done_has_result",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"], condition=Q(status__in=ACTIVE_RUN_STATUSES), name="cdci_one_active_run"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+
+class CdciPublication(AppendOnlyModel):
+    """One published version of a campaign's CDCI: an immutable snapshot of the draft it came from.
+
+    `snapshot` holds the numbers (units table, component indexes, intervals, contributions, question
+    means), the method settings and the questionnaire; `questionnaire_version` is the SHA-256 of the
+    questionnaire (component codes, names and weights; question codes, components and directions);
+    `checksum` the SHA-256 of the canonical JSON of the snapshot (verify()). Versions count 1, 2, ... per
+    campaign; a version after the first states its reason. The public sees the latest version and can
+    reach the earlier ones.
+
+    Append-only: the model and its queryset refuse updates and deletes, and on PostgreSQL a trigger
+    (migration cdci) refuses UPDATE and DELETE from any client.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cdci_publications")
+    run = models.ForeignKey(CdciRun, on_delete=models.PROTECT, related_name="publications")
+    version = models.PositiveSmallIntegerField(_("version"))
+    note = models.TextField(_("note"))
+    reason = models.TextField(_("reason for a new version"), blank=True)
+    snapshot = models.JSONField(_("snapshot"))
+    questionnaire_version = models.CharField(_("questionnaire version"), max_length=64)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    changed_message = _("A CDCI publication cannot be changed; publish a new version instead.")
+    deleted_message = _("A CDCI publication cannot be deleted.")
+
+    class Meta:
+        # The table keeps the name it had while the CDCI lived in reports (moved without copying data).
+        db_table = "reports_cdcipublication"
+        verbose_name = _("CDCI publication")
+        verbose_name_plural = _("CDCI publications")
+        ordering = ["campaign_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="cdci_publication_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="cdci_publication_version_from_1"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(reason=""), name="cdci_publication_new_version_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} v{self.version}"
+
+    def verify(self) -> bool:
+        """Whether the snapshot is still the one the checksum was taken of."""
+        return sha256_of(self.snapshot) == self.checksum

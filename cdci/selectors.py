@@ -1,0 +1,203 @@
+"""Reads of the yearly CDCI. Drafts and runs are for department staff of the campaign's department (and
+administrators) only, through surveys.selectors.campaigns_for; publications are public. The snapshot
+JSON is loaded only where a page shows it; lists read the small columns."""
+
+import datetime
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import Rating
+from surveys.selectors import campaigns_for
+
+from .models import CdciPublication, CdciRun, RunStatus
+
+TIER_LABELS = {
+    "very_good": _("Very good"),
+    "good": _("Good"),
+    "fair": _("Fair"),
+    "average": _("Average"),
+}
+SATISFIED_LEVELS = (4, 5)
+# Heat-map bands of a component index (1-10): the colour adds to the number shown, never replaces it.
+HEAT_BANDS = ((8.5, 5), (7.0, 4), (5.0, 3), (3.0, 2), (float("-inf"), 1))
+
+
+def tier_label(key: str | None) -> str:
+    return str(TIER_LABELS.get(key, key or ""))
+
+
+# --- staff -------------------------------------------------------------------------------------------------
+
+
+def cdci_campaigns_for(user):
+    """Campaigns whose CDCI the user may compute, review and publish (404 for the rest)."""
+    return campaigns_for(user).select_related("department")
+
+
+def runs_of(campaign, limit: int = 10) -> list[CdciRun]:
+    """The campaign's latest runs without their (large) result."""
+    return list(CdciRun.objects.filter(campaign=campaign).defer("result").select_related("created_by")[:limit])
+
+
+def run_for(user, run_id: int) -> CdciRun | None:
+    """A run of a campaign in the user's scope, without its result (for the progress endpoint)."""
+    return (
+        CdciRun.objects.filter(pk=run_id, campaign__in=campaigns_for(user))
+        .defer("result")
+        .select_related("campaign")
+        .first()
+    )
+
+
+def draft_for(campaign) -> CdciRun | None:
+    return CdciRun.objects.filter(campaign=campaign, status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+
+
+def publications_of(campaign) -> list[CdciPublication]:
+    """Every version of the campaign's publication, newest first, without snapshots."""
+    return list(
+        CdciPublication.objects.filter(campaign=campaign)
+        .defer("snapshot")
+        .select_related("published_by")
+        .order_by("-version")
+    )
+
+
+# --- public -------------------------------------------------------------------------------------------------
+
+
+def published_years() -> list[dict]:
+    """One row per published campaign: year, department, latest version, first and last publication."""
+    return list(
+        CdciPublication.objects.values(
+            "campaign_id",
+            "campaign__year",
+            "campaign__title",
+            "campaign__department__code",
+            "campaign__department__name",
+        )
+        .annotate(latest_version=Max("version"), last_published_at=Max("published_at"))
+        .order_by("-campaign__year", "campaign__department__code")
+    )
+
+
+def publication_for(year: int, *, department: str | None = None, version: int | None = None):
+    """The publication shown for a year: the latest version (or `version`) of that year's campaign of
+    `department` (a department code; the first department with a publication that year by default).
+    Returns (publication or None, the versions of that campaign newest first, the departments published
+    that year)."""
+    published = CdciPublication.objects.filter(campaign__year=year)
+    departments = list(
+        published.values("campaign__department__code", "campaign__department__name")
+        .distinct()
+        .order_by("campaign__department__code")
+    )
+    if department:
+        published = published.filter(campaign__department__code=department)
+    elif departments:
+        published = published.filter(campaign__department__code=departments[0]["campaign__department__code"])
+    versions = list(published.defer("snapshot").select_related("campaign").order_by("-version"))
+    if not versions:
+        return None, [], departments
+    wanted = versions[0].version if version is None else version
+    publication = published.select_related("campaign__department").filter(version=wanted).first()
+    return publication, versions, departments
+
+
+def satisfaction_rates(unit_ids, year: int) -> dict[int, dict]:
+    """Per branch: post-clearance ratings of declarations cleared in `year` (local time) and the share at
+    levels 4-5 of the branch level. One GROUP BY query."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    rows = (
+        Rating.objects.filter(
+            branch_id__in=list(unit_ids), declaration__cleared_at__gte=start, declaration__cleared_at__lt=end
+        )
+        .values("branch_id")
+        .annotate(rated=Count("pk"), satisfied=Count("pk", filter=Q(branch_level__in=SATISFIED_LEVELS)))
+        .order_by()
+    )
+    return {
+        row["branch_id"]: {"rated": row["rated"], "rate": row["satisfied"] / row["rated"] if row["rated"] else None}
+        for row in rows
+    }
+
+
+# --- presenting a result (draft or snapshot) ---------------------------------------------------------------
+
+
+def _heat(value) -> str:
+    if value is None:
+        return "heat-none"
+    for threshold, band in HEAT_BANDS:
+        if value >= threshold:
+            return f"heat-{band}"
+    return "heat-1"
+
+
+def component_name(component: dict) -> str:
+    if (translation.get_language() or "vi").startswith("en") and component.get("name_en"):
+        return component["name_en"]
+    return component["name_vi"]
+
+
+def present(result: dict, rates: dict[int, dict] | None = None) -> dict:
+    """What the ranking pages and the Excel report show of a stored result: components with their names
+    in the active language, one row per unit in rank order with its tier label, heat-map cells and
+    contributions, and the chart's data."""
+    components = [
+        {"code": c["code"], "name": component_name(c), "weight": float(c["weight"])} for c in result["components"]
+    ]
+    rows = []
+    for unit in result["units"]:
+        rate = (rates or {}).get(unit["unit_id"], {})
+        rows.append(
+            {
+                **unit,
+                "tier_label": tier_label(unit["tier"]),
+                "satisfaction_rate": rate.get("rate"),
+                "satisfaction_percent": None if rate.get("rate") is None else 100 * rate["rate"],
+                "rated": rate.get("rated", 0),
+                "cells": [
+                    {
+                        "component": c["code"],
+                        "value": unit["indexes"].get(c["code"]),
+                        "rank": unit["component_ranks"].get(c["code"]),
+                        "change": unit["component_changes"].get(c["code"]),
+                        "heat": _heat(unit["indexes"].get(c["code"])),
+                    }
+                    for c in components
+                ],
+                "parts": [{"name": c["name"], "value": unit["contributions"].get(c["code"])} for c in components]
+                + [
+                    {"name": str(_("Department's assessment")), "value": unit["contributions"].get("assessment")},
+                    {
+                        "name": str(_("Other (rounding, missing components)")),
+                        "value": unit["contributions"].get("other"),
+                    },
+                ],
+            }
+        )
+    settings = result.get("settings", {})
+    blend = settings.get("blend") or [settings.get("business_weight", 70), settings.get("assessment_weight", 30)]
+    return {
+        "components": components,
+        "rows": rows,
+        "unscored": result.get("unscored_units", []),
+        "settings": settings,
+        "business_weight": blend[0],
+        "assessment_weight": blend[1],
+        "has_previous": bool(result.get("previous")),
+        "previous": result.get("previous"),
+        "has_intervals": any(row["total_low"] is not None for row in rows),
+        "chart_height": 60 + 42 * len(rows),
+        "chart": {
+            "labels": [row["name"] for row in rows],
+            "totals": [row["total"] for row in rows],
+            "low": [row["total_low"] for row in rows],
+            "high": [row["total_high"] for row in rows],
+        },
+    }

@@ -1,0 +1,592 @@
+"""State changes of the yearly CDCI: the department's assessments, the computation runs, publication.
+
+The method itself is cdci/method/ (pure); this module loads a closed campaign's valid responses
+into its frames, stores what it returns as a draft (CdciRun.result), and freezes a draft into an
+immutable, versioned CdciPublication. `actor` is the user acting; None means the system (a Celery task,
+a management command, the demo), for which no permission is checked. With a user, every change needs
+department staff of the campaign's department (or an administrator).
+
+Anonymity: the answers are loaded with the response id as the respondent and the response's own unit
+and segment; no business identity is read, and the result holds only aggregates per unit.
+"""
+
+import datetime
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory import audit
+from directory.models import User
+from surveys.choices import CampaignStatus
+from surveys.models import Answer, Campaign, InvitationUnit, Question
+from surveys.selectors import is_department_staff
+
+from . import method, tasks
+from .models import ACTIVE_RUN_STATUSES, CdciPublication, CdciRun, DepartmentAssessment, RunStatus, sha256_of
+
+logger = logging.getLogger(__name__)
+
+# Tier keys (labels are translated for display: selectors.TIER_LABELS); thresholds as in Quảng Ninh.
+TIERS = ((90.0, "very_good"), (80.0, "good"), (65.0, "fair"), (0.0, "average"))
+# A run queued or running for longer than this is taken for dead (a worker lost) and may be replaced.
+STALE_RUN_AFTER = datetime.timedelta(minutes=30)
+HISTORY_CAMPAIGNS = 2  # earlier published campaigns whose question means set three-year bounds
+FLOAT_DIGITS = 6  # stored precision: results compare exactly between runs and survive JSON round trips
+PROGRESS_LOADED, PROGRESS_POINT, PROGRESS_BOOTSTRAP_END = 20, 30, 95
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The method of a campaign's computation: fixed on the campaign before its survey opens
+    (cdci.models.CdciMethod), copied into every run and frozen in the publication's snapshot.
+
+    normalisation: "fixed" (each question's bounds set in advance: the answer scale's limits, a number
+    question's declared range, or bounds frozen from earlier campaigns) or "minmax" (the PCI way: this
+    year's sample minimum and maximum, over `history_campaigns` earlier campaigns too).
+    component_weights: component code -> percent; None keeps the questionnaire's weights.
+    """
+
+    business_weight: float = method.DEFAULT_BLEND[0]
+    assessment_weight: float = method.DEFAULT_BLEND[1]
+    replicates: int = method.DEFAULT_REPLICATES
+    seed: int = method.DEFAULT_SEED
+    three_year_bounds: bool = True
+    normalisation: str = "fixed"
+    min_respondents: int = 10
+    confidence: float = 0.95
+    component_weights: dict[str, float] | None = None
+    sensitivity_draws: int = 500
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> "RunOptions":
+        known = {name: settings[name] for name in cls.__dataclass_fields__ if name in settings}
+        return cls(**known)
+
+
+def _require_staff(actor: User | None, department_id: int) -> None:
+    if actor is not None and not is_department_staff(actor, department_id):
+        raise PermissionDenied(_("Only staff of the department can compute and publish its CDCI."))
+
+
+# --- the department's assessments ---------------------------------------------------------------------
+
+
+def save_assessments(campaign: Campaign, entries: Mapping[int, tuple], *, actor: User | None) -> int:
+    """Set the department's assessment of the campaign's units: {unit id: (score 0-100 or None, note)}.
+
+    None removes a unit's assessment (it is then scored on the survey alone). Every change is audited;
+    returns how many assessments changed. A closed campaign's draft must be computed again to use them.
+    """
+    _require_staff(actor, campaign.department_id)
+    unit_ids = set(campaign.units.values_list("pk", flat=True))
+    unknown = set(entries) - unit_ids
+    if unknown:
+        raise ValidationError(_("Only the units rated in the campaign can be assessed."))
+    changed = 0
+    with transaction.atomic():
+        existing = {
+            row.unit_id: row for row in DepartmentAssessment.objects.select_for_update().filter(campaign=campaign)
+        }
+        for unit_id, (score, note) in entries.items():
+            note = (note or "").strip()
+            current = existing.get(unit_id)
+            if score is None:
+                if current is not None:
+                    audit.record(
+                        actor, "cdci.assessment_removed", campaign, {"unit": unit_id, "score": str(current.score)}
+                    )
+                    current.delete()
+                    changed += 1
+                continue
+            score = Decimal(score).quantize(Decimal("0.01"))
+            if not Decimal(0) <= score <= Decimal(100):
+                raise ValidationError(_("An assessment is a number from 0 to 100."))
+            if current is not None and current.score == score and current.note == note:
+                continue
+            before = {"score": str(current.score), "note": current.note} if current else None
+            row, _created = DepartmentAssessment.objects.update_or_create(
+                campaign=campaign,
+                unit_id=unit_id,
+                defaults={"score": score, "note": note, "updated_at": timezone.now(), "updated_by": actor},
+            )
+            audit.record(
+                actor, "cdci.assessment_saved", row, {"before": before, "after": {"score": str(score), "note": note}}
+            )
+            changed += 1
+    return changed
+
+
+# --- loading a campaign's inputs -------------------------------------------------------------------------
+
+
+@dataclass
+class CdciInputs:
+    """Everything compute_cdci needs for one campaign, and what is stored beside the result."""
+
+    answers: pd.DataFrame
+    questions: pd.DataFrame
+    components: list[dict]
+    units: list[dict]  # the campaign's units: unit_id, code, name
+    invited: pd.DataFrame | None = None
+    assessment: pd.Series | None = None
+    history: pd.DataFrame | None = None
+    history_sources: list[dict] = field(default_factory=list)
+    previous: method.PreviousResult | None = None
+    previous_source: dict | None = None
+    checksum: str = ""
+
+    @property
+    def components_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"component": [c["code"] for c in self.components], "weight": [float(c["weight"]) for c in self.components]}
+        )
+
+
+def latest_publications(department_id: int, *, before_year: int, limit: int) -> list[CdciPublication]:
+    """The latest version of each of the department's last `limit` published campaigns before a year."""
+    publications = (
+        CdciPublication.objects.filter(campaign__department_id=department_id, campaign__year__lt=before_year)
+        .select_related("campaign")
+        .order_by("-campaign__year", "-version")
+    )
+    latest: dict[int, CdciPublication] = {}
+    for publication in publications:
+        if publication.campaign_id not in latest:
+            latest[publication.campaign_id] = publication
+        if len(latest) == limit:
+            break
+    return list(latest.values())
+
+
+def previous_result_from_snapshot(snapshot: Mapping) -> method.PreviousResult:
+    """A published snapshot as method.PreviousResult (for changes and their decomposition)."""
+    units = snapshot["units"]
+    codes = [unit["code"] for unit in units]
+    frame = pd.DataFrame(
+        {
+            column: [np.nan if unit.get(column) is None else float(unit[column]) for unit in units]
+            for column in ("total", "rank", "business_score", "assessment", "business_share")
+        },
+        index=pd.Index(codes),
+    )
+    component_codes = [component["code"] for component in snapshot["components"]]
+    indexes = pd.DataFrame(
+        [[_nan(unit["indexes"].get(code)) for code in component_codes] for unit in units],
+        index=pd.Index(codes),
+        columns=pd.Index(component_codes),
+    )
+    weights = pd.Series(
+        [float(component["weight"]) for component in snapshot["components"]], index=pd.Index(component_codes)
+    )
+    return method.PreviousResult(units=frame, component_indexes=indexes, component_weights=weights)
+
+
+def _nan(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def load_inputs(campaign: Campaign, options: RunOptions) -> CdciInputs:
+    """The campaign's valid answers and everything around them, in a handful of queries."""
+    components = [
+        {"code": row["code"], "name_vi": row["name_vi"], "name_en": row["name_en"], "weight": str(row["weight"])}
+        for row in campaign.components.order_by("position").values("code", "name_vi", "name_en", "weight")
+    ]
+    questions = pd.DataFrame(
+        list(
+            Question.objects.filter(campaign=campaign)
+            .order_by("component__position", "position")
+            .values_list("code", "component__code", "direction")
+        ),
+        columns=["question", "component", "direction"],
+    )
+    rows = list(
+        Answer.objects.filter(response__campaign=campaign, response__is_valid=True)
+        .order_by("response_id", "question_id")
+        .values_list("response_id", "response__unit__code", "response__segment", "question__code", "value")
+    )
+    answers = pd.DataFrame(rows, columns=list(method.ANSWER_COLUMNS))
+    answers["value"] = answers["value"].astype(float)
+    units = [
+        {"unit_id": row["pk"], "code": row["code"], "name": row["name"]}
+        for row in campaign.units.order_by("name").values("pk", "code", "name")
+    ]
+
+    invited = None
+    if campaign.weight_by_segment:
+        invited = pd.DataFrame(
+            list(
+                InvitationUnit.objects.filter(invitation__campaign=campaign)
+                .values_list("branch__code", "invitation__segment")
+                .annotate(invited=Count("pk"))
+                .order_by("branch__code", "invitation__segment")
+            ),
+            columns=["unit", "segment", "invited"],
+        )
+    assessments = list(
+        DepartmentAssessment.objects.filter(campaign=campaign).order_by("unit__code").values_list("unit__code", "score")
+    )
+    assessment = pd.Series({code: float(score) for code, score in assessments}, dtype=float) if assessments else None
+
+    earlier = latest_publications(campaign.department_id, before_year=campaign.year, limit=HISTORY_CAMPAIGNS)
+    inputs = CdciInputs(
+        answers=answers, questions=questions, components=components, units=units, invited=invited, assessment=assessment
+    )
+    if earlier:
+        inputs.previous = previous_result_from_snapshot(earlier[0].snapshot)
+        inputs.previous_source = _source(earlier[0])
+    if options.three_year_bounds and earlier:
+        history_rows = [
+            (unit, question, mean, publication.campaign.year)
+            for publication in earlier
+            for unit, means in publication.snapshot["question_means"].items()
+            for question, mean in means.items()
+            if mean is not None
+        ]
+        inputs.history = pd.DataFrame(history_rows, columns=["unit", "question", "mean", "year"])
+        inputs.history_sources = [_source(publication) for publication in earlier]
+
+    inputs.checksum = sha256_of(
+        {
+            "answers": [[rid, unit, segment, code, str(value)] for rid, unit, segment, code, value in rows],
+            "questions": questions.to_numpy().tolist(),
+            "components": components,
+            "units": units,
+            "invited": None if invited is None else invited.to_numpy().tolist(),
+            "assessments": [[code, str(score)] for code, score in assessments],
+            "previous": inputs.previous_source,
+            "history": inputs.history_sources,
+            "options": asdict(options),
+        }
+    )
+    return inputs
+
+
+def _source(publication: CdciPublication) -> dict:
+    return {
+        "publication_id": publication.pk,
+        "year": publication.campaign.year,
+        "version": publication.version,
+        "checksum": publication.checksum,
+    }
+
+
+# --- computing --------------------------------------------------------------------------------------------
+
+
+def compute(inputs: CdciInputs, options: RunOptions, progress=None) -> method.CdciResult:
+    """Run the method on loaded inputs (no database access)."""
+    if inputs.answers.empty:
+        raise ValidationError(_("The campaign has no valid response: there is nothing to score."))
+    return method.compute_cdci(
+        inputs.answers,
+        inputs.questions,
+        inputs.components_frame,
+        invited=inputs.invited,
+        history=inputs.history,
+        assessment=inputs.assessment,
+        blend=(options.business_weight, options.assessment_weight),
+        tiers=TIERS,
+        previous=inputs.previous,
+        replicates=options.replicates,
+        seed=options.seed,
+        progress=progress,
+    )
+
+
+def _number(value):
+    """A JSON number from a numpy/pandas value: rounded floats, whole numbers as int, None for missing."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return round(value, FLOAT_DIGITS)
+
+
+def _frame_dict(frame: pd.DataFrame, unit: str) -> dict:
+    return {str(column): _number(frame.at[unit, column]) for column in frame.columns}
+
+
+UNIT_NUMBER_COLUMNS = (
+    "respondents",
+    "business_score",
+    "assessment",
+    "business_share",
+    "total",
+    "rank",
+    "first_on",
+    "components",
+    "total_low",
+    "total_high",
+    "rank_low",
+    "rank_high",
+    "tie_group",
+    "previous_total",
+    "total_change",
+    "previous_rank",
+    "rank_change",
+)
+
+
+WHOLE_NUMBER_COLUMNS = (
+    "respondents",
+    "rank",
+    "first_on",
+    "components",
+    "rank_low",
+    "rank_high",
+    "tie_group",
+    "previous_rank",
+    "rank_change",
+)
+
+
+def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOptions) -> dict:
+    """The draft as stored (and later frozen in a publication): plain JSON, units in rank order."""
+    unit_by_code = {unit["code"]: unit for unit in inputs.units}
+    units = []
+    for code in result.units.index:
+        row = result.units.loc[code]
+        unit = {"unit_id": unit_by_code[code]["unit_id"], "code": code, "name": unit_by_code[code]["name"]}
+        unit.update({column: _number(row[column]) for column in UNIT_NUMBER_COLUMNS})
+        for column in WHOLE_NUMBER_COLUMNS:  # ranks and counts: 3, not 3.0
+            unit[column] = None if unit[column] is None else int(round(unit[column]))
+        unit["tier"] = row["tier"]
+        unit["statistically_tied"] = bool(row["statistically_tied"])
+        unit["segments"] = {str(k): int(v) for k, v in result.segment_counts.loc[code].items()}
+        unit["indexes"] = _frame_dict(result.component_indexes, code)
+        unit["component_ranks"] = {
+            k: None if v is None else int(v) for k, v in _frame_dict(result.component_ranks, code).items()
+        }
+        unit["component_changes"] = _frame_dict(result.component_changes, code)
+        unit["contributions"] = _frame_dict(result.contributions, code)
+        units.append(unit)
+    scored = set(result.units.index)
+    return {
+        "settings": {**result.settings, **asdict(options)},
+        "components": inputs.components,
+        "questions": [
+            {"code": q, "component": c, "direction": d} for q, c, d in inputs.questions.itertuples(index=False)
+        ],
+        "units": units,
+        "unscored_units": [unit for unit in inputs.units if unit["code"] not in scored],
+        "question_means": {code: _frame_dict(result.question_means, code) for code in result.question_means.index},
+        "question_bounds": {
+            str(q): {"direction": row["direction"], "min": _number(row["min"]), "max": _number(row["max"])}
+            for q, row in result.question_bounds.iterrows()
+        },
+        "previous": inputs.previous_source,
+        "history": inputs.history_sources,
+    }
+
+
+# --- runs ---------------------------------------------------------------------------------------------------
+
+
+def start_run(
+    campaign: Campaign, *, actor: User | None, options: RunOptions | None = None, queue: bool = True
+) -> CdciRun:
+    """Queue the computation of a closed campaign's CDCI; the task runs after the commit (with
+    queue=False the caller computes it itself: execute_run).
+
+    One run per campaign at a time: a run queued or running for longer than STALE_RUN_AFTER is taken
+    for dead (marked failed) and replaced.
+    """
+    _require_staff(actor, campaign.department_id)
+    options = options or RunOptions()
+    _check_options(options)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != CampaignStatus.CLOSED:
+            raise ValidationError(_("Only a closed campaign can be scored: close the survey first."))
+        now = timezone.now()
+        stale = CdciRun.objects.filter(
+            campaign=campaign, status__in=ACTIVE_RUN_STATUSES, created_at__lt=now - STALE_RUN_AFTER
+        )
+        for run in stale:
+            _fail(run, _("Abandoned: the computation did not finish in time."))
+        if CdciRun.objects.filter(campaign=campaign, status__in=ACTIVE_RUN_STATUSES).exists():
+            raise ValidationError(_("A computation of this campaign is already under way."))
+        run = CdciRun.objects.create(campaign=campaign, created_by=actor, settings=asdict(options))
+        audit.record(actor, "cdci.run_started", run, {"settings": asdict(options)})
+
+        if queue:
+            transaction.on_commit(lambda: tasks.compute_cdci_task.delay(run.pk))
+    return run
+
+
+def _check_options(options: RunOptions) -> None:
+    if options.business_weight < 0 or options.assessment_weight < 0:
+        raise ValidationError(_("The blend weights cannot be negative."))
+    if options.business_weight + options.assessment_weight != 100:
+        raise ValidationError(_("The business and assessment weights must add up to 100."))
+    if not 0 <= options.replicates <= 10_000:
+        raise ValidationError(_("The number of bootstrap replicates must be between 0 and 10,000."))
+
+
+def _fail(run: CdciRun, message: str) -> None:
+    CdciRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=message[:4000], finished_at=timezone.now())
+    audit.record(None, "cdci.run_failed", run, {"error": message[:500]})
+
+
+def execute_run(run_id: int) -> CdciRun | None:
+    """Compute a queued run: claim it (a conditional update, so a second worker does nothing), load the
+    inputs, compute with progress reports, store the draft. A failure is recorded on the run, not raised.
+    Returns the run, or None when it was not queued (already taken, done or failed)."""
+    now = timezone.now()
+    claimed = CdciRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=now, progress=5
+    )
+    if not claimed:
+        return None
+    run = CdciRun.objects.select_related("campaign").get(pk=run_id)
+    options = RunOptions.from_settings(run.settings)
+    reported = {"progress": 5}
+
+    def report(percent: int) -> None:
+        # A few writes, not one per unit: the page polls every second or two.
+        if percent >= reported["progress"] + 5 or percent == 100:
+            CdciRun.objects.filter(pk=run_id).update(progress=percent)
+            reported["progress"] = percent
+
+    try:
+        inputs = load_inputs(run.campaign, options)
+        report(PROGRESS_LOADED)
+
+        def bootstrap_progress(share: float) -> None:
+            report(PROGRESS_POINT + int((PROGRESS_BOOTSTRAP_END - PROGRESS_POINT) * share))
+
+        result = compute(inputs, options, progress=bootstrap_progress)
+        payload = result_to_json(result, inputs, options)
+        with transaction.atomic():
+            updated = CdciRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                status=RunStatus.DONE,
+                progress=100,
+                result=payload,
+                settings=payload["settings"],
+                input_checksum=inputs.checksum,
+                finished_at=timezone.now(),
+            )
+            if updated:
+                audit.record(
+                    None, "cdci.run_done", run, {"input_checksum": inputs.checksum, "units": len(payload["units"])}
+                )
+    except Exception as exc:  # a run must end in a state the page can show, whatever went wrong
+        logger.exception("CDCI run %s failed", run_id)
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+        _fail(run, message)
+    return CdciRun.objects.get(pk=run_id)
+
+
+def compute_now(campaign: Campaign, *, actor: User | None, options: RunOptions | None = None) -> CdciRun:
+    """Start a run and compute it in this process (management command, demo), whatever the broker."""
+    run = start_run(campaign, actor=actor, options=options, queue=False)
+    return execute_run(run.pk) or CdciRun.objects.get(pk=run.pk)
+
+
+# --- publication ----------------------------------------------------------------------------------------------
+
+
+def draft_of(campaign: Campaign) -> CdciRun | None:
+    """The campaign's draft: its latest finished run."""
+    return CdciRun.objects.filter(campaign=campaign, status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+
+
+def questionnaire_version(campaign: Campaign) -> str:
+    """SHA-256 of the questionnaire as scored: components (code, names, weight) and questions (code,
+    component, direction, kind, text)."""
+    return sha256_of(
+        {
+            "components": [
+                [row[0], row[1], row[2], str(row[3])]
+                for row in campaign.components.order_by("position").values_list("code", "name_vi", "name_en", "weight")
+            ],
+            "questions": list(
+                map(
+                    list,
+                    Question.objects.filter(campaign=campaign)
+                    .order_by("component__position", "position")
+                    .values_list("code", "component__code", "direction", "kind", "text_vi"),
+                )
+            ),
+        }
+    )
+
+
+def publish_draft(run: CdciRun, *, actor: User | None, note: str, reason: str = "") -> CdciPublication:
+    """Freeze a draft into the next version of the campaign's publication.
+
+    The draft must be the campaign's latest finished run and its inputs unchanged since it was computed
+    (an assessment edited since needs a new computation). A second or later version needs a reason.
+    """
+    campaign = run.campaign
+    _require_staff(actor, campaign.department_id)
+    note, reason = (note or "").strip(), (reason or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write a note to go with the publication.")})
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        run = CdciRun.objects.get(pk=run.pk)
+        if run.status != RunStatus.DONE or run.pk != getattr(draft_of(campaign), "pk", None):
+            raise ValidationError(_("Only the campaign's latest finished computation can be published."))
+        if run.publications.exists():
+            raise ValidationError(
+                _("This draft is already published; compute the campaign again to publish a new version.")
+            )
+        current = load_inputs(campaign, RunOptions.from_settings(run.settings))
+        if current.checksum != run.input_checksum:
+            raise ValidationError(
+                _("The answers, assessments or earlier results changed since this draft was computed: compute again.")
+            )
+        last = CdciPublication.objects.filter(campaign=campaign).order_by("-version").first()
+        version = 1 if last is None else last.version + 1
+        if version > 1 and not reason:
+            raise ValidationError({"reason": _("Publishing again makes a new version: state the reason.")})
+        snapshot = {
+            **run.result,
+            "campaign": {
+                "id": campaign.pk,
+                "year": campaign.year,
+                "title": campaign.title,
+                "department_code": campaign.department.code,
+                "department_name": campaign.department.name,
+            },
+            "version": version,
+            "note": note,
+            "reason": reason,
+            "run_id": run.pk,
+            "input_checksum": run.input_checksum,
+            "questionnaire_version": questionnaire_version(campaign),
+        }
+        publication = CdciPublication.objects.create(
+            campaign=campaign,
+            run=run,
+            version=version,
+            note=note,
+            reason=reason,
+            snapshot=snapshot,
+            questionnaire_version=snapshot["questionnaire_version"],
+            checksum=sha256_of(snapshot),
+            published_by=actor,
+        )
+        audit.record(
+            actor,
+            "cdci.published",
+            publication,
+            {"campaign": campaign.pk, "version": version, "checksum": publication.checksum, "reason": reason},
+        )
+    return publication

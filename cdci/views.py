@@ -1,0 +1,249 @@
+"""Pages of the yearly CDCI.
+
+Staff (department staff of the campaign's department, administrators): compute a closed campaign, enter
+the department's assessments, review the draft, publish it. A campaign outside the user's scope is 404,
+so branch leaders, officers and businesses never learn a draft exists.
+Public (no login): the published years, a year's ranking (latest version, earlier ones reachable), the
+methodology and the Excel report.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from surveys.choices import CampaignStatus
+
+from . import excel, selectors, services
+from .forms import AssessmentForm, PublishForm, RunForm
+from .methodology import METHOD_SECTIONS
+from .models import DepartmentAssessment, RunStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _campaign(request, pk: int):
+    return get_object_or_404(selectors.cdci_campaigns_for(request.user), pk=pk)
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- staff ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_cdci(request, pk: int):
+    """The CDCI of one campaign: start a computation (with a progress bar), the runs, the versions."""
+    campaign = _campaign(request, pk)
+    runs = selectors.runs_of(campaign)
+    active = next((run for run in runs if run.is_active), None)
+    last_settings = next((run.settings for run in runs if run.settings), {})
+    initial = {
+        "business_weight": int(last_settings.get("business_weight", 70)),
+        "replicates": last_settings.get("replicates", services.RunOptions.replicates),
+        "three_year_bounds": last_settings.get("three_year_bounds", True),
+    }
+    return render(
+        request,
+        "cdci/campaign.html",
+        {
+            "campaign": campaign,
+            "is_closed": campaign.status == CampaignStatus.CLOSED,
+            "form": RunForm(initial=initial),
+            "runs": runs,
+            "active": active,
+            "draft": selectors.draft_for(campaign) is not None,
+            "publications": selectors.publications_of(campaign),
+            "assessment_count": DepartmentAssessment.objects.filter(campaign=campaign).count(),
+            "unit_count": campaign.units.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_start(request, pk: int):
+    campaign = _campaign(request, pk)
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("cdci:cdci-campaign", pk=campaign.pk)
+    try:
+        services.start_run(campaign, actor=request.user, options=form.options())
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The computation has started."))
+    return redirect("cdci:cdci-campaign", pk=campaign.pk)
+
+
+@never_cache
+@login_required
+@require_GET
+def run_status(request, run_id: int):
+    """Progress of a run, polled by the campaign page."""
+    run = selectors.run_for(request.user, run_id)
+    if run is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "progress": run.progress,
+            "error": run.error,
+            "done": run.status in (RunStatus.DONE, RunStatus.FAILED),
+            "draft_url": reverse("cdci:cdci-draft", args=[run.campaign_id]) if run.status == RunStatus.DONE else "",
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessments(request, pk: int):
+    """The department's own assessment of each unit (0-100, with a note)."""
+    campaign = _campaign(request, pk)
+    units = list(campaign.units.order_by("name"))
+    current = {row.unit_id: row for row in DepartmentAssessment.objects.filter(campaign=campaign)}
+    form = AssessmentForm(request.POST or None, units=units, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.save_assessments(campaign, form.entries(), actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        else:
+            messages.success(request, _("Assessments saved (%(count)s changed).") % {"count": changed})
+            return redirect("cdci:cdci-campaign", pk=campaign.pk)
+    return render(request, "cdci/assessments.html", {"campaign": campaign, "form": form})
+
+
+@login_required
+@require_GET
+def draft(request, pk: int):
+    """Review of the draft: ranking, intervals, components by unit, why each total changed; publish form."""
+    campaign = _campaign(request, pk)
+    run = selectors.draft_for(campaign)
+    if run is None:
+        messages.error(request, _("There is no draft yet: compute the campaign first."))
+        return redirect("cdci:cdci-campaign", pk=campaign.pk)
+    publications = selectors.publications_of(campaign)
+    rates = selectors.satisfaction_rates([unit["unit_id"] for unit in run.result["units"]], campaign.year)
+    return render(
+        request,
+        "cdci/draft.html",
+        {
+            "campaign": campaign,
+            "run": run,
+            "view": selectors.present(run.result, rates),
+            "publications": publications,
+            "already_published": any(publication.run_id == run.pk for publication in publications),
+            "form": PublishForm(),
+            "needs_reason": bool(publications),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request, pk: int):
+    campaign = _campaign(request, pk)
+    run = selectors.draft_for(campaign)
+    form = PublishForm(request.POST)
+    if run is None or not form.is_valid():
+        messages.error(request, _("Write a note to go with the publication."))
+        return redirect("cdci:cdci-draft", pk=campaign.pk)
+    try:
+        publication = services.publish_draft(
+            run, actor=request.user, note=form.cleaned_data["note"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("cdci:cdci-draft", pk=campaign.pk)
+    messages.success(request, _("Published as version %(version)s.") % {"version": publication.version})
+    return redirect(reverse("cdci:cdci-year", args=[campaign.year]) + f"?department={campaign.department.code}")
+
+
+@login_required
+@require_GET
+def draft_xlsx(request, pk: int):
+    campaign = _campaign(request, pk)
+    run = selectors.draft_for(campaign)
+    if run is None:
+        raise Http404
+    result = {**run.result, "campaign": {"year": campaign.year, "title": campaign.title}}
+    rates = selectors.satisfaction_rates([unit["unit_id"] for unit in result["units"]], campaign.year)
+    content = excel.build_report(result, rates, draft=True)
+    return _xlsx(content, f"cdci-{campaign.year}-draft.xlsx")
+
+
+# --- public ------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def public_list(request):
+    return render(request, "cdci/public_list.html", {"years": selectors.published_years()})
+
+
+@require_GET
+def methodology(request):
+    return render(request, "cdci/methodology.html", {"sections": METHOD_SECTIONS})
+
+
+def _public_publication(request, year: int):
+    version = request.GET.get("version")
+    if version is not None and not version.isdigit():
+        raise Http404
+    department = request.GET.get("department") or None
+    publication, versions, departments = selectors.publication_for(
+        year, department=department, version=int(version) if version else None
+    )
+    if publication is None:
+        raise Http404
+    return publication, versions, departments
+
+
+@require_GET
+def public_year(request, year: int):
+    publication, versions, departments = _public_publication(request, year)
+    snapshot = publication.snapshot
+    rates = selectors.satisfaction_rates([unit["unit_id"] for unit in snapshot["units"]], year)
+    return render(
+        request,
+        "cdci/public_year.html",
+        {
+            "publication": publication,
+            "campaign": publication.campaign,
+            "view": selectors.present(snapshot, rates),
+            "versions": versions,
+            "is_latest": publication.version == versions[0].version,
+            "departments": departments,
+            "department_code": publication.campaign.department.code,
+        },
+    )
+
+
+@require_GET
+def public_xlsx(request, year: int):
+    publication, _versions, _departments = _public_publication(request, year)
+    snapshot = publication.snapshot
+    rates = selectors.satisfaction_rates([unit["unit_id"] for unit in snapshot["units"]], year)
+    content = excel.build_report({**snapshot, "checksum": publication.checksum}, rates)
+    code = publication.campaign.department.code
+    return _xlsx(content, f"cdci-{code}-{year}-v{publication.version}.xlsx")

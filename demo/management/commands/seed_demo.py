@@ -1,0 +1,207 @@
+"""`python manage.py seed_demo`: the demo department, deterministic and safe to run again.
+
+The demo app holds one builder per app (demo.directory, demo.feedback, demo.surveys, demo.cdci); it sits
+at the top of the import graph, so this command may call them all, in order.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import clock
+from feedback.models import Declaration, Rating
+from reports.models import RatingRollup
+from reports.rollups import rebuild_rollups
+from surveys.services.invitations import answer_url
+
+from ... import cdci as cdci_demo
+from ... import directory as directory_demo
+from ... import feedback as feedback_demo
+from ... import surveys as surveys_demo
+
+
+def number(value: int) -> str:
+    """`value` grouped the way the active language writes numbers: 30,769 in English, 30.769 in Vietnamese."""
+    return formats.number_format(value, force_grouping=True)
+
+
+def seconds(value: float) -> str:
+    return formats.number_format(value, decimal_pos=1)
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Build (or complete) the demo department: units, officers, businesses, users, declarations and ratings."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help=gettext_lazy(
+                "Multiply the number of businesses and declarations (benchmarks); units and officers stay."
+            ),
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=gettext_lazy("Do nothing when the demo department already has declarations (fast restarts)."),
+        )
+
+    def handle(self, *args, scale: float, if_empty: bool, **options):
+        if scale <= 0:
+            raise CommandError(_("--scale must be a positive number."))
+        code = directory_demo.DEPARTMENT_CODE
+        if if_empty and Declaration.objects.filter(branch__department__code=code).exists():
+            self.stdout.write(_("Demo data is already there (department %(code)s); nothing to do.") % {"code": code})
+            return
+
+        started = time.monotonic()
+        # The demo's present: midnight today. Its history starts MONTHS months before the first of the
+        # month and runs to yesterday; every run on the same day builds the same rows.
+        now = clock.now()
+        anchor = directory_demo.month_anchor(now)
+        until = directory_demo.day_anchor(now)
+        directory = directory_demo.build_directory(scale=scale, anchor=anchor)
+        profiles = feedback_demo.business_profiles(directory.businesses)
+        users = directory_demo.build_demo_users(
+            directory, business_tax_codes=feedback_demo.demo_account_businesses(profiles)
+        )
+        created = ", ".join(f"{name} {number(count)}" for name, count in directory.created.items())
+        self.stdout.write(
+            _("Directory ready (%(seconds)s s); new rows: %(created)s.")
+            % {
+                "seconds": seconds(time.monotonic() - started),
+                "created": created,
+            }
+        )
+
+        def progress(done: int, total: int, result) -> None:
+            self.stdout.write(
+                _("Declarations %(done)s/%(total)s: %(created)s created, %(unchanged)s unchanged, %(updated)s updated")
+                % {
+                    "done": number(done),
+                    "total": number(total),
+                    "created": number(result.created),
+                    "unchanged": number(result.unchanged),
+                    "updated": number(result.updated),
+                }
+            )
+
+        declarations_started = time.monotonic()
+        result = feedback_demo.build_declarations(
+            directory.department,
+            directory.businesses,
+            actor=users["integration"],
+            scale=scale,
+            anchor=anchor,
+            until=until,
+            progress=progress,
+        )
+        elapsed = time.monotonic() - declarations_started
+        total = result.created + result.updated + result.unchanged
+
+        def rating_progress(done: int, total: int) -> None:
+            self.stdout.write(_("Ratings %(done)s/%(total)s written") % {"done": number(done), "total": number(total)})
+
+        ratings_started = time.monotonic()
+        officer = users["officer"]
+        ratings_created = feedback_demo.build_ratings(
+            directory.department,
+            demo_account=users["business"],
+            until=until,
+            leader=users["leader"],
+            spare_officers=[officer.officer_id] if officer.officer_id else [],
+            progress=rating_progress,
+        )
+        ratings_total = Rating.objects.filter(branch__department=directory.department).count()
+        self.stdout.write(
+            _("Ratings ready (%(seconds)s s): %(total)s in all, %(created)s new.")
+            % {
+                "seconds": seconds(time.monotonic() - ratings_started),
+                "total": number(ratings_total),
+                "created": number(ratings_created),
+            }
+        )
+        self._build_cases(directory, users, until)
+        self._build_surveys(directory, users, anchor, scale)
+        self._build_figures()
+        # Again: the cases add the complaints sent lately through submit_rating.
+        ratings_total = Rating.objects.filter(branch__department=directory.department).count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo department %(code)s ready in %(seconds)s s: %(branches)s branches, %(businesses)s "
+                    "businesses, %(declarations)s declarations (%(created)s new, %(rate)s per second), "
+                    "%(ratings)s ratings. Demo accounts (password “demo”, DEBUG only): %(users)s."
+                )
+                % {
+                    "code": code,
+                    "seconds": seconds(time.monotonic() - started),
+                    "branches": number(len(directory.branches)),
+                    "businesses": number(len(directory.businesses)),
+                    "declarations": number(total),
+                    "created": number(result.created),
+                    "rate": number(round(total / elapsed)) if elapsed else "-",
+                    "ratings": number(ratings_total),
+                    "users": ", ".join(users),
+                }
+            )
+        )
+
+    def _build_figures(self) -> None:
+        """The dashboards read rollups: fold everything just written (a bulk load, so no safety lag)."""
+        figures_started = time.monotonic()
+        rebuild_rollups(lag_seconds=0)
+        self.stdout.write(
+            _("Rating figures ready (%(seconds)s s): %(rows)s rollup rows.")
+            % {"seconds": seconds(time.monotonic() - figures_started), "rows": number(RatingRollup.objects.count())}
+        )
+
+    def _build_cases(self, directory, users, until) -> None:
+        started = time.monotonic()
+        worked = feedback_demo.build_cases(
+            directory.department, leader=users["leader"], business_account=users["business"], now=until
+        )
+        self.stdout.write(
+            _("Dissatisfaction cases ready (%(seconds)s s): %(worked)s.")
+            % {
+                "seconds": seconds(time.monotonic() - started),
+                "worked": ", ".join(f"{state} {number(count)}" for state, count in worked.items()),
+            }
+        )
+
+    def _build_surveys(self, directory, users, anchor, scale: float) -> None:
+        started = time.monotonic()
+        surveys = surveys_demo.build_surveys(directory.department, staff=users["staff"], anchor=anchor, scale=scale)
+        self.stdout.write(
+            _("CDCI surveys ready (%(seconds)s s): %(last)s (closed) and %(this)s (open).")
+            % {
+                "seconds": seconds(time.monotonic() - started),
+                "last": surveys.last_year.title,
+                "this": surveys.this_year.title,
+            }
+        )
+        if surveys.sample_code:
+            self.stdout.write(
+                _("Try the public questionnaire with a demo invitation code: %(url)s")
+                % {"url": answer_url(surveys.sample_code)}
+            )
+        self._build_cdci(surveys.last_year)
+
+    def _build_cdci(self, campaign) -> None:
+        started = time.monotonic()
+        publication = cdci_demo.publish_demo_cdci(campaign)
+        if publication is not None:
+            self.stdout.write(
+                _("CDCI %(year)s computed and published (%(seconds)s s): version %(version)s.")
+                % {
+                    "year": campaign.year,
+                    "seconds": seconds(time.monotonic() - started),
+                    "version": publication.version,
+                }
+            )
