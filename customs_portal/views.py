@@ -7,8 +7,9 @@ Each figure is one aggregate query through the apps' scoped selectors.
 from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 
-from directory import clock
+from core import clock
 from directory.choices import Role
+from directory.navigation import role_of
 from feedback.cases import rules
 from feedback.cases.filters import IN_PROGRESS_QUERY
 from feedback.cases.selectors import cases_for, inbox_counts
@@ -24,7 +25,7 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "directory/landing.html")
-    role = Role.ADMINISTRATOR if user.is_administrator else user.role
+    role = role_of(user)
     context = {"role": role}
     now = clock.now()
     if role == Role.BUSINESS:

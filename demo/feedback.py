@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.models import (
     Branch,
@@ -775,7 +775,7 @@ def _open_cases(ratings: list[Rating]) -> None:
 # The ratings above open their cases as "new", dated to the rating. To show the workflow, a fixed subset
 # of them is worked through the real case services by the right people: the branch leader assigns,
 # concludes and answers; a team leader of the branch records the findings; the business that complained
-# accepts or disputes. The services stamp each step with directory.clock.now(), so each step runs inside
+# accepts or disputes. The services stamp each step with core.clock.now(), so each step runs inside
 # clock.at(a moment between the opening and the present): the trail then reads in order, as if the
 # branch had worked the case back then.
 

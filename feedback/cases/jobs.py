@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from directory import clock
+from core import clock
 
 from ..choices import CaseAction, CaseClosure, CaseStatus
 from ..models import DissatisfactionCase

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from directory import clock, outbox
+from core import clock
+from directory import outbox
 from directory.choices import Role
 from directory.models import User
 

@@ -22,12 +22,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
 from django.utils import timezone
 
-from directory import clock
+from core import clock
+from core.workdays import add_working_days
 from directory.choices import Role
 from directory.models import BusinessMembership, Department, User
 
 from ..choices import CaseStatus
-from ..workdays import add_working_days
 
 # --- statuses --------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 
 from ..choices import DISSATISFIED_LEVELS, CaseConclusion, CaseStatus

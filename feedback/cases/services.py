@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from directory import clock
+from core import clock
+from core.workdays import working_days_between
 from directory.models import Branch, Team, User
 
 from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus
 from ..models import DissatisfactionCase, OfficerExplanation, Rating, RatingOfficer
-from ..workdays import working_days_between
 from . import rules
 from .notices import branch_leaders, business_users, facts, notify, notify_escalation, record_event
 

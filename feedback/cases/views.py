@@ -22,11 +22,11 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView
 
-from directory import clock
+from core import clock
+from core.workdays import working_days_between
 from directory.choices import Role
 
 from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
-from ..workdays import working_days_between
 from . import rules, services
 from .filters import IN_PROGRESS_QUERY, CaseFilterSet
 from .forms import STEP_FORMS

@@ -9,8 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory import clock
-from directory.append_only import AppendOnlyModel
+from core import clock
+from core.append_only import AppendOnlyModel
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, business_filter

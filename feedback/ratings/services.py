@@ -20,7 +20,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from directory import audit, clock, outbox
+from core import clock
+from directory import audit, outbox
 from directory.choices import Role
 from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.permissions import has_role
 

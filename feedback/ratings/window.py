@@ -1,5 +1,5 @@
 """The rating window, written once: a declaration can be rated from its clearance until RATING_WINDOW_DAYS
-days after it, by the services' clock (directory.clock).
+days after it, by the services' clock (core.clock).
 
 The rating page, the rating service (web and API), the "to rate" lists and counts, and the daily
 reminders all ask here, so they can never disagree about a declaration, nor word the refusal twice.
@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from directory import clock
+from core import clock
 
 
 def window_length() -> datetime.timedelta:

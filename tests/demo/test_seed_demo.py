@@ -11,9 +11,9 @@ from django.db.models import Avg, Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
+from core import clock
 from demo.directory import day_anchor, month_anchor, months_before
 from demo.feedback import DEMO_ACCOUNT_PENDING, WORSE_OFFICER_TEAMS, plan_declarations, worse_officer_ids
-from directory import clock
 from directory.choices import Role
 from directory.models import (
     AuditEvent,

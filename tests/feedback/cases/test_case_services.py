@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
+from core.workdays import add_working_days, is_working_day
 from directory.models import Department, OutboxMessage
 from feedback.cases import jobs, rules, services
 from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating
 from feedback.ratings.services import correct_rating, submit_rating
-from feedback.workdays import add_working_days, is_working_day
 from tests.conftest import make_user
 from tests.feedback.cases.support import complain, walk_to
 

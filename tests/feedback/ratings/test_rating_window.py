@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from directory import clock
+from core import clock
 from feedback.models import Declaration
 from feedback.ratings.services import submit_rating
 from feedback.ratings.window import open_for_rating, rating_window, window_length

@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from surveys import excel
 from surveys.choices import QuestionKind, ResponseSource
 from surveys.models import Response
 
@@ -159,11 +158,3 @@ def test_empty_rows_between_answers_and_files_that_are_not_workbooks_are_refused
 def test_paper_pages_are_for_department_staff_only(client, cast, open_campaign):
     client.force_login(cast.users.leader)
     assert client.get(reverse("surveys:paper-template", kwargs={"pk": open_campaign.pk})).status_code == 404
-
-
-def test_cells_starting_with_equals_stay_text(open_campaign):
-    workbook_bytes = excel.letters_workbook(open_campaign, [])
-    sheet = load_workbook(io.BytesIO(workbook_bytes)).active
-    cell = sheet.cell(row=5, column=1)
-    excel._set(cell, "=HYPERLINK(1)")
-    assert cell.data_type == "s"

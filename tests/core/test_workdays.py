@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from feedback.workdays import add_working_days, is_working_day, working_days_between
+from core.workdays import add_working_days, is_working_day, working_days_between
 
 D = datetime.date
 
