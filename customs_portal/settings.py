@@ -5,10 +5,12 @@ console, DEBUG on). A real deployment sets DEBUG=false, SECRET_KEY, ALLOWED_HOST
 CELERY_BROKER_URL; `python manage.py check --deploy` then reports no warnings.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "directory",
     "feedback",
     "surveys",
@@ -60,6 +64,10 @@ MIDDLEWARE = [
     "directory.middleware.PortalLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "directory.middleware.PrivateResponseMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "customs_portal.urls"
@@ -95,7 +103,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- users and auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "directory.User"
-AUTHENTICATION_BACKENDS = ["directory.auth.PortalModelBackend"]
+# django-axes first: it refuses a locked-out username and address before the password is checked.
+AUTHENTICATION_BACKENDS = ["directory.auth.LockoutBackend", "directory.auth.PortalModelBackend"]
+# Failed logins (portal and admin alike) per username and address: after AXES_FAILURE_LIMIT the pair is
+# locked for AXES_COOLOFF_MINUTES. The attempts are kept in the database (axes' tables, in the admin).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "directory.auth.locked_out"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else 0
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -142,6 +160,23 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: scripts, styles and everything else from the portal itself; no inline script
+# or style anywhere (charts take their sizes from data attributes). The API docs page uses drf-spectacular's
+# split Swagger view, whose script is a file too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- e-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -176,6 +211,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
 }
 
+# --- cache (API throttles, survey-code throttles) ----------------------------------------------
+# One process keeps its own counts; with several gunicorn workers set CACHE_URL (e.g. Redis) so that
+# they share them.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Pages limited per client address: (requests, seconds). The survey pages take the respondent's code in
+# the address; a respondent needs a few dozen requests to answer.
+PAGE_LIMITS = {"survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600))}
+
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -187,6 +236,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token (or per signed-in user) and per address; a client over its rate gets 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["directory.throttling.TokenRateThrottle", "directory.throttling.AddressRateThrottle"],
+    "NUM_PROXIES": 1 if env_bool("BEHIND_TLS_PROXY", False) else 0,
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_PER_TOKEN", "600/min"),
+        "address": env_str("API_RATE_PER_ADDRESS", "1200/min"),
+    },
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

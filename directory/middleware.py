@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -22,3 +23,22 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: no-store` on every answer that may carry personal data: anything served to a
+    signed-in user or to an API client, and the survey pages (reached with a respondent's code). Public
+    pages (the landing page, the published CDCI, static files) stay cacheable."""
+
+    PRIVATE_PREFIXES = ("/survey/", "/api/", "/accounts/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "HTTP_AUTHORIZATION" in request.META or request.path.startswith(self.PRIVATE_PREFIXES):
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response

@@ -1,6 +1,10 @@
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+
+from . import audit
+from .models import User
 
 
 @receiver(user_logged_in, dispatch_uid="directory.adopt_language_chosen_before_login")
@@ -16,3 +20,11 @@ def adopt_language_chosen_before_login(sender, request, user, **kwargs):
     if language in dict(settings.LANGUAGES) and getattr(user, "language", language) != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+@receiver(user_locked_out, dispatch_uid="directory.audit_lockout")
+def audit_lockout(sender, request, username, ip_address, **kwargs):
+    """A lockout of a known account goes into its audit trail (axes keeps every attempt in its own tables)."""
+    user = User.objects.filter(username=username).first() if username else None
+    if user is not None:
+        audit.record(None, "auth.locked_out", user, {"ip_address": ip_address, "path": request.path})

@@ -130,6 +130,14 @@ def token_for():
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """API throttles and page limits count in the cache: every test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 with Django's iteration count costs ~0.3 s per user; the cast has eleven.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -43,6 +43,9 @@
   var canvas = document.getElementById("cdci-chart");
   if (!dataNode || !canvas || typeof window.Chart === "undefined") return;
   var data = JSON.parse(dataNode.textContent);
+  // The box's height grows with the number of units; set here, since the policy allows no inline style.
+  var box = canvas.parentNode;
+  if (box.dataset.height) box.style.height = box.dataset.height + "px";
   var numbers = new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   new window.Chart(canvas, {
     type: "bar",

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from directory.throttling import limit_per_address
+
 from .. import codes, selectors
 from ..choices import AGREEMENT_LEVELS, CampaignStatus, QuestionKind
 from ..forms import AnswerPageForm, CommentsForm, display_number, field_name, initial_value
@@ -30,7 +32,8 @@ def _public(view):
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
-    return never_cache(wrapped)
+    # Per address, so that trying codes one after another is slow.
+    return never_cache(limit_per_address("survey-code")(wrapped))
 
 
 class Questionnaire:

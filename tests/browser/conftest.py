@@ -2,7 +2,8 @@
 
 Every page fixture records the requests the pages make and fails the test when one of them leaves
 the machine (the portal must work on a closed network: no CDN), or when a page throws a JavaScript
-error. A failing test leaves a screenshot in test-artifacts/ for the CI log.
+error, or when the Content-Security-Policy refuses part of a page (an inline script or style). A failing
+test leaves a screenshot in test-artifacts/ for the CI log.
 """
 
 import re
@@ -68,6 +69,7 @@ class PageWatch:
     def __init__(self):
         self.requested: list[str] = []
         self.page_errors: list[str] = []
+        self.policy_violations: list[str] = []
 
     @property
     def external(self) -> list[str]:
@@ -91,6 +93,13 @@ def open_page(browser, live_server, request):
         context.route(lambda url: not is_local(url), lambda route: route.abort("blockedbyclient"))
         page = context.new_page()
         page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+        # Chromium reports what the Content-Security-Policy refused (an inline script or style) on the console.
+        page.on(
+            "console",
+            lambda message: (
+                watch.policy_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         page.watch = watch
         opened.append((context, page, watch, f"{name}{len(opened)}"))
         return page
@@ -108,6 +117,8 @@ def open_page(browser, live_server, request):
     assert not external, f"pages requested resources outside this machine: {external}"
     page_errors = [error for _c, _p, watch, _n in opened for error in watch.page_errors]
     assert not page_errors, f"JavaScript errors in pages: {page_errors}"
+    violations = [text for _c, _p, watch, _n in opened for text in watch.policy_violations]
+    assert not violations, f"the Content-Security-Policy refused parts of pages: {violations}"
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from cdci import selectors as cdci_selectors
 from cdci import services as cdci_services
 from cdci.models import CdciPublication, CdciRun, DepartmentAssessment, RunStatus
 from feedback.models import Rating
-from tests.conftest import PASSWORD
 from tests.surveys.conftest import declare
 
 from .support import closed_campaign
@@ -28,7 +27,7 @@ FEW = cdci_services.RunOptions(replicates=100)
 
 def client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)  # integration accounts cannot sign in with a password (tests/directory/test_security.py)
     return client
 
 
