@@ -195,6 +195,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies is given back to the queue, not lost (with acks_late).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A running job whose heartbeat is older than this lost its worker: the sweeper sends it again (core.jobs).
+JOB_HEARTBEAT_STALE_SECONDS = env_int("JOB_HEARTBEAT_STALE_SECONDS", 120)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
@@ -209,6 +213,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rating figures: fold new ratings every minute; rebuild nightly to take in edited declarations.
     "fold-rollups": {"task": "reports.tasks.fold_rollups_task", "schedule": crontab()},
     "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
+    # Long jobs that a broker outage or a killed worker left behind are sent again (core.jobs).
+    "sweep-export-jobs": {"task": "reports.tasks.sweep_export_jobs_task", "schedule": crontab()},
 }
 
 # --- cache (API throttles, survey-code throttles) ----------------------------------------------

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from . import rollups
-from .exports.tasks import export_ratings_task  # noqa: F401  (registered with the worker through this module)
+from .exports.tasks import export_ratings_task, sweep_export_jobs_task  # noqa: F401  (registered with the worker here)
 
 
 @shared_task(name="reports.tasks.fold_rollups_task", ignore_result=True, soft_time_limit=240, time_limit=270)

@@ -17,4 +17,6 @@ urlpatterns = [
     path("dashboards/exports/<int:pk>/", export_views.export_job, name="export-job"),
     path("dashboards/exports/<int:pk>.json", export_views.export_job_status, name="export-job-status"),
     path("dashboards/exports/<int:pk>/download/", export_views.export_job_download, name="export-job-download"),
+    path("dashboards/exports/<int:pk>/cancel/", export_views.export_job_cancel, name="export-job-cancel"),
+    path("dashboards/exports/<int:pk>/retry/", export_views.export_job_retry, name="export-job-retry"),
 ]

@@ -13,7 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
+from customs_portal.celery import app
 from directory.choices import Role
 from directory.models import Branch, Business, BusinessMembership, Department, Officer, Team, TeamMembership, User
 from directory.taxcode import make_tax_codes
@@ -164,3 +166,25 @@ def vietnamese_default(settings):
     settings.LANGUAGE_CODE = "vi"
     with translation.override("vi"):
         yield
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Celery not eager, on a broker URL the test switches; the app's connection pool follows each switch."""
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.result_backend = None
+
+    def use(url: str) -> None:
+        # Drop the pooled connections to the previous broker (what Celery itself does after a fork).
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        kombu_pools.reset()  # kombu's own registry of producer pools, keyed by connection, would keep closed ones
+        app.conf.broker_url = url
+
+    yield use
+    use(saved[1])
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend = saved

@@ -13,19 +13,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import jobs
 from feedback.choices import Channel
 from feedback.models import Rating, RatingOfficer
 
 from ..measures import Period, visible_units
 from ..models import UnitKind
 from . import tables, tasks
-from .models import ExportJob, ExportStatus
+from .models import ExportJob
 
 logger = logging.getLogger(__name__)
 
@@ -144,18 +145,22 @@ def officer_of(export: RatingExport) -> int | None:
 
 
 def start_export_job(user, export: RatingExport) -> ExportJob:
-    """Record a big export and queue its task once the row is committed."""
+    """Record a big export; its task is sent once the row is committed (core.jobs)."""
     with transaction.atomic():
         job = ExportJob.objects.create(user=user, kind=RATINGS, params=export.as_params())
-        transaction.on_commit(lambda: tasks.export_ratings_task.delay(job.pk))
+        jobs.dispatch(tasks.export_ratings_task, job.pk)
     return job
 
 
+class Cancelled(Exception):
+    """The job was cancelled while it ran: stop writing."""
+
+
 def run_export_job(job_id: int) -> None:
-    """Build the file of a queued job. A job already taken, done or failed is left alone (claimed with a
-    conditional UPDATE, so two workers never both run it)."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(status=ExportStatus.RUNNING)
-    if not claimed:
+    """Build the file of a job. It is claimed first (core.jobs.claim: a job already taken by a live
+    worker, done, failed or cancelled is left alone); a job whose worker died is taken again and
+    written from scratch, and its file is saved once, at the end."""
+    if not jobs.claim(ExportJob, job_id):
         return
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     export = RatingExport.from_params(job.params)
@@ -165,7 +170,8 @@ def run_export_job(job_id: int) -> None:
             total = ratings.count() or 1
 
             def report(done: int) -> None:
-                ExportJob.objects.filter(pk=job_id).update(progress=min(99, 100 * done // total))
+                if not jobs.beat(ExportJob, job_id, 100 * done // total):
+                    raise Cancelled
 
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / export.filename()
@@ -184,15 +190,16 @@ def run_export_job(job_id: int) -> None:
                     count = tables.write_rows_xlsx(path, _("Ratings"), columns, rows, on_progress=report)
                 with path.open("rb") as handle:
                     job.file.save(export.filename(), File(handle), save=False)
+    except Cancelled:
+        return
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task retries, or the sweeper sends the job again
     except Exception as exc:
         logger.exception("export job %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        jobs.fail(ExportJob, job_id, str(exc))
         return
-    ExportJob.objects.filter(pk=job_id).update(
-        status=ExportStatus.DONE, progress=100, row_count=count, file=job.file.name, finished_at=timezone.now()
-    )
+    if not jobs.finish(ExportJob, job_id, row_count=count, file=job.file.name):
+        job.file.delete(save=False)  # cancelled at the last moment: keep no file nobody will fetch
 
 
 def jobs_of(user):

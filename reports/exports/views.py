@@ -9,15 +9,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from core import jobs
+from core.jobs import ENDED, JobStatus
 from core.spreadsheet import XLSX
 
 from ..dashboards.forms import DashboardFilterForm
 from ..measures import visible_units
 from ..models import UnitKind
-from . import services, tables
-from .models import ExportStatus
+from . import services, tables, tasks
+from .models import ExportJob
 
 DEPT, BRANCH, TEAM, OFFICER = UnitKind.DEPARTMENT, UnitKind.BRANCH, UnitKind.TEAM, UnitKind.OFFICER
 
@@ -78,9 +80,10 @@ def export_job_status(request, pk: int):
             "status": job.status,
             "status_label": job.get_status_display(),
             "progress": job.progress,
-            "done": job.status in (ExportStatus.DONE, ExportStatus.FAILED),
+            "done": job.status in ENDED,
+            "waiting": job.waits_for_service,
             "download_url": reverse("reports:export-job-download", args=[job.pk])
-            if job.status == ExportStatus.DONE
+            if job.status == JobStatus.DONE
             else "",
             "error": job.error,
         }
@@ -92,8 +95,26 @@ def export_job_status(request, pk: int):
 def export_job_download(request, pk: int):
     """The file of a finished job, to its owner only (anybody else: 404)."""
     job = _job(request, pk)
-    if job.status != ExportStatus.DONE or not job.file:
+    if job.status != JobStatus.DONE or not job.file:
         raise Http404(_("The file is not ready."))
     name = job.file.name.rsplit("/", 1)[-1]
     content_type = tables.CSV if name.endswith(".csv") else XLSX
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+
+
+@login_required
+@require_POST
+def export_job_cancel(request, pk: int):
+    """Stop one's own queued or running export (a running task stops at its next progress report)."""
+    job = _job(request, pk)
+    jobs.cancel(ExportJob, job.pk)
+    return redirect("reports:export-job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def export_job_retry(request, pk: int):
+    """Run one's own failed or cancelled export again."""
+    job = _job(request, pk)
+    jobs.retry(ExportJob, tasks.export_ratings_task, job.pk)
+    return redirect("reports:export-job", pk=job.pk)

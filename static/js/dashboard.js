@@ -22,10 +22,13 @@
           bar.textContent = data.progress + "%";
           board.querySelector("[data-job-percent]").textContent = data.progress;
           board.querySelector("[data-job-label]").textContent = data.status_label;
-          if (data.status === "failed") {
+          board.querySelector("[data-job-waiting]").hidden = !data.waiting;
+          if (data.done) board.querySelector("[data-job-cancel]").hidden = true;
+          if (data.status === "failed" || data.status === "cancelled") {
             var error = board.querySelector("[data-job-error]");
             error.textContent = data.error;
             error.hidden = false;
+            window.location.reload();  // offers "Try again"
           } else if (data.status === "done") {
             var done = board.querySelector("[data-job-done]");
             done.hidden = false;

@@ -20,27 +20,6 @@ REDIS_URL = os.environ.get("TEST_CASES_REDIS_URL", "redis://127.0.0.1:6379/13")
 UNREACHABLE = "redis://127.0.0.1:1/13"  # nothing listens on port 1
 
 
-@pytest.fixture
-def real_broker(settings):
-    """Celery not eager, on a broker URL the test switches; the app's connection pool follows each switch."""
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    app.conf.result_backend = None
-
-    def use(url: str) -> None:
-        # Drop the pooled connections to the previous broker (what Celery itself does after a fork).
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.conf.broker_url = url
-
-    yield use
-    use(saved[1])
-    app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend = saved
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker thread needs a shared real database")
 @pytest.mark.django_db(transaction=True)
 def test_case_mail_written_during_a_broker_outage_is_sent_after_it_returns(case_cast, real_broker):

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.jobs import JobStatus
 from core.spreadsheet import FORMULA_STARTS
 from feedback.models import Rating
-from reports.exports.models import ExportJob, ExportStatus
+from reports.exports.models import ExportJob
 from reports.exports.services import RatingExport, run_export_job
 from reports.exports.tables import BOM, Column, Table, figures_workbook, stream_csv, table_csv, write_rows_xlsx
 from reports.measures import Period, rank_units, unit_measures
@@ -172,7 +173,7 @@ def test_big_export_runs_as_a_job_downloadable_only_by_its_owner(
         response = client.get(RATINGS, {"level": "department", "code": "QN", "period": PERIOD, "format": "xlsx"})
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:export-job", args=[job.pk])
-    assert job.status == ExportStatus.DONE and job.progress == 100 and job.row_count == len(rated)
+    assert job.status == JobStatus.DONE and job.progress == 100 and job.row_count == len(rated)
     assert job.user == cast.users.staff and job.file.name.startswith("exports/")
     assert (tmp_path / job.file.name).exists()
 
@@ -200,7 +201,7 @@ def test_export_job_runs_once(cast, rated, settings, tmp_path):
     run_export_job(job.pk)
     job.refresh_from_db()
     finished, name = job.finished_at, job.file.name
-    assert job.status == ExportStatus.DONE
+    assert job.status == JobStatus.DONE
     assert (tmp_path / name).read_bytes().startswith(BOM.encode("utf-8"))
     run_export_job(job.pk)  # a second delivery of the task changes nothing
     job.refresh_from_db()
@@ -214,7 +215,7 @@ def test_export_job_out_of_scope_fails_without_a_file(cast, rated, settings, tmp
     job = ExportJob.objects.create(user=cast.users.other_leader, kind="ratings", params=export.as_params())
     run_export_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and not job.file
+    assert job.status == JobStatus.FAILED and not job.file
 
 
 # --- the team dashboard's downloads ------------------------------------------------------------------------
@@ -319,7 +320,7 @@ def test_team_export_job(cast, rated, settings, tmp_path):
     job = ExportJob.objects.create(user=cast.users.team_leader, kind="ratings", params=export.as_params())
     run_export_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.DONE and job.row_count == _team_ratings(cast).count()
+    assert job.status == JobStatus.DONE and job.row_count == _team_ratings(cast).count()
 
 
 @pytest.mark.parametrize("prefix", FORMULA_STARTS)
