@@ -215,6 +215,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
     # Long jobs that a broker outage or a killed worker left behind are sent again (core.jobs).
     "sweep-export-jobs": {"task": "reports.tasks.sweep_export_jobs_task", "schedule": crontab()},
+    "sweep-mailings": {"task": "surveys.tasks.sweep_mailings_task", "schedule": crontab()},
 }
 
 # --- cache (API throttles, survey-code throttles) ----------------------------------------------

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import BackgroundJob
 from directory.models import Branch, Business, Department
 
 from .choices import CampaignStatus, Direction, InvalidReason, QuestionKind, ResponseSource, Segment
@@ -325,3 +326,34 @@ class SurveyAdministrator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.department_id}"
+
+
+class MailingKind(models.TextChoices):
+    INVITATIONS = "invitations", _("Invitation e-mails")
+    REMINDERS = "reminders", _("Reminders")
+
+
+class Mailing(BackgroundJob):
+    """One sending of a campaign's e-mails that staff asked for: the invitations never sent, or the
+    reminders due. A Celery task (core.jobs) queues them to the outbox in batches; sending again takes
+    only what is still due, so a job taken twice never mails anybody twice."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="mailings")
+    kind = models.CharField(_("kind"), max_length=12, choices=MailingKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    queued = models.PositiveIntegerField(_("e-mails queued"), default=0)
+
+    class Meta:
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MailingKind.values), name="mailing_kind_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="mailing_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

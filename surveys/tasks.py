@@ -1,10 +1,13 @@
 """Celery tasks of surveys: thin wrappers around services, taking ids, safe to run twice."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from core import jobs
 
 from .choices import CampaignStatus
-from .models import Campaign
-from .services.emails import EMAIL_BATCH_SIZE, send_invitations, send_reminders
+from .models import Campaign, Mailing
+from .services.emails import EMAIL_BATCH_SIZE, run_mailing, send_invitations, send_reminders
 
 # One run queues at most this many batches; the next run (or beat) picks up the rest.
 MAX_BATCHES_PER_RUN = 20
@@ -38,3 +41,23 @@ def send_reminders_task(campaign_id: int | None = None) -> int:
             if queued_now < EMAIL_BATCH_SIZE:
                 break
     return queued
+
+
+@shared_task(
+    name="surveys.tasks.send_mailing_task",
+    ignore_result=True,
+    soft_time_limit=900,
+    time_limit=960,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_mailing_task(mailing_id: int) -> None:
+    """Queue the e-mails of a mailing staff asked for (a job of core.jobs)."""
+    run_mailing(mailing_id)
+
+
+@shared_task(name="surveys.tasks.sweep_mailings_task", ignore_result=True, soft_time_limit=50, time_limit=60)
+def sweep_mailings_task() -> dict:
+    """Every minute: send again the mailings a broker outage or a killed worker left behind."""
+    return jobs.sweep(Mailing, send_mailing_task)

@@ -22,6 +22,11 @@ urlpatterns = [
     path("surveys/<int:pk>/invitations/letters.xlsx", invitations.invitation_letters, name="invitation-letters"),
     path("surveys/<int:pk>/invitations/do/<str:action>/", invitations.invitation_action, name="invitation-action"),
     path(
+        "surveys/<int:pk>/mailings/<int:mailing_id>/<str:action>/",
+        invitations.mailing_action,
+        name="mailing-action",
+    ),
+    path(
         "surveys/<int:pk>/invitations/<int:invitation_id>/remove/",
         invitations.invitation_remove,
         name="invitation-remove",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils import translation
@@ -25,7 +25,7 @@ from feedback.models import Rating, RatingOfficer
 
 from ..measures import Period, visible_units
 from ..models import UnitKind
-from . import tables, tasks
+from . import tables
 from .models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -145,11 +145,9 @@ def officer_of(export: RatingExport) -> int | None:
 
 
 def start_export_job(user, export: RatingExport) -> ExportJob:
-    """Record a big export; its task is sent once the row is committed (core.jobs)."""
-    with transaction.atomic():
-        job = ExportJob.objects.create(user=user, kind=RATINGS, params=export.as_params())
-        jobs.dispatch(tasks.export_ratings_task, job.pk)
-    return job
+    """Record a big export. The caller sends its task (core.jobs.dispatch): tasks call services, never the
+    other way round."""
+    return ExportJob.objects.create(user=user, kind=RATINGS, params=export.as_params())
 
 
 class Cancelled(Exception):

@@ -46,6 +46,7 @@ def ratings_export(request):
     ratings = services.ratings_for(request.user, export)
     if ratings.count() > services.sync_limit():
         job = services.start_export_job(request.user, export)
+        jobs.dispatch(tasks.export_ratings_task, job.pk)
         return redirect("reports:export-job", pk=job.pk)
     rows = services.rating_rows(ratings, officer_id=services.officer_of(export))
     columns = services.columns_for(export)

@@ -2,17 +2,20 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from directory.models import OutboxMessage
+from core import jobs
+from directory import audit
+from directory.models import OutboxMessage, User
 from directory.outbox import kick_sender
 
 from .. import codes
 from ..choices import CampaignStatus
-from ..models import MAX_REMINDERS, Campaign, Invitation
+from ..models import MAX_REMINDERS, Campaign, Invitation, Mailing, MailingKind
 from .invitations import answer_url, invitation_code
 
 # A reminder goes at least this many days after the invitation or the previous reminder.
@@ -134,3 +137,40 @@ def send_reminders(campaign_id: int, *, now: datetime.datetime | None = None, ba
             reminder_count=F("reminder_count") + 1, last_reminded_at=now
         )
     return queued
+
+
+# --- mailings asked for by staff (core.jobs) --------------------------------------------------------------
+
+SENDERS = {MailingKind.INVITATIONS: send_invitations, MailingKind.REMINDERS: send_reminders}
+
+
+def start_mailing(campaign: Campaign, kind: str, *, actor: User | None) -> Mailing:
+    """Record a mailing of `campaign` (audited). The caller sends its task (core.jobs.dispatch)."""
+    today = timezone.localdate()
+    if kind == MailingKind.INVITATIONS and campaign.status != CampaignStatus.OPEN:
+        raise ValidationError(_("E-mails go out only while the campaign is open."))
+    if kind == MailingKind.REMINDERS and not campaign.accepts_answers_on(today):
+        raise ValidationError(_("Reminders go out only while the campaign accepts answers."))
+    with transaction.atomic():
+        mailing = Mailing.objects.create(campaign=campaign, kind=kind, created_by=actor)
+        audit.record(actor, "survey.mailing_started", campaign, {"mailing": mailing.pk, "kind": kind})
+    return mailing
+
+
+def run_mailing(mailing_id: int, *, max_batches: int = 200) -> None:
+    """Queue a mailing's e-mails batch by batch. Claimed first (core.jobs.claim); a mailing taken again
+    after its worker died carries on with what is still due (each batch marks what it queued)."""
+    if not jobs.claim(Mailing, mailing_id):
+        return
+    mailing = Mailing.objects.get(pk=mailing_id)
+    send = SENDERS[MailingKind(mailing.kind)]
+    queued = mailing.queued
+    for _batch in range(max_batches):
+        queued_now = send(mailing.campaign_id)
+        queued += queued_now
+        if not jobs.beat(Mailing, mailing_id):
+            return  # cancelled: what was queued stays queued
+        Mailing.objects.filter(pk=mailing_id).update(queued=queued)
+        if queued_now < EMAIL_BATCH_SIZE:
+            break
+    jobs.finish(Mailing, mailing_id, queued=queued)

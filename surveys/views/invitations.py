@@ -5,19 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core import jobs
 
 from .. import codes, selectors
 from ..choices import CampaignStatus
 from ..exports import letters_workbook
 from ..forms import AddInvitationForm
-from ..models import Campaign, Invitation
+from ..models import Campaign, Invitation, Mailing, MailingKind
 from ..services.answering import AlreadySubmitted
+from ..services.emails import start_mailing
 from ..services.invitations import (
     add_invitation,
     answer_url,
@@ -26,7 +27,7 @@ from ..services.invitations import (
     regenerate_code,
     remove_invitation,
 )
-from ..tasks import send_invitations_task, send_reminders_task
+from ..tasks import send_mailing_task
 from .staff import add_errors, campaign_in_scope, xlsx_response
 
 
@@ -78,6 +79,7 @@ def invitation_list(request, pk: int):
             "counts": counts,
             "add_form": AddInvitationForm(campaign=campaign),
             "closed": campaign.status == CampaignStatus.CLOSED,
+            "mailings": campaign.mailings.select_related("created_by")[:5],
         },
     )
 
@@ -94,16 +96,14 @@ def invitation_action(request, pk: int, action: str):
                 request,
                 _("%(count)s businesses invited. Download the letters to print their codes.") % {"count": len(issued)},
             )
-        elif action == "send":
-            if campaign.status != CampaignStatus.OPEN:
-                raise ValidationError(_("E-mails go out only while the campaign is open."))
-            transaction.on_commit(lambda: send_invitations_task.delay(campaign.pk))
-            messages.success(request, _("The invitation e-mails are being sent in batches."))
-        elif action == "remind":
-            if not campaign.accepts_answers_on(timezone.localdate()):
-                raise ValidationError(_("Reminders go out only while the campaign accepts answers."))
-            transaction.on_commit(lambda: send_reminders_task.delay(campaign.pk))
-            messages.success(request, _("Reminders are being sent to businesses that have not answered."))
+        elif action in ("send", "remind"):
+            kind = MailingKind.INVITATIONS if action == "send" else MailingKind.REMINDERS
+            mailing = start_mailing(campaign, kind, actor=request.user)
+            jobs.dispatch(send_mailing_task, mailing.pk)
+            if kind == MailingKind.INVITATIONS:
+                messages.success(request, _("The invitation e-mails are being sent in batches."))
+            else:
+                messages.success(request, _("Reminders are being sent to businesses that have not answered."))
         elif action == "letters-sent":
             unsent = Invitation.objects.filter(campaign=campaign, sent_at__isnull=True, business__email="")
             count = mark_letters_sent(campaign, unsent.values_list("pk", flat=True), actor=request.user)
@@ -195,3 +195,18 @@ def invitation_letters(request, pk: int):
     response = xlsx_response(content, f"cdci-{campaign.year}-letters.xlsx")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+def mailing_action(request, pk: int, mailing_id: int, action: str):
+    """Cancel a queued or running mailing, or send a failed or cancelled one again."""
+    campaign = _admin_campaign(request, pk)
+    mailing = get_object_or_404(Mailing, pk=mailing_id, campaign=campaign)
+    if action == "cancel":
+        jobs.cancel(Mailing, mailing.pk)
+    elif action == "retry":
+        jobs.retry(Mailing, send_mailing_task, mailing.pk)
+    else:
+        return render(request, "surveys/answer_state.html", {"state": "unknown"}, status=404)
+    return redirect("surveys:invitation-list", pk=campaign.pk)
