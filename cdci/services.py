@@ -32,7 +32,17 @@ from surveys.models import Answer, Campaign, InvitationUnit, Question
 from surveys.selectors import is_department_staff
 
 from . import method, tasks
-from .models import ACTIVE_RUN_STATUSES, CdciPublication, CdciRun, DepartmentAssessment, RunStatus, sha256_of
+from .disclosure import suppress
+from .models import (
+    ACTIVE_RUN_STATUSES,
+    AssessmentPolicy,
+    CdciMethod,
+    CdciPublication,
+    CdciRun,
+    DepartmentAssessment,
+    RunStatus,
+    sha256_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +76,7 @@ class RunOptions:
     confidence: float = 0.95
     component_weights: dict[str, float] | None = None
     sensitivity_draws: int = 500
+    assessment_policy: str = "survey_alone"
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> "RunOptions":
@@ -394,6 +405,103 @@ def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOp
     }
 
 
+# --- the campaign's method ---------------------------------------------------------------------------------
+
+# The fields of CdciMethod a person may set (the rest are bookkeeping).
+METHOD_FIELDS = (
+    "normalisation",
+    "business_weight",
+    "assessment_policy",
+    "component_weights",
+    "replicates",
+    "min_respondents",
+    "confidence",
+    "seed",
+    "three_year_bounds",
+    "sensitivity_draws",
+)
+
+
+def method_of(campaign: Campaign) -> CdciMethod:
+    """The campaign's method, created with the defaults the first time it is asked for."""
+    return CdciMethod.objects.get_or_create(campaign=campaign)[0]
+
+
+def method_options(campaign: Campaign) -> RunOptions:
+    """The RunOptions of a computation of `campaign`: its method, as fixed before the survey opened."""
+    row = method_of(campaign)
+    return RunOptions(
+        business_weight=float(row.business_weight),
+        assessment_weight=float(row.assessment_weight),
+        replicates=row.replicates,
+        seed=row.seed,
+        three_year_bounds=row.three_year_bounds,
+        normalisation=row.normalisation,
+        min_respondents=row.min_respondents,
+        confidence=float(row.confidence),
+        component_weights=None
+        if row.component_weights is None
+        else {code: float(weight) for code, weight in row.component_weights.items()},
+        sensitivity_draws=row.sensitivity_draws,
+        assessment_policy=row.assessment_policy,
+    )
+
+
+def _method_value(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _check_component_weights(campaign: Campaign, weights) -> dict | None:
+    if weights is None:
+        return None
+    codes = set(campaign.components.values_list("code", flat=True))
+    if not isinstance(weights, Mapping) or set(weights) != codes:
+        raise ValidationError({"component_weights": _("Give a weight to every component of the questionnaire.")})
+    try:
+        cleaned = {code: Decimal(str(weight)).quantize(Decimal("0.01")) for code, weight in weights.items()}
+    except ArithmeticError:
+        raise ValidationError({"component_weights": _("A component weight is a number from 0 to 100.")}) from None
+    if any(not weight.is_finite() or not Decimal(0) <= weight <= Decimal(100) for weight in cleaned.values()):
+        raise ValidationError({"component_weights": _("A component weight is a number from 0 to 100.")})
+    if sum(cleaned.values()) != Decimal(100):
+        raise ValidationError({"component_weights": _("The component weights must sum to 100%.")})
+    return {code: float(weight) for code, weight in cleaned.items()}
+
+
+def update_method(campaign: Campaign, changes: Mapping, *, actor: User | None) -> CdciMethod:
+    """Change the campaign's method while the campaign is a draft (audited, before and after).
+
+    Once the campaign opens the method is locked: changing it after the answers are in would let the
+    ranking be tuned to a wanted result.
+    """
+    _require_staff(actor, campaign.department_id)
+    unknown = set(changes) - set(METHOD_FIELDS)
+    if unknown:
+        raise ValueError(f"not a method setting: {sorted(unknown)}")
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != CampaignStatus.DRAFT:
+            raise ValidationError(_("The method is locked: the survey has opened."))
+        row = method_of(campaign)
+        changes = dict(changes)
+        if "component_weights" in changes:
+            changes["component_weights"] = _check_component_weights(campaign, changes["component_weights"])
+        before = {name: _method_value(getattr(row, name)) for name in changes}
+        for name, value in changes.items():
+            setattr(row, name, value)
+        try:
+            row.full_clean(exclude=["campaign", "updated_by"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        after = {name: _method_value(getattr(row, name)) for name in changes}
+        if before == after:
+            return row
+        row.updated_at, row.updated_by = timezone.now(), actor
+        row.save()
+        audit.record(actor, "cdci.method_changed", row, {"before": before, "after": after})
+    return row
+
+
 # --- runs ---------------------------------------------------------------------------------------------------
 
 
@@ -403,11 +511,15 @@ def start_run(
     """Queue the computation of a closed campaign's CDCI; the task runs after the commit (with
     queue=False the caller computes it itself: execute_run).
 
+    The method is the campaign's (CdciMethod, fixed before the survey opened). `options` replaces it only
+    for the system (actor None: a command or a study of the method), never for a person.
     One run per campaign at a time: a run queued or running for longer than STALE_RUN_AFTER is taken
     for dead (marked failed) and replaced.
     """
     _require_staff(actor, campaign.department_id)
-    options = options or RunOptions()
+    if options is not None and actor is not None:
+        raise PermissionDenied(_("A computation follows the method fixed before the survey opened."))
+    options = options or method_options(campaign)
     _check_options(options)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -421,12 +533,24 @@ def start_run(
             _fail(run, _("Abandoned: the computation did not finish in time."))
         if CdciRun.objects.filter(campaign=campaign, status__in=ACTIVE_RUN_STATUSES).exists():
             raise ValidationError(_("A computation of this campaign is already under way."))
+        if options.assessment_policy == AssessmentPolicy.REQUIRED:
+            _require_assessments(campaign)
         run = CdciRun.objects.create(campaign=campaign, created_by=actor, settings=asdict(options))
         audit.record(actor, "cdci.run_started", run, {"settings": asdict(options)})
 
         if queue:
             transaction.on_commit(lambda: tasks.compute_cdci_task.delay(run.pk))
     return run
+
+
+def _require_assessments(campaign: Campaign) -> None:
+    assessed = set(DepartmentAssessment.objects.filter(campaign=campaign).values_list("unit_id", flat=True))
+    missing = campaign.units.exclude(pk__in=assessed).order_by("name").values_list("name", flat=True)
+    if missing:
+        raise ValidationError(
+            _("The campaign's method needs the department's assessment of every unit; missing: %(units)s.")
+            % {"units": ", ".join(missing)}
+        )
 
 
 def _check_options(options: RunOptions) -> None:
@@ -472,6 +596,8 @@ def execute_run(run_id: int) -> CdciRun | None:
 
         result = compute(inputs, options, progress=bootstrap_progress)
         payload = result_to_json(result, inputs, options)
+        for name, value in asdict(options).items():  # every method setting travels with the result
+            payload["settings"].setdefault(name, value)
         with transaction.atomic():
             updated = CdciRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
                 status=RunStatus.DONE,
@@ -527,17 +653,40 @@ def questionnaire_version(campaign: Campaign) -> str:
     )
 
 
-def publish_draft(run: CdciRun, *, actor: User | None, note: str, reason: str = "") -> CdciPublication:
+def publish_draft(
+    run: CdciRun,
+    *,
+    actor: User | None,
+    note: str,
+    reason: str = "",
+    confirmed: bool = False,
+    despite_warnings: bool = False,
+) -> CdciPublication:
     """Freeze a draft into the next version of the campaign's publication.
 
-    The draft must be the campaign's latest finished run and its inputs unchanged since it was computed
-    (an assessment edited since needs a new computation). A second or later version needs a reason.
+    The publisher confirms having read the checklist (publication_checklist); a draft with fewer than
+    MIN_RANKABLE_UNITS rankable units is refused, one with warnings (units below the minimum, intervals
+    without a passed coverage study) needs `despite_warnings`. The draft must be the campaign's latest
+    finished run and its inputs unchanged since it was computed (an assessment edited since needs a new
+    computation). A second or later version needs a reason.
     """
     campaign = run.campaign
     _require_staff(actor, campaign.department_id)
     note, reason = (note or "").strip(), (reason or "").strip()
     if not note:
         raise ValidationError({"note": _("Write a note to go with the publication.")})
+    if not confirmed:
+        raise ValidationError({"confirmed": _("Confirm that you have read the checklist before publishing.")})
+    checklist = publication_checklist(run)
+    if checklist.blocking:
+        raise ValidationError(checklist.blocking)
+    if checklist.warnings and not despite_warnings:
+        raise ValidationError(
+            [
+                _("This campaign is under-sampled: confirm that you publish it despite the warnings."),
+                *checklist.warnings,
+            ]
+        )
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         run = CdciRun.objects.get(pk=run.pk)
@@ -587,6 +736,124 @@ def publish_draft(run: CdciRun, *, actor: User | None, note: str, reason: str = 
             actor,
             "cdci.published",
             publication,
-            {"campaign": campaign.pk, "version": version, "checksum": publication.checksum, "reason": reason},
+            {
+                "campaign": campaign.pk,
+                "version": version,
+                "checksum": publication.checksum,
+                "reason": reason,
+                "warnings_accepted": [str(warning) for warning in checklist.warnings],
+            },
         )
     return publication
+
+
+# --- before publishing: the checklist ----------------------------------------------------------------------
+
+MIN_RANKABLE_UNITS = 3  # below this a ranking says nothing a reader could defend
+
+
+@dataclass
+class PublicationChecklist:
+    """What staff must see before publishing a draft. `blocking` stops publication; `warnings` need the
+    publisher to confirm they publish despite them."""
+
+    invited: int
+    responded: int
+    rankable: int
+    not_enough: list[str]
+    suppressed: list[dict]
+    coverage: dict | None
+    method_changes: list[dict]
+    last_year: int | None
+    blocking: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.invited if self.invited else None
+
+    @property
+    def response_percent(self) -> float | None:
+        rate = self.response_rate
+        return None if rate is None else 100 * rate
+
+    @property
+    def coverage_passed(self) -> bool:
+        return bool(self.coverage and self.coverage.get("passed"))
+
+
+def publication_checklist(run: CdciRun) -> PublicationChecklist:
+    """The checklist of a draft: response rate, units below the minimum, cells suppressed in public,
+    whether the intervals passed the coverage study, and the method settings changed since the
+    department's last published year."""
+    campaign = run.campaign
+    result = run.result or {}
+    invitations = campaign.invitations.all()
+    earlier = latest_publications(campaign.department_id, before_year=campaign.year, limit=1)
+    settings = result.get("settings", {})
+    changes = []
+    if earlier:
+        before = earlier[0].snapshot.get("settings", {})
+        for name in RunOptions.__dataclass_fields__:
+            if name in settings and before.get(name) != settings.get(name):
+                changes.append({"name": name, "before": before.get(name), "after": settings.get(name)})
+    checklist = PublicationChecklist(
+        invited=invitations.count(),
+        responded=invitations.filter(submitted_at__isnull=False).count(),
+        rankable=len(result.get("units", [])),
+        not_enough=[unit["name"] for unit in result.get("not_enough_units", [])],
+        suppressed=suppress(result)[1],
+        coverage=result.get("coverage"),
+        method_changes=changes,
+        last_year=earlier[0].campaign.year if earlier else None,
+    )
+    if checklist.rankable < MIN_RANKABLE_UNITS:
+        checklist.blocking.append(
+            _("Only %(count)s units have enough responses to be ranked; a ranking needs at least %(minimum)s.")
+            % {"count": checklist.rankable, "minimum": MIN_RANKABLE_UNITS}
+        )
+    if checklist.not_enough:
+        checklist.warnings.append(
+            _("%(count)s units have too few responses and will be listed without numbers: %(units)s.")
+            % {"count": len(checklist.not_enough), "units": ", ".join(checklist.not_enough)}
+        )
+    if not checklist.coverage_passed:
+        checklist.warnings.append(
+            _("The intervals of this method have not passed the coverage study: they will not be called 95% intervals.")
+        )
+    return checklist
+
+
+# --- undoing an early close ----------------------------------------------------------------------------------
+
+
+def reopen_campaign(campaign: Campaign, *, actor: User | None, reason: str = "") -> Campaign:
+    """Undo the close of a campaign closed before its end date, as long as no computation has started
+    (after that the answers are the ones the draft was computed from). Audited."""
+    _require_staff(actor, campaign.department_id)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != CampaignStatus.CLOSED:
+            raise ValidationError(_("Only a closed campaign can be reopened."))
+        if timezone.localdate() > campaign.close_on:
+            raise ValidationError(_("The campaign's end date has passed: it cannot be reopened."))
+        if CdciRun.objects.filter(campaign=campaign).exists():
+            raise ValidationError(_("A computation of this campaign has started: it can no longer be reopened."))
+        campaign.status = CampaignStatus.OPEN
+        campaign.save(update_fields=["status"])
+        audit.record(
+            actor,
+            "survey.campaign_reopened",
+            campaign,
+            {"status": [CampaignStatus.CLOSED, CampaignStatus.OPEN], "reason": (reason or "").strip()},
+        )
+    return campaign
+
+
+def can_reopen(campaign: Campaign) -> bool:
+    """Whether the campaign page may offer to undo the close (reopen_campaign decides for good)."""
+    return (
+        campaign.status == CampaignStatus.CLOSED
+        and timezone.localdate() <= campaign.close_on
+        and not CdciRun.objects.filter(campaign=campaign).exists()
+    )
