@@ -2,6 +2,7 @@
 in this process (whatever the broker), print its ranking, and optionally publish the draft."""
 
 import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
