@@ -134,4 +134,4 @@ class FoldedCorrection(models.Model):
         return str(self.correction_id)
 
 
-from .export_models import ExportJob, ExportStatus  # noqa: E402, F401  (big exports)
+from .exports.models import ExportJob, ExportStatus  # noqa: E402, F401  (big exports)

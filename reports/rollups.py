@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from directory.models import Officer
 
-from .models import UnitKind
+from .models import BusinessPresence, FoldedCorrection, PendingClearance, RatingRollup, RollupState, UnitKind
 
 logger = logging.getLogger(__name__)
 
@@ -359,8 +359,6 @@ def _is_concurrent_fold(error: OperationalError) -> bool:
 
 
 def _state_row():
-    from .models import RollupState
-
     RollupState.objects.get_or_create(pk=1)
     return RollupState.objects
 
@@ -395,8 +393,6 @@ def rebuild_rollups(*, now: datetime.datetime | None = None, lag_seconds: float 
     Readers keep seeing the old rows until the commit (DELETE, not TRUNCATE, so dashboards never wait).
     Waits for a running fold; retried when one commits under it.
     """
-    from .models import BusinessPresence, FoldedCorrection, PendingClearance, RatingRollup
-
     states = _state_row()
     for attempt in range(5):
         try:

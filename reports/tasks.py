@@ -3,24 +3,17 @@
 from celery import shared_task
 
 from . import rollups
+from .exports.tasks import export_ratings_task  # noqa: F401  (registered with the worker through this module)
 
 
-@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270)
+@shared_task(name="reports.tasks.fold_rollups_task", ignore_result=True, soft_time_limit=240, time_limit=270)
 def fold_rollups_task() -> dict:
     """Every minute: fold new ratings, clearances and corrections. A concurrent run skips (row lock)."""
     result = rollups.fold_rollups()
     return {"ratings_to": result.ratings_to, "declarations_to": result.declarations_to, "skipped": result.skipped}
 
 
-@shared_task(ignore_result=True, soft_time_limit=3000, time_limit=3300)
+@shared_task(name="reports.tasks.rebuild_rollups_task", ignore_result=True, soft_time_limit=3000, time_limit=3300)
 def rebuild_rollups_task() -> None:
     """Nightly: recompute everything, taking in declarations edited after they were folded."""
     rollups.rebuild_rollups()
-
-
-@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
-def export_ratings_task(job_id: int) -> None:
-    """Write the file of a big export of rating rows. A job already taken, done or failed is left alone."""
-    from . import export_services
-
-    export_services.run_export_job(job_id)

@@ -95,7 +95,7 @@ def test_dashboard_on_a_phone(phone_page, live_server, cast, rated):
 
 
 def test_staff_pages_through_a_long_officers_table(page, live_server, cast, rated, monkeypatch):
-    monkeypatch.setattr("reports.dashboard_views.TABLE_PAGE_SIZE", 2)  # the cast has three officers
+    monkeypatch.setattr("reports.dashboards.views.TABLE_PAGE_SIZE", 2)  # the cast has three officers
     login(page, live_server, "staff")
     page.goto(f"{live_server.url}/dashboards/?period=2025")
     officers = page.locator("[data-table=officers]")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from feedback.choices import Channel
 
-from .measures import Period
+from ..measures import Period
 
 # Offered in the period list: these many recent months, quarters and years.
 RECENT_MONTHS = 12

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from feedback.choices import Channel
 from feedback.models import Rating, RatingOfficer
 
-from . import exports
-from .export_models import ExportJob, ExportStatus
-from .measures import Period, visible_units
-from .models import UnitKind
+from ..measures import Period, visible_units
+from ..models import UnitKind
+from . import tables, tasks
+from .models import ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ def rating_rows(ratings, *, officer_id: int | None = None):
         ]
 
 
-def columns_for(export: RatingExport) -> list[exports.Column]:
-    return exports.rating_columns(one_officer=export.kind == UnitKind.OFFICER)
+def columns_for(export: RatingExport) -> list[tables.Column]:
+    return tables.rating_columns(one_officer=export.kind == UnitKind.OFFICER)
 
 
 def officer_of(export: RatingExport) -> int | None:
@@ -145,11 +145,9 @@ def officer_of(export: RatingExport) -> int | None:
 
 def start_export_job(user, export: RatingExport) -> ExportJob:
     """Record a big export and queue its task once the row is committed."""
-    from .tasks import export_ratings_task
-
     with transaction.atomic():
         job = ExportJob.objects.create(user=user, kind=RATINGS, params=export.as_params())
-        transaction.on_commit(lambda: export_ratings_task.delay(job.pk))
+        transaction.on_commit(lambda: tasks.export_ratings_task.delay(job.pk))
     return job
 
 
@@ -176,14 +174,14 @@ def run_export_job(job_id: int) -> None:
                 if export.file_format == "csv":
                     count = 0
                     with path.open("w", encoding="utf-8", newline="") as handle:
-                        for line in exports.stream_csv(columns, rows):
+                        for line in tables.stream_csv(columns, rows):
                             handle.write(line)
                             count += 1
                             if count % 5000 == 0:
                                 report(count)
                     count -= 1  # the header line
                 else:
-                    count = exports.write_rows_xlsx(path, _("Ratings"), columns, rows, on_progress=report)
+                    count = tables.write_rows_xlsx(path, _("Ratings"), columns, rows, on_progress=report)
                 with path.open("rb") as handle:
                     job.file.save(export.filename(), File(handle), save=False)
     except Exception as exc:

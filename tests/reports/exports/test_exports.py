@@ -13,8 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from feedback.models import Rating
-from reports.export_models import ExportJob, ExportStatus
-from reports.exports import BOM
+from reports.exports.models import ExportJob, ExportStatus
+from reports.exports.services import RatingExport, run_export_job
+from reports.exports.tables import BOM
 from reports.measures import Period, rank_units, unit_measures
 from reports.models import UnitKind
 from reports.rollups import fold_rollups
@@ -191,7 +192,6 @@ def test_big_export_runs_as_a_job_downloadable_only_by_its_owner(
 
 
 def test_export_job_runs_once(cast, rated, settings, tmp_path):
-    from reports.export_services import RatingExport, run_export_job
 
     settings.MEDIA_ROOT = tmp_path
     export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "csv")
@@ -207,7 +207,6 @@ def test_export_job_runs_once(cast, rated, settings, tmp_path):
 
 
 def test_export_job_out_of_scope_fails_without_a_file(cast, rated, settings, tmp_path):
-    from reports.export_services import RatingExport, run_export_job
 
     settings.MEDIA_ROOT = tmp_path
     export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "xlsx")
@@ -313,7 +312,6 @@ def test_team_rating_rows_are_scoped(client, cast, rated, who, code):
 
 
 def test_team_export_job(cast, rated, settings, tmp_path):
-    from reports.export_services import RatingExport, run_export_job
 
     settings.MEDIA_ROOT = tmp_path
     export = RatingExport(UnitKind.TEAM, cast.team_a1.pk, Period.parse(PERIOD), None, "csv")

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from .excel_style import (
+from ..excel_style import (
     DATE,
     DATETIME,
     DECIMAL,

@@ -557,7 +557,7 @@ def test_without_fold_on_read_a_dashboard_waits_for_the_beat(client, cast, setti
 
 
 def test_long_units_tables_show_a_page_of_rows_and_download_all(client, cast, rated, monkeypatch):
-    monkeypatch.setattr("reports.dashboard_views.TABLE_PAGE_SIZE", 2)
+    monkeypatch.setattr("reports.dashboards.views.TABLE_PAGE_SIZE", 2)
     first = get(client, cast.users.staff, DEPARTMENT, period=PERIOD, channel="green")
     officers = first.context["tables"]["officers"]
     assert len(officers.rows) == 2
