@@ -58,7 +58,7 @@ def closed_campaign(cast, year: int, *, per_segment: int = 12, quality=None, wei
             answers = {question.pk: demo_value(rng, question, level, generosity) for question in questions}
             services.save_answers(invitation, link.branch, answers)
         services.submit(invitation)
-    return services.close_campaign(campaign, actor=None)
+    return services.close_campaign(campaign, actor=None, reason="Đủ số phản hồi cho thử nghiệm")
 
 
 def publish(run, **kwargs):
