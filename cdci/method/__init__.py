@@ -22,6 +22,7 @@ from .composite import (
     CdciResult,
     PreviousResult,
     compute_cdci,
+    matching_questions,
 )
 from .coverage import COVERAGE_STUDY, coverage_entry
 from .validate import (
@@ -64,5 +65,6 @@ __all__ = [
     "check_replicates",
     "check_weights",
     "compute_cdci",
+    "matching_questions",
     "coverage_entry",
 ]

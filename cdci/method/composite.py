@@ -68,6 +68,9 @@ WEIGHT_CAP = 3.0
 # A question answered at fewer units than this is flagged: its standardised score compares almost nothing.
 FEW_UNITS_PER_QUESTION = 3
 METHOD_RANK_COVERAGE = 0.90
+PROGRESS_STEPS = 4  # the bootstrap reports its progress at least this many times
+# Bootstrap strata smaller than this are collapsed (see _strata).
+MIN_STRATUM = 5
 
 # Below this spread the min and max of a question are treated as equal (min-max: every unit gets 10).
 _EQUAL_SPREAD = 1e-9
@@ -182,6 +185,7 @@ class _Survey:
     cluster_order: np.ndarray  # (C,) clusters sorted by stratum
     stratum_start: np.ndarray  # (H,) first position of each stratum in cluster_order
     stratum_size: np.ndarray  # (H,)
+    stratum_of_cluster: np.ndarray  # (C,)
     same_group: np.ndarray  # (U, G, G) 1.0 where two segments of a unit are weighted as one
     merged_segments: list[tuple[Any, list[Any]]]
 
@@ -268,7 +272,9 @@ def _prepare_survey(answers: pd.DataFrame, questions: pd.Index, invited: pd.Data
     complete_rows = np.concatenate([[0], np.cumsum(answered_per_row == question_count)])
     cell_complete = (complete_rows[cell_offsets[1:]] - complete_rows[cell_offsets[:-1]]) == cell_sizes
     row_cluster = respondent_cluster[order]
-    cluster_order, stratum_start, stratum_size = _strata(row_cluster, respondent_unit[order], cluster_segment)
+    cluster_order, stratum_start, stratum_size, stratum_of_cluster = _strata(
+        row_cluster, respondent_unit[order], cluster_segment
+    )
     counts = cell_sizes.reshape(len(units), segment_count)
     same_group, merged = _segment_groups(counts, units, segments) if invited is not None else (None, [])
 
@@ -285,6 +291,7 @@ def _prepare_survey(answers: pd.DataFrame, questions: pd.Index, invited: pd.Data
         cluster_order=cluster_order,
         stratum_start=stratum_start,
         stratum_size=stratum_size,
+        stratum_of_cluster=stratum_of_cluster,
         same_group=np.eye(segment_count)[None].repeat(len(units), axis=0) if same_group is None else same_group,
         merged_segments=merged,
     )
@@ -294,26 +301,44 @@ def _strata(row_cluster: np.ndarray, row_unit: np.ndarray, cluster_segment: np.n
     """Bootstrap strata of the clusters: the segment and the set of units the business rated.
 
     A business that rated units A and B is one cluster in stratum (segment, {A, B}): resampling within
-    such strata keeps every unit's number of respondents per segment as in the survey, as the design fixed
-    it (the units a business rates come from its declarations, before the survey). A stratum of one
-    cluster cannot vary; such clusters are pooled per segment.
+    such strata keeps every unit's respondents per segment as in the survey, as the design fixed them (the
+    units a business rates come from its declarations, before the survey). A stratum of fewer than
+    MIN_STRATUM clusters would leave the variance with too few degrees of freedom: it is collapsed, first
+    over segments ({A, B}), then into its first unit's stratum ({A}), at last into one pool.
     """
     pairs = pd.DataFrame({"cluster": row_cluster, "unit": row_unit}).drop_duplicates()
     unit_sets = pairs.sort_values(["cluster", "unit"]).groupby("cluster")["unit"].agg(tuple)
-    keys = pd.Series(
-        [f"{cluster_segment[c]}|{'-'.join(map(str, units))}" for c, units in unit_sets.items()], index=unit_sets.index
-    )
-    sizes = keys.map(keys.value_counts())
-    pooled = sizes == 1
-    keys[pooled] = [f"{cluster_segment[c]}|pooled" for c in keys.index[pooled]]
+    clusters = unit_sets.index.to_numpy()
+    levels = [
+        np.array([f"{cluster_segment[c]}|{'-'.join(map(str, units))}" for c, units in unit_sets.items()]),
+        np.array(["-".join(map(str, units)) for units in unit_sets]),
+        np.array([str(units[0]) for units in unit_sets]),
+        np.array(["pool"] * len(unit_sets)),
+    ]
+    level = np.zeros(len(clusters), dtype=np.int64)
+    for _ in range(len(levels)):
+        keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
+        codes, uniques = pd.factorize(keys)
+        small = np.bincount(codes)[codes] < MIN_STRATUM
+        if not small.any() or (level[small] == len(levels) - 1).all():
+            break
+        level = np.where(small, np.minimum(level + 1, len(levels) - 1), level)
+    keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
     stratum_codes, _ = pd.factorize(keys, sort=True)
     cluster_count = int(row_cluster.max()) + 1
     stratum_of_cluster = np.zeros(cluster_count, dtype=np.int64)
-    stratum_of_cluster[keys.index.to_numpy()] = stratum_codes
+    stratum_of_cluster[clusters] = stratum_codes
     cluster_order = np.argsort(stratum_of_cluster, kind="stable")
     stratum_size = np.bincount(stratum_of_cluster)
     stratum_start = np.concatenate([[0], np.cumsum(stratum_size)[:-1]])
-    return cluster_order, stratum_start, stratum_size
+    return cluster_order, stratum_start, stratum_size, stratum_of_cluster
+
+
+def _unit_strata(survey: _Survey, unit_count: int) -> np.ndarray:
+    """(U,) how many strata each unit's respondents lie in (the degrees of freedom they cost)."""
+    row_unit = np.repeat(np.arange(unit_count), np.diff(survey.cell_offsets).reshape(unit_count, -1).sum(axis=1))
+    pairs = pd.DataFrame({"unit": row_unit, "stratum": survey.stratum_of_cluster[survey.row_cluster]})
+    return pairs.drop_duplicates().groupby("unit").size().reindex(range(unit_count), fill_value=1).to_numpy()
 
 
 def _segment_groups(counts: np.ndarray, units: pd.Index, segments: pd.Index) -> tuple[np.ndarray, list]:
@@ -545,6 +570,8 @@ def _bootstrap_totals(
     cluster_scale[survey.cluster_order] = np.repeat(sizes / draws, sizes)
     cluster_count, row_count = survey.cluster_count, len(survey.row_cluster)
     chunk = max(1, _MAX_DRAW_ELEMENTS // max(row_count, len(draw_stratum), cluster_count))
+    # At least PROGRESS_STEPS chunks, so that a page polling the progress sees it move.
+    chunk = min(chunk, max(1, -(-replicates // PROGRESS_STEPS)))
     totals = np.empty((replicates, len(survey.units)))
     for first in range(0, replicates, chunk):
         count = min(chunk, replicates - first)
@@ -644,7 +671,7 @@ def _effective_weights(components: pd.DataFrame, component_weights: Mapping[str,
     return np.array(weights)
 
 
-def _matching_questions(current: pd.DataFrame, before: pd.DataFrame) -> list[Any]:
+def matching_questions(current: pd.DataFrame, before: pd.DataFrame) -> list[Any]:
     """Codes of this year's questions asked last year in the same component, kind, scale and direction."""
     before = before.drop_duplicates("question").set_index("question")
     matched = []
@@ -710,7 +737,7 @@ def _before(
     rank = rows["rank"].to_numpy(dtype=np.float64) if "rank" in rows else np.full(len(units), np.nan)
     assessment = rows["assessment"].to_numpy(dtype=np.float64) if "assessment" in rows else np.full(len(units), np.nan)
     if previous.question_means is not None and previous.questions is not None:
-        matched = _matching_questions(questions, previous.questions)
+        matched = matching_questions(questions, previous.questions)
         means = previous.question_means.reindex(index=units, columns=pd.Index(questions["question"]))
         means.loc[:, ~means.columns.isin(matched)] = np.nan
         scores = _standardise(
@@ -859,7 +886,8 @@ def compute_cdci(
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     if replicates > 0:
         bootstrap_totals = _bootstrap_totals(survey, model, replicates, seed, progress)
-        degrees = np.maximum(effective_n - 1.0, 1.0)
+        # Degrees of freedom of a unit's variance: its effective sample size less one per stratum it lies in.
+        degrees = np.maximum(effective_n - _unit_strata(survey, len(units)), 1.0)
         low, high = intervals.total_intervals(bootstrap_totals, confidence, degrees)
         frame["total_low"], frame["total_high"] = round_half_up(low, decimals), round_half_up(high, decimals)
         pairs = intervals.pairwise_differences(bootstrap_totals, confidence, degrees)

@@ -46,23 +46,26 @@ def expanded_tail(tail: float, df: float) -> float:
     return 1.0 - _NORMAL.cdf(t_quantile(1.0 - tail, max(float(df), 1.0)))
 
 
-def _quantile_sorted(ordered: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Linear-interpolation quantile along axis 0 of an already sorted array, one level per column."""
-    count = ordered.shape[0]
-    position = np.clip(levels, 0.0, 1.0) * (count - 1)
+def _quantile_sorted(ordered: np.ndarray, levels: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Linear-interpolation quantile along axis 0 of an array sorted with NaN last, one level per column,
+    over the `valid` (non-NaN) leading values of each column (NaN where none)."""
+    position = np.clip(levels, 0.0, 1.0) * np.maximum(valid - 1, 0)
     below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, count - 1)
+    above = np.minimum(below + 1, np.maximum(valid - 1, 0))
     fraction = position - below
     low = np.take_along_axis(ordered, below[None], axis=0)[0]
     high = np.take_along_axis(ordered, above[None], axis=0)[0]
-    return low + fraction * (high - low)
+    return np.where(valid > 0, low + fraction * (high - low), np.nan)
 
 
 def total_intervals(replicates: np.ndarray, confidence: float, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(U,) lower and upper ends of each unit's total from replicates (B, U) and its degrees of freedom."""
+    """(U,) lower and upper ends of each unit's total from replicates (B, U) and its degrees of freedom.
+
+    A replicate in which a unit drew nobody (NaN) is left out of that unit's interval."""
     tails = np.array([expanded_tail((1.0 - confidence) / 2.0, d) for d in df])
+    valid = (~np.isnan(replicates)).sum(axis=0)
     ordered = np.sort(replicates, axis=0)
-    return _quantile_sorted(ordered, tails), _quantile_sorted(ordered, 1.0 - tails)
+    return _quantile_sorted(ordered, tails, valid), _quantile_sorted(ordered, 1.0 - tails, valid)
 
 
 def pairwise_differences(
@@ -76,9 +79,12 @@ def pairwise_differences(
     tail = (1.0 - confidence) / (2.0 * comparisons)
     tails = np.vectorize(lambda d: expanded_tail(tail, d))(pair_df)
     differences = replicates[:, :, None] - replicates[:, None, :]
-    behind_share = (differences < 0).mean(axis=0)
+    valid = (~np.isnan(differences)).sum(axis=0)
+    behind_share = np.divide((differences < 0).sum(axis=0), valid, out=np.zeros(valid.shape), where=valid > 0)
     differences.sort(axis=0)
-    return _quantile_sorted(differences, tails), _quantile_sorted(differences, 1.0 - tails), behind_share
+    low = _quantile_sorted(differences, tails, valid)
+    high = _quantile_sorted(differences, 1.0 - tails, valid)
+    return low, high, behind_share
 
 
 def rank_intervals(

@@ -23,10 +23,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--replicates", type=int, default=services.RunOptions.replicates)
         parser.add_argument("--business-weight", type=float, default=services.RunOptions.business_weight)
+        parser.add_argument(
+            "--min-respondents",
+            type=int,
+            default=services.RunOptions.min_respondents,
+            help=gettext_lazy("A unit with fewer valid respondents is not ranked."),
+        )
         parser.add_argument("--publish", metavar="NOTE", help=gettext_lazy("Publish the draft with this note."))
         parser.add_argument("--reason", default="", help=gettext_lazy("Reason, when a version is already published."))
 
-    def handle(self, *args, year: int, department, replicates, business_weight, publish, reason, **options):
+    def handle(
+        self, *args, year: int, department, replicates, business_weight, min_respondents, publish, reason, **options
+    ):
         campaigns = Campaign.objects.filter(year=year).select_related("department")
         if department:
             campaigns = campaigns.filter(department__code=department)
@@ -39,7 +47,10 @@ class Command(BaseCommand):
             )
         campaign = found[0]
         run_options = services.RunOptions(
-            business_weight=business_weight, assessment_weight=100 - business_weight, replicates=replicates
+            business_weight=business_weight,
+            assessment_weight=100 - business_weight,
+            replicates=replicates,
+            min_respondents=min_respondents,
         )
         try:
             run = services.compute_now(campaign, actor=None, options=run_options)
