@@ -304,7 +304,8 @@ def _strata(row_cluster: np.ndarray, row_unit: np.ndarray, cluster_segment: np.n
     such strata keeps every unit's respondents per segment as in the survey, as the design fixed them (the
     units a business rates come from its declarations, before the survey). A stratum of fewer than
     MIN_STRATUM clusters would leave the variance with too few degrees of freedom: it is collapsed, first
-    over segments ({A, B}), then into its first unit's stratum ({A}), at last into one pool.
+    over segments ({A, B}), then into its first unit's stratum ({A}). Strata never pool different units'
+    own respondents, so a unit is never resampled without any.
     """
     pairs = pd.DataFrame({"cluster": row_cluster, "unit": row_unit}).drop_duplicates()
     unit_sets = pairs.sort_values(["cluster", "unit"]).groupby("cluster")["unit"].agg(tuple)
@@ -313,7 +314,6 @@ def _strata(row_cluster: np.ndarray, row_unit: np.ndarray, cluster_segment: np.n
         np.array([f"{cluster_segment[c]}|{'-'.join(map(str, units))}" for c, units in unit_sets.items()]),
         np.array(["-".join(map(str, units)) for units in unit_sets]),
         np.array([str(units[0]) for units in unit_sets]),
-        np.array(["pool"] * len(unit_sets)),
     ]
     level = np.zeros(len(clusters), dtype=np.int64)
     for _ in range(len(levels)):
@@ -833,7 +833,10 @@ def compute_cdci(
     scale_low, scale_high = _scale_bounds(questions, required=normalisation == FIXED)
 
     answered = _answered_rows(answers)
-    respondents = answered.drop_duplicates("respondent_id").groupby("unit", observed=True).size()
+    respondent_units = answered[["respondent_id", "unit"]].drop_duplicates()
+    if respondent_units["respondent_id"].duplicated().any():
+        raise CdciInputError("a respondent_id appears with more than one unit")
+    respondents = respondent_units.groupby("unit", observed=True).size()
     rankable = respondents.index[respondents >= min_respondents]
     not_enough = sorted(respondents.index[respondents < min_respondents], key=str)
     if len(rankable) < MIN_RANKABLE_UNITS:
@@ -1092,7 +1095,7 @@ def standardise_questions(
     """Unit x question scores on 1-10: on each question's fixed bounds (scale_min, scale_max), or with
     normalisation="minmax" across the units of `means` (and the history's unit means)."""
     check_normalisation(normalisation)
-    ordered = questions.set_index("question").reindex(means.columns).reset_index()
+    ordered = questions.set_index("question").reindex(means.columns).rename_axis("question").reset_index()
     scale_low, scale_high = _scale_bounds(ordered, required=normalisation == FIXED)
     history_min, history_max = _history_bounds(history, means.columns)
     values = means.to_numpy(dtype=np.float64)[None]
