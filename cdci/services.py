@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from directory import audit
 from directory.models import User
-from surveys.choices import CampaignStatus
+from surveys.choices import CampaignStatus, QuestionKind
 from surveys.models import Answer, Campaign, InvitationUnit, Question
 from surveys.selectors import is_department_staff
 
@@ -180,7 +180,11 @@ def latest_publications(department_id: int, *, before_year: int, limit: int) -> 
 
 
 def previous_result_from_snapshot(snapshot: Mapping) -> method.PreviousResult:
-    """A published snapshot as method.PreviousResult (for changes and their decomposition)."""
+    """A published snapshot as method.PreviousResult (for changes and their decomposition).
+
+    A snapshot that stores its question means and questionnaire (kind and scale included) lets the method
+    re-express last year on this year's bounds, weights and blend; an older one gives the published totals.
+    """
     units = snapshot["units"]
     codes = [unit["code"] for unit in units]
     frame = pd.DataFrame(
@@ -199,7 +203,32 @@ def previous_result_from_snapshot(snapshot: Mapping) -> method.PreviousResult:
     weights = pd.Series(
         [float(component["weight"]) for component in snapshot["components"]], index=pd.Index(component_codes)
     )
-    return method.PreviousResult(units=frame, component_indexes=indexes, component_weights=weights)
+    questions = snapshot.get("questions") or []
+    question_means, question_frame = None, None
+    if questions and all("kind" in question for question in questions) and snapshot.get("question_means"):
+        question_frame = pd.DataFrame(
+            [
+                {
+                    "question": question["code"],
+                    "component": question["component"],
+                    "direction": question["direction"],
+                    "kind": question["kind"],
+                    "scale_min": _nan(question.get("scale_min")),
+                    "scale_max": _nan(question.get("scale_max")),
+                }
+                for question in questions
+            ]
+        )
+        question_means = pd.DataFrame(
+            {code: {q: _nan(mean) for q, mean in means.items()} for code, means in snapshot["question_means"].items()}
+        ).T.astype(float)
+    return method.PreviousResult(
+        units=frame,
+        component_indexes=indexes,
+        component_weights=weights,
+        question_means=question_means,
+        questions=question_frame,
+    )
 
 
 def _nan(value) -> float:
@@ -213,19 +242,35 @@ def load_inputs(campaign: Campaign, options: RunOptions) -> CdciInputs:
         for row in campaign.components.order_by("position").values("code", "name_vi", "name_en", "weight")
     ]
     questions = pd.DataFrame(
-        list(
-            Question.objects.filter(campaign=campaign)
+        [
+            {
+                "question": row["code"],
+                "component": row["component__code"],
+                "direction": row["direction"],
+                "kind": row["kind"],
+                **dict(zip(("scale_min", "scale_max"), _scale(row), strict=True)),
+            }
+            for row in Question.objects.filter(campaign=campaign)
             .order_by("component__position", "position")
-            .values_list("code", "component__code", "direction")
-        ),
-        columns=["question", "component", "direction"],
+            .values("code", "component__code", "direction", "kind", "choices", "scale_min", "scale_max")
+        ],
+        columns=list(method.QUESTION_META),
     )
+    # The cluster is the invitation (one business): its answers about its one or two units are resampled
+    # together. Only the invitation's id is read, never the business.
     rows = list(
         Answer.objects.filter(response__campaign=campaign, response__is_valid=True)
         .order_by("response_id", "question_id")
-        .values_list("response_id", "response__unit__code", "response__segment", "question__code", "value")
+        .values_list(
+            "response_id",
+            "response__unit__code",
+            "response__segment",
+            "question__code",
+            "value",
+            "response__invitation_id",
+        )
     )
-    answers = pd.DataFrame(rows, columns=list(method.ANSWER_COLUMNS))
+    answers = pd.DataFrame(rows, columns=[*method.ANSWER_COLUMNS, method.CLUSTER])
     answers["value"] = answers["value"].astype(float)
     units = [
         {"unit_id": row["pk"], "code": row["code"], "name": row["name"]}
@@ -256,30 +301,74 @@ def load_inputs(campaign: Campaign, options: RunOptions) -> CdciInputs:
         inputs.previous = previous_result_from_snapshot(earlier[0].snapshot)
         inputs.previous_source = _source(earlier[0])
     if options.three_year_bounds and earlier:
+        # Earlier means count only for questions asked the same way (component, kind, scale, direction).
         history_rows = [
             (unit, question, mean, publication.campaign.year)
             for publication in earlier
             for unit, means in publication.snapshot["question_means"].items()
             for question, mean in means.items()
-            if mean is not None
+            if mean is not None and question in _comparable_questions(questions, publication.snapshot)
         ]
         inputs.history = pd.DataFrame(history_rows, columns=["unit", "question", "mean", "year"])
         inputs.history_sources = [_source(publication) for publication in earlier]
 
     inputs.checksum = sha256_of(
         {
-            "answers": [[rid, unit, segment, code, str(value)] for rid, unit, segment, code, value in rows],
-            "questions": questions.to_numpy().tolist(),
+            "answers": [
+                [rid, unit, segment, code, str(value), cluster] for rid, unit, segment, code, value, cluster in rows
+            ],
+            "questions": questions.astype(object).where(questions.notna(), None).to_numpy().tolist(),
             "components": components,
             "units": units,
             "invited": None if invited is None else invited.to_numpy().tolist(),
             "assessments": [[code, str(score)] for code, score in assessments],
             "previous": inputs.previous_source,
             "history": inputs.history_sources,
-            "options": asdict(options),
+            # The weights the method uses: None (the questionnaire's) and the same weights spelt out are one.
+            "options": {
+                **asdict(options),
+                "component_weights": options.component_weights
+                or {component["code"]: float(component["weight"]) for component in components},
+            },
         }
     )
     return inputs
+
+
+def _scale(question: Mapping) -> tuple[float, float]:
+    """The fixed bounds of a question's answers: the answer scale's limits, the choices' lowest and highest
+    score, or a number question's declared range (NaN when not declared)."""
+    kind = question["kind"]
+    if kind == QuestionKind.AGREEMENT_5:
+        return 1.0, 5.0
+    if kind == QuestionKind.YES_NO:
+        return 0.0, 1.0
+    if kind == QuestionKind.SINGLE_CHOICE:
+        scores = [float(choice["score"]) for choice in question["choices"] or []]
+        return (min(scores), max(scores)) if scores else (np.nan, np.nan)
+    return _nan(question["scale_min"]), _nan(question["scale_max"])
+
+
+def _comparable_questions(questions: pd.DataFrame, snapshot: Mapping) -> set[str]:
+    """Codes of this campaign's questions that an earlier snapshot asked the same way."""
+    earlier = snapshot.get("questions") or []
+    if not all("kind" in question for question in earlier):
+        return set()
+    before = pd.DataFrame(
+        [
+            {
+                "question": q["code"],
+                "component": q["component"],
+                "direction": q["direction"],
+                "kind": q["kind"],
+                "scale_min": _nan(q.get("scale_min")),
+                "scale_max": _nan(q.get("scale_max")),
+            }
+            for q in earlier
+        ],
+        columns=list(method.QUESTION_META),
+    )
+    return set(method.matching_questions(questions, before))
 
 
 def _source(publication: CdciPublication) -> dict:
@@ -295,23 +384,33 @@ def _source(publication: CdciPublication) -> dict:
 
 
 def compute(inputs: CdciInputs, options: RunOptions, progress=None) -> method.CdciResult:
-    """Run the method on loaded inputs (no database access)."""
+    """Run the method on loaded inputs (no database access); inputs it cannot score are a ValidationError."""
     if inputs.answers.empty:
         raise ValidationError(_("The campaign has no valid response: there is nothing to score."))
-    return method.compute_cdci(
-        inputs.answers,
-        inputs.questions,
-        inputs.components_frame,
-        invited=inputs.invited,
-        history=inputs.history,
-        assessment=inputs.assessment,
-        blend=(options.business_weight, options.assessment_weight),
-        tiers=TIERS,
-        previous=inputs.previous,
-        replicates=options.replicates,
-        seed=options.seed,
-        progress=progress,
-    )
+    try:
+        return method.compute_cdci(
+            inputs.answers,
+            inputs.questions,
+            inputs.components_frame,
+            invited=inputs.invited,
+            history=inputs.history,
+            assessment=inputs.assessment,
+            blend=(options.business_weight, options.assessment_weight),
+            tiers=TIERS,
+            previous=inputs.previous,
+            replicates=options.replicates,
+            seed=options.seed,
+            confidence=options.confidence,
+            normalisation=options.normalisation,
+            min_respondents=options.min_respondents,
+            component_weights=options.component_weights,
+            sensitivity_draws=options.sensitivity_draws,
+            progress=progress,
+        )
+    except method.CdciInputError as error:
+        raise ValidationError(
+            _("The campaign cannot be scored with this method: %(reason)s") % {"reason": str(error)}
+        ) from error
 
 
 def _number(value):
@@ -332,8 +431,11 @@ def _frame_dict(frame: pd.DataFrame, unit: str) -> dict:
     return {str(column): _number(frame.at[unit, column]) for column in frame.columns}
 
 
+# Every unit figure is already rounded once by the method (to settings["decimals"]); _number only turns
+# it into JSON.
 UNIT_NUMBER_COLUMNS = (
     "respondents",
+    "effective_n",
     "business_score",
     "assessment",
     "business_share",
@@ -345,8 +447,11 @@ UNIT_NUMBER_COLUMNS = (
     "total_high",
     "rank_low",
     "rank_high",
-    "tie_group",
+    "method_rank_median",
+    "method_rank_low",
+    "method_rank_high",
     "previous_total",
+    "previous_published_total",
     "total_change",
     "previous_rank",
     "rank_change",
@@ -360,14 +465,19 @@ WHOLE_NUMBER_COLUMNS = (
     "components",
     "rank_low",
     "rank_high",
-    "tie_group",
+    "method_rank_median",
+    "method_rank_low",
+    "method_rank_high",
     "previous_rank",
     "rank_change",
 )
 
 
 def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOptions) -> dict:
-    """The draft as stored (and later frozen in a publication): plain JSON, units in rank order."""
+    """The draft as stored (and later frozen in a publication): plain JSON, ranked units in rank order.
+
+    Units below the minimum of respondents appear only in not_enough_units, by name, with no number.
+    """
     unit_by_code = {unit["code"]: unit for unit in inputs.units}
     units = []
     for code in result.units.index:
@@ -377,7 +487,6 @@ def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOp
         for column in WHOLE_NUMBER_COLUMNS:  # ranks and counts: 3, not 3.0
             unit[column] = None if unit[column] is None else int(round(unit[column]))
         unit["tier"] = row["tier"]
-        unit["statistically_tied"] = bool(row["statistically_tied"])
         unit["segments"] = {str(k): int(v) for k, v in result.segment_counts.loc[code].items()}
         unit["indexes"] = _frame_dict(result.component_indexes, code)
         unit["component_ranks"] = {
@@ -387,19 +496,57 @@ def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOp
         unit["contributions"] = _frame_dict(result.contributions, code)
         units.append(unit)
     scored = set(result.units.index)
+    not_enough = set(result.not_enough_units)
+    questions = inputs.questions.astype(object).where(inputs.questions.notna(), None)
     return {
-        "settings": {**result.settings, **asdict(options)},
+        "settings": {**result.settings, **asdict(options), "component_weights": result.settings["component_weights"]},
         "components": inputs.components,
         "questions": [
-            {"code": q, "component": c, "direction": d} for q, c, d in inputs.questions.itertuples(index=False)
+            {
+                "code": row["question"],
+                "component": row["component"],
+                "direction": row["direction"],
+                "kind": row["kind"],
+                "scale_min": _number(row["scale_min"]),
+                "scale_max": _number(row["scale_max"]),
+            }
+            for row in questions.to_dict("records")
         ],
         "units": units,
-        "unscored_units": [unit for unit in inputs.units if unit["code"] not in scored],
+        "not_enough_units": [unit for unit in inputs.units if unit["code"] in not_enough],
+        "unscored_units": [unit for unit in inputs.units if unit["code"] not in scored | not_enough],
         "question_means": {code: _frame_dict(result.question_means, code) for code in result.question_means.index},
+        "question_counts": {
+            str(code): {str(q): int(n) for q, n in counts.items()} for code, counts in result.question_counts.iterrows()
+        },
         "question_bounds": {
             str(q): {"direction": row["direction"], "min": _number(row["min"]), "max": _number(row["max"])}
             for q, row in result.question_bounds.iterrows()
         },
+        "comparisons": [
+            {
+                "ahead": str(row["ahead"]),
+                "behind": str(row["behind"]),
+                "difference": _number(row["difference"]),
+                "difference_low": _number(row["difference_low"]),
+                "difference_high": _number(row["difference_high"]),
+                "flip_share": _number(row["flip_share"]),
+                "distinguishable": bool(row["distinguishable"]),
+            }
+            for row in result.comparisons.to_dict("records")
+        ],
+        "flags": {
+            "questions_at_few_units": [str(q) for q in result.flags["questions_at_few_units"]],
+            "unanswered": [
+                {key: None if value is None else str(value) for key, value in item.items()}
+                for item in result.flags["unanswered"]
+            ],
+            "merged_segments": [
+                {"unit": str(item["unit"]), "segments": [str(s) for s in item["segments"]]}
+                for item in result.flags["merged_segments"]
+            ],
+        },
+        "coverage": method.coverage_entry(options.normalisation),
         "previous": inputs.previous_source,
         "history": inputs.history_sources,
     }
@@ -554,12 +701,36 @@ def _require_assessments(campaign: Campaign) -> None:
 
 
 def _check_options(options: RunOptions) -> None:
+    """The method's own checks (method.validate), as translated errors."""
     if options.business_weight < 0 or options.assessment_weight < 0:
         raise ValidationError(_("The blend weights cannot be negative."))
     if options.business_weight + options.assessment_weight != 100:
         raise ValidationError(_("The business and assessment weights must add up to 100."))
     if not 0 <= options.replicates <= 10_000:
         raise ValidationError(_("The number of bootstrap replicates must be between 0 and 10,000."))
+    checks = (
+        (
+            lambda: method.check_replicates(options.replicates),
+            _("Use 0 bootstrap replicates (no intervals) or at least 100."),
+        ),
+        (lambda: method.check_confidence(options.confidence), _("The confidence level must lie between 0 and 1.")),
+        (lambda: method.check_normalisation(options.normalisation), _("Unknown normalisation.")),
+        (
+            lambda: method.check_min_respondents(options.min_respondents),
+            _("The minimum of respondents must be at least 1."),
+        ),
+        (
+            lambda: options.component_weights is None or method.check_weights(options.component_weights.values()),
+            _("The component weights must be finite, not negative, and add up to 100."),
+        ),
+    )
+    for check, message in checks:
+        try:
+            check()
+        except method.CdciInputError as error:
+            raise ValidationError(message) from error
+    if isinstance(options.sensitivity_draws, bool) or not 0 <= options.sensitivity_draws <= 10_000:
+        raise ValidationError(_("The number of sensitivity draws must be between 0 and 10,000."))
 
 
 def _fail(run: CdciRun, message: str) -> None:

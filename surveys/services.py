@@ -176,6 +176,8 @@ def _copy_questionnaire(source: Campaign, campaign: Campaign) -> None:
         "required",
         "unit_label_vi",
         "unit_label_en",
+        "scale_min",
+        "scale_max",
     ]
     Question.objects.bulk_create(
         Question(

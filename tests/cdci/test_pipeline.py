@@ -21,7 +21,8 @@ from tests.conftest import make_user
 from .support import closed_campaign, publish
 
 YEAR = 2025
-FEW = cdci_services.RunOptions(replicates=200)
+# The test campaign has about 5 respondents per unit: the minimum is lowered so that its three units rank.
+FEW = cdci_services.RunOptions(replicates=200, min_respondents=3)
 
 
 @pytest.fixture
@@ -88,7 +89,8 @@ def test_the_assessment_takes_its_share_of_the_total(cast, campaign):
     units = {unit["code"]: unit for unit in run.result["units"]}
     mc, hg = units["MC"], units["HG"]
     assert mc["assessment"] == 90
-    assert mc["total"] == pytest.approx(0.7 * mc["business_score"] + 0.3 * 90, abs=1e-5)
+    # Each figure is rounded once to 2 decimals from the unrounded computation: within half a unit of the last decimal.
+    assert mc["total"] == pytest.approx(0.7 * mc["business_score"] + 0.3 * 90, abs=0.01)
     # Without an assessment a unit is scored on the survey alone.
     assert hg["assessment"] is None and hg["total"] == pytest.approx(hg["business_score"], abs=1e-5)
     assessment = DepartmentAssessment.objects.get(campaign=campaign, unit=cast.branch_a)
@@ -122,7 +124,7 @@ def test_the_task_claims_a_queued_run_reports_progress_and_reaches_100(cast, cam
 
     run.refresh_from_db()
     assert run.status == RunStatus.DONE and run.progress == 100
-    assert len(seen) == 3  # one report per unit resampled
+    assert len(seen) == 4  # the bootstrap reports its progress in 4 steps
     assert seen == sorted(seen) and 20 <= seen[0] < seen[-1] < 100
     # Safe to run twice: the run is no longer queued, so nothing happens.
     assert cdci_services.execute_run(run.pk) is None

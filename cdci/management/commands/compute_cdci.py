@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--business-weight", type=float, help=gettext_lazy("Study only: replace the campaign's survey share.")
         )
+        parser.add_argument(
+            "--min-respondents", type=int, help=gettext_lazy("Study only: replace the campaign's minimum of responses.")
+        )
         parser.add_argument("--publish", metavar="NOTE", help=gettext_lazy("Publish the draft with this note."))
         parser.add_argument(
             "--despite-warnings",
@@ -38,7 +41,17 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help=gettext_lazy("Reason, when a version is already published."))
 
     def handle(
-        self, *args, year: int, department, replicates, business_weight, publish, reason, despite_warnings, **options
+        self,
+        *args,
+        year: int,
+        department,
+        replicates,
+        business_weight,
+        min_respondents,
+        publish,
+        reason,
+        despite_warnings,
+        **options,
     ):
         campaigns = Campaign.objects.filter(year=year).select_related("department")
         if department:
@@ -52,7 +65,7 @@ class Command(BaseCommand):
             )
         campaign = found[0]
         run_options = None  # the campaign's method, fixed before its survey opened
-        if replicates is not None or business_weight is not None:
+        if any(value is not None for value in (replicates, business_weight, min_respondents)):
             if publish:
                 raise CommandError(_("A published ranking follows the campaign's method: drop the study options."))
             fixed = services.method_options(campaign)
@@ -62,6 +75,7 @@ class Command(BaseCommand):
                 business_weight=share,
                 assessment_weight=100 - share,
                 replicates=fixed.replicates if replicates is None else replicates,
+                min_respondents=fixed.min_respondents if min_respondents is None else min_respondents,
             )
         try:
             run = services.compute_now(campaign, actor=None, options=run_options)
