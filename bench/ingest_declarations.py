@@ -446,7 +446,7 @@ def profile_one_batch(batch: list[dict]) -> None:
     from django.db import transaction
 
     from directory.models import User
-    from feedback.services import ingest_declarations
+    from feedback.declarations.services import ingest_declarations
 
     actor = User.objects.get(username=INTEGRATION_USERNAME)
     profiler = cProfile.Profile()

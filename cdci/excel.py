@@ -16,8 +16,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from reports.excel_style import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
-from reports.excel_style import set_cell as _set
+from core.spreadsheet import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
+from core.spreadsheet import set_cell as _set
 
 from . import selectors
 from .methodology import METHOD_SECTIONS

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.append_only import AppendOnlyModel
+from core.append_only import AppendOnlyModel
 from directory.models import Branch
 from surveys.models import Campaign
 

@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from customs_portal import views as portal_views
 from directory import views as directory_views
-from feedback.api import DeclarationViewSet
-from feedback.case_api import CaseViewSet
+from feedback.cases.api import CaseViewSet
+from feedback.declarations.api import DeclarationViewSet
 
 api_router = DefaultRouter()
 api_router.register("declarations", DeclarationViewSet, basename="declaration")

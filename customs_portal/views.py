@@ -6,13 +6,16 @@ Each figure is one aggregate query through the apps' scoped selectors.
 
 from django.db.models import Exists, OuterRef
 from django.shortcuts import render
-from django.utils import timezone
 
+from core import clock
 from directory.choices import Role
-from feedback.case_selectors import cases_for, inbox_counts
+from directory.navigation import role_of
+from feedback.cases import rules
+from feedback.cases.filters import IN_PROGRESS_QUERY
+from feedback.cases.selectors import cases_for, inbox_counts
 from feedback.choices import CaseStatus
 from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
-from feedback.selectors import open_for_rating
+from feedback.ratings.window import open_for_rating
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5
@@ -22,9 +25,9 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "directory/landing.html")
-    role = Role.ADMINISTRATOR if user.is_administrator else user.role
+    role = role_of(user)
     context = {"role": role}
-    now = timezone.now()
+    now = clock.now()
     if role == Role.BUSINESS:
         context["pending_count"] = open_for_rating(Declaration.objects.for_user(user), now=now).count()
         answered = cases_for(user).filter(status=CaseStatus.ANSWERED)
@@ -33,14 +36,10 @@ def home(request):
         context["open_case_count"] = DissatisfactionCase.objects.for_user(user).still_open().count()
     elif role == Role.OFFICER:
         explained = OfficerExplanation.objects.filter(case=OuterRef("pk"), officer_id=user.officer_id)
-        waiting = (
-            cases_for(user)
-            .filter(status__in=(CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING))
-            .exclude(Exists(explained))
-        )
+        waiting = cases_for(user).filter(status__in=rules.BEFORE_CONCLUSION_STATUSES).exclude(Exists(explained))
         context["waiting_cases"] = list(waiting[:LISTED])
         context["waiting_count"] = waiting.count()
     elif role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.TEAM_LEADER, Role.ADMINISTRATOR):
         context["counts"] = inbox_counts(user, now)
-    context["in_progress_query"] = "status=assigned&status=verifying&status=concluded"
+    context["in_progress_query"] = IN_PROGRESS_QUERY
     return render(request, "home.html", context)

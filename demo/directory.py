@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.models import Branch, Business, BusinessMembership, Department, Officer, Team, TeamMembership, User
 from directory.services import move_officer_to_team

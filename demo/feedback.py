@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 
-from directory import clock
+from core import clock
 from directory.choices import Role
 from directory.models import (
     Branch,
@@ -35,14 +35,14 @@ from directory.models import (
     TeamMembership,
     User,
 )
-from feedback import case_services as services
-from feedback.case_services import open_case
+from feedback.cases import jobs, services
+from feedback.cases.services import open_case
 from feedback.choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
-from feedback.ingest import LOCAL_TZ
+from feedback.declarations.checks import LOCAL_TZ
+from feedback.declarations.services import IngestResult, ingest_declarations
 from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
-from feedback.rating_services import COMMENT_MAX_LENGTH, submit_rating
-from feedback.selectors import open_for_rating
-from feedback.services import IngestResult, ingest_declarations
+from feedback.ratings.services import COMMENT_MAX_LENGTH, submit_rating
+from feedback.ratings.window import open_for_rating
 
 from .directory import SEED, clearance_team_weights, months_before
 
@@ -389,7 +389,7 @@ PRAISE_COMMENTS = [
     "Rất hài lòng với tinh thần phục vụ",
 ]
 RATER_USERNAME = "demo-rater-{tax_code}"
-# The kind of e-mail case_services.open_case queues for the branch leaders.
+# The kind of e-mail cases.services.open_case queues for the branch leaders.
 CASE_OPENED_MAIL = "case_opened"
 
 
@@ -775,7 +775,7 @@ def _open_cases(ratings: list[Rating]) -> None:
 # The ratings above open their cases as "new", dated to the rating. To show the workflow, a fixed subset
 # of them is worked through the real case services by the right people: the branch leader assigns,
 # concludes and answers; a team leader of the branch records the findings; the business that complained
-# accepts or disputes. The services stamp each step with directory.clock.now(), so each step runs inside
+# accepts or disputes. The services stamp each step with core.clock.now(), so each step runs inside
 # clock.at(a moment between the opening and the present): the trail then reads in order, as if the
 # branch had worked the case back then.
 
@@ -989,7 +989,7 @@ def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.d
         closes_at = moments[3] + datetime.timedelta(days=settings.CASE_DISPUTE_DAYS, hours=1)
         if closes_at <= now:
             with clock.at(closes_at):
-                services.close_answered_cases(now=closes_at)
+                jobs.close_answered_cases(now=closes_at)
 
 
 def _answerable_case_for(business_ids: list[int], now: datetime.datetime) -> DissatisfactionCase | None:
@@ -1058,6 +1058,6 @@ def build_cases(department: Department, *, leader: User, business_account: User,
                 people[case.branch_id] = _branch_people(case.branch, leader)
             _work_case(case, state, ranks[case.branch_id], people[case.branch_id], case.rating.submitted_by, now)
             worked[state] = worked.get(state, 0) + 1
-        worked["escalated"] = services.escalate_overdue(now=now)
+        worked["escalated"] = jobs.escalate_overdue(now=now)
         OutboxMessage.objects.filter(pk__gt=last_message, sent_at__isnull=True).update(sent_at=F("created_at"))
     return worked

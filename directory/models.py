@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .append_only import AppendOnlyModel, AppendOnlyQuerySet
+from core.append_only import AppendOnlyModel, AppendOnlyQuerySet
+
 from .choices import Role
 from .taxcode import normalize_tax_code
 
@@ -347,7 +348,7 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
 class AuditEvent(AppendOnlyModel):
     """One state change that matters: who did what to which row, and the values before and after.
 
-    Append-only (directory.append_only): the model and its queryset refuse updates and deletes, and the
+    Append-only (core.append_only): the model and its queryset refuse updates and deletes, and the
     admin shows it read-only.
     """
 

@@ -26,11 +26,6 @@ def normalize_tax_code(value: str) -> str:
     return mst.format(compact)
 
 
-def province_prefix(tax_code: str) -> str:
-    """The two-digit province code that starts every tax code."""
-    return tax_code[:2]
-
-
 TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 

@@ -59,7 +59,7 @@ class RatingCorrectionInline(admin.TabularInline):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    """Read-only: ratings come from businesses; corrections go through rating_services.correct_rating."""
+    """Read-only: ratings come from businesses; corrections go through feedback.ratings.services.correct_rating."""
 
     list_display = ["declaration", "business", "branch", "branch_level", "team_level", "is_dissatisfied", "created_at"]
     list_filter = ["is_dissatisfied", "submitted_via", "branch_level", "branch"]
@@ -100,7 +100,7 @@ class OfficerExplanationInline(admin.TabularInline):
 
 @admin.register(DissatisfactionCase)
 class DissatisfactionCaseAdmin(ReadOnlyAdmin):
-    """Read-only: every step goes through feedback.case_services, which keeps the trail."""
+    """Read-only: every step goes through feedback.cases.services, which keeps the trail."""
 
     list_display = ["id", "rating", "branch", "status", "escalated_at", "opened_at", "due_at", "assigned_to"]
     list_filter = ["status", "conclusion", "branch"]

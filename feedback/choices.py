@@ -49,7 +49,7 @@ class Level(models.IntegerChoices):
     VERY_DISSATISFIED = 1, _("Very dissatisfied")
 
 
-# Levels that make a rating dissatisfied (and, with the case module, open a case).
+# Levels that make a rating dissatisfied (and open a case).
 DISSATISFIED_LEVELS = frozenset({Level.DISSATISFIED, Level.VERY_DISSATISFIED})
 
 
@@ -75,10 +75,7 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# Statuses in which the branch still owes the business an answer (the deadline runs).
-CASE_OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.VERIFYING, CaseStatus.CONCLUDED)
-# "In progress" on the home page: somebody is working on it, nobody has answered yet.
-CASE_IN_PROGRESS_STATUSES = (CaseStatus.ASSIGNED, CaseStatus.VERIFYING, CaseStatus.CONCLUDED)
+# What each status means (open, in progress, answered...) is feedback.cases.rules'.
 
 
 class CaseConclusion(models.TextChoices):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import case_views, views
+from .cases import views as case_views
+from .ratings import views
 
 app_name = "feedback"
 # Mounted at the site root by customs_portal/urls.py: declarations and cases live under one namespace.

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.admin_base import ScopedAdmin, is_admin_user
 
-from . import services
 from .models import Campaign, ComponentIndex, Question, SurveyAdministrator
 from .selectors import is_department_staff
+from .services.access import grant_survey_administrator, revoke_survey_administrator
 
 
 class AdministratorsOnlyAdmin(ScopedAdmin):
@@ -75,11 +75,11 @@ class SurveyAdministratorAdmin(AdministratorsOnlyAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service: it checks the user is staff of the department and writes the audit row.
-        grant = services.grant_survey_administrator(obj.user, obj.department, actor=request.user)
+        grant = grant_survey_administrator(obj.user, obj.department, actor=request.user)
         obj.pk = grant.pk
 
     def delete_model(self, request, obj):
-        services.revoke_survey_administrator(obj.user, obj.department, actor=request.user)
+        revoke_survey_administrator(obj.user, obj.department, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for grant in queryset.select_related("user", "department"):

@@ -1,7 +1,7 @@
 """Forms of the survey pages: the public questionnaire (one page per component index) and the staff forms.
 
-The forms collect and display; the rules stay in services.py. The questionnaire form checks each value
-with services.parse_value, the very parser save_answers uses, only to show every error at once beside
+The forms collect and display; the rules stay in surveys.services. The questionnaire form checks each value
+with services.answering.parse_value, the very parser save_answers uses, only to show every error at once beside
 its question before anything is saved.
 """
 
@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Branch, Business, Department
 from directory.taxcode import normalize_tax_code
 
-from . import services
 from .choices import AGREEMENT_LEVELS, QuestionKind
 from .models import MAX_UNITS_PER_INVITATION, Campaign, ComponentIndex, Question
+from .services.answering import parse_value
 
 YES_NO_CHOICES = [("1", _("Yes")), ("0", _("No"))]
 
@@ -85,7 +85,7 @@ class AnswerPageForm(forms.Form):
                 if raw in (None, ""):
                     continue
                 try:
-                    services.parse_value(question, raw)
+                    parse_value(question, raw)
                 except ValidationError as exc:
                     self.add_error(name, exc.messages)
         return data

@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from feedback import case_services as services
+from feedback.cases import jobs, services
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 
 
 def home_for(user) -> lxml.html.HtmlElement:
@@ -77,7 +77,7 @@ def test_other_branch_leader_counts_nothing_of_another_branch(cast, cases):
 
 
 def test_department_staff_home_adds_escalations_and_the_surveys(cast, cases):
-    services.escalate_overdue()
+    jobs.escalate_overdue()
     staff = cast.users.staff
 
     html = home_for(staff)

@@ -23,10 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.spreadsheet import XLSX
 from directory.choices import Role
 from directory.models import TeamMembership
-from feedback import case_selectors
-from feedback.choices import CASE_OPEN_STATUSES, Channel
+from directory.navigation import DEPARTMENT_ROLES, dashboard_url, role_of
+from feedback.cases.rules import OPEN_STATUSES
+from feedback.choices import Channel
 from feedback.models import DissatisfactionCase
 
 from ..comments import recent_comments
@@ -89,7 +91,7 @@ def _respond(request, tables: list[Table], subtitle: str, slug: str, chart=None)
     if not wanted:
         return None
     if wanted == "xlsx":
-        response = HttpResponse(exports.figures_workbook(tables, subtitle, chart), content_type=exports.XLSX)
+        response = HttpResponse(exports.figures_workbook(tables, subtitle, chart), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'
         return response
     table = next((table for table in tables if table.name == wanted), None)
@@ -198,12 +200,12 @@ def _context(form, name: str, period: Period, channel: str | None, query: str, c
 def _open_cases(user, inbox_filters: list[tuple[str, str]], **unit) -> dict:
     """Open and overdue cases of a branch or team (those the user may see), each linked to the case inbox
     with the same filters (`inbox_filters`: the inbox's query parameters naming the unit)."""
-    open_cases = DissatisfactionCase.objects.for_user(user).filter(status__in=CASE_OPEN_STATUSES, **unit)
+    open_cases = DissatisfactionCase.objects.for_user(user).still_open().filter(**unit)
     inbox = reverse("feedback:case-list")
-    open_query = urlencode([*inbox_filters, *(("status", status) for status in CASE_OPEN_STATUSES)])
+    open_query = urlencode([*inbox_filters, *(("status", status) for status in OPEN_STATUSES)])
     return {
         "open_cases": open_cases.count(),
-        "overdue_cases": case_selectors.overdue(open_cases).count(),
+        "overdue_cases": open_cases.overdue().count(),
         "open_cases_url": f"{inbox}?{open_query}",
         "overdue_cases_url": f"{inbox}?{urlencode([*inbox_filters, ('overdue', 'true')])}",
     }
@@ -240,14 +242,11 @@ def department(request):
     """The department's dashboard (department staff, administrators). Leaders and officers are taken to
     their own dashboard; anybody else gets 404."""
     user = request.user
-    if not (user.is_administrator or user.role == Role.DEPARTMENT_STAFF):
-        if user.role == Role.BRANCH_LEADER and user.branch_id:
-            return redirect("reports:dashboard-branch", code=user.branch.code)
-        if user.role == Role.TEAM_LEADER and user.team_id:
-            return redirect("reports:dashboard-team", branch=user.team.branch.code, code=user.team.code)
-        if user.role == Role.OFFICER and user.officer_id:
-            return redirect("reports:dashboard-officer", code=user.officer.code)
-        raise Http404(_("No such unit."))
+    if role_of(user) not in DEPARTMENT_ROLES:
+        own = dashboard_url(user)
+        if own is None:
+            raise Http404(_("No such unit."))
+        return redirect(own)
     departments = list(visible_units(user, DEPT).order_by("code").values_list("pk", "code", "name"))
     if not departments:
         raise Http404(_("No such unit."))
@@ -339,7 +338,7 @@ def branch(request, code: str):
         **presenters.officer_lists(officers, officer_link),
         **_open_cases(user, [("branch", code)], branch_id=pk),
         department_url=reverse("reports:dashboard-department") + "?" + query
-        if user.is_administrator or user.role == Role.DEPARTMENT_STAFF
+        if role_of(user) in DEPARTMENT_ROLES
         else "",
         ratings_links=_ratings_links(query, level="branch", code=code),
     )

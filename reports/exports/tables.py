@@ -4,7 +4,7 @@ A `Table` holds one table of a dashboard as raw values (numbers, rates as fracti
 kind of each column; the page shows it with localised numbers, the CSV download writes it as plain
 numbers, and the Excel workbook gives each cell its number format. Excel formats (#,##0.0, 0.0%,
 dd/mm/yyyy) are shown by Excel with the reader's separators, so a Vietnamese Excel shows 1.234,5.
-Text goes through reports.excel_style, so a comment "=HYPERLINK(...)" comes out inert.
+Every cell goes through core.spreadsheet, so a comment "=HYPERLINK(...)" comes out inert.
 """
 
 import csv
@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from ..excel_style import (
+from core.spreadsheet import (
     DATE,
     DATETIME,
     DECIMAL,
@@ -29,12 +29,13 @@ from ..excel_style import (
     WHOLE,
     csv_text,
     set_cell,
+    sheet_title,
     style_header,
+    workbook_bytes,
     write_only_cell,
 )
 
 BOM = "\ufeff"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 HEADER_ROW = 4
 
@@ -153,19 +154,9 @@ def _excel_value(value, kind: str):
     return value
 
 
-def _sheet_title(text: str, taken: set[str]) -> str:
-    name = "".join(" " if char in "[]:*?/\\" else char for char in text).strip()[:31] or "Sheet"
-    base, number = name, 2
-    while name.lower() in taken:
-        suffix = f" ({number})"
-        name, number = base[: 31 - len(suffix)] + suffix, number + 1
-    taken.add(name.lower())
-    return name
-
-
 def _table_sheet(sheet, table: Table, subtitle: str, taken: set[str]) -> int:
     """Write a table with its title; return the last data row."""
-    sheet.title = _sheet_title(table.title, taken)
+    sheet.title = sheet_title(table.title, taken)
     set_cell(sheet.cell(row=1, column=1), table.title).font = TITLE_FONT
     set_cell(sheet.cell(row=2, column=1), subtitle)
     for position, column in enumerate(table.columns, start=1):
@@ -222,9 +213,7 @@ def figures_workbook(tables: list[Table], subtitle: str, chart: tuple[str, str, 
         last_row = _table_sheet(sheet, table, subtitle, taken)
         if chart and chart[0] == table.name and table.rows:
             _bar_chart(sheet, table, chart[1], last_row, chart[2])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # --- Excel: rating rows, in write-only mode (memory stays flat whatever the count) ---------------------
@@ -242,7 +231,7 @@ def write_rows_xlsx(
     """Stream rows into an .xlsx file (a path or a binary file object) with openpyxl's write-only mode;
     `on_progress(rows written)` is called every `every` rows. Returns the number of rows."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_title(title, set()))
+    sheet = workbook.create_sheet(sheet_title(title, set()))
     for position, column in enumerate(columns, start=1):  # widths must come before the first row
         sheet.column_dimensions[get_column_letter(position)].width = WIDTHS[column.kind]
     sheet.freeze_panes = "B2"

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.spreadsheet import XLSX
+
 from ..dashboards.forms import DashboardFilterForm
 from ..measures import visible_units
 from ..models import UnitKind
@@ -52,7 +54,7 @@ def ratings_export(request):
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     tables.write_rows_xlsx(handle, _("Ratings"), columns, rows)
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=export.filename(), content_type=tables.XLSX)
+    return FileResponse(handle, as_attachment=True, filename=export.filename(), content_type=XLSX)
 
 
 def _job(request, pk: int):
@@ -93,5 +95,5 @@ def export_job_download(request, pk: int):
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404(_("The file is not ready."))
     name = job.file.name.rsplit("/", 1)[-1]
-    content_type = tables.CSV if name.endswith(".csv") else tables.XLSX
+    content_type = tables.CSV if name.endswith(".csv") else XLSX
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from directory.choices import Role
 from directory.models import Branch, Department, Officer, Team
 from directory.scoping import NOTHING, officer_filter
-from feedback.case_selectors import Median, case_figures
+from feedback.cases.selectors import Median, case_figures
 from feedback.choices import Channel
 from feedback.models import DissatisfactionCase
 
@@ -59,7 +59,7 @@ class ChannelAdjusted:
 
 @dataclass(frozen=True)
 class CaseMeasures:
-    """Dissatisfaction cases of a branch or department, by month of opening (feedback.case_selectors)."""
+    """Dissatisfaction cases of a branch or department, by month of opening (feedback.cases.selectors)."""
 
     opened: int
     answered_on_time: int
@@ -319,7 +319,7 @@ def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> l
 
 
 def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
-    """Case counts from feedback.case_selectors.case_figures, summed per `by` ("branch", "month" or None),
+    """Case counts from feedback.cases.selectors.case_figures, summed per `by` ("branch", "month" or None),
     and medians over the same cases (a median does not add up across months or branches)."""
     wanted = set(branch_ids)
     totals: dict = defaultdict(lambda: [0, 0, 0])

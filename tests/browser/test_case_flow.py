@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from feedback.cases import services
 from feedback.models import DissatisfactionCase
 from tests.browser.conftest import PHONE, login
-from tests.feedback.cases_support import complain
+from tests.feedback.cases.support import complain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,8 +103,6 @@ def test_case_pages_fit_a_phone(cast, open_page, live_server):
     leader.goto(f"{live_server.url}/cases/{case.pk}/")
     assert leader.evaluate("document.documentElement.scrollWidth") <= leader.evaluate("window.innerWidth")
     shot(leader, "case-leader-phone")
-
-    from feedback import case_services as services
 
     services.assign(case, cast.users.team_leader, cast.users.leader)
     services.record_findings(case, "Đã xác minh.", cast.users.leader)

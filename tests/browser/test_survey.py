@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from surveys import services
 from surveys.models import Response
+from surveys.services import campaigns, invitations
 from tests.surveys.conftest import YEAR, declare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,14 +31,14 @@ def codes(cast):
     """An open campaign; X is asked about branches A and B, Y about B. The clear codes by business."""
     staff = cast.users.staff
     today = timezone.localdate()
-    campaign = services.create_campaign(
+    campaign = campaigns.create_campaign(
         cast.department,
         YEAR,
         actor=staff,
         open_on=today - datetime.timedelta(days=3),
         close_on=today + datetime.timedelta(days=30),
     )
-    campaign = services.open_campaign(campaign, actor=staff)
+    campaign = campaigns.open_campaign(campaign, actor=staff)
     for business, branch in [
         (cast.business_x, cast.branch_a),
         (cast.business_x, cast.branch_a),
@@ -46,7 +46,7 @@ def codes(cast):
         (cast.business_y, cast.branch_b),
     ]:
         declare(business, branch)
-    issued = {item.invitation_id: item.code for item in services.build_invitations(campaign, actor=None)}
+    issued = {item.invitation_id: item.code for item in invitations.build_invitations(campaign, actor=None)}
     return {invitation.business_id: issued[invitation.pk] for invitation in campaign.invitations.all()}
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from demo.surveys import demo_value
 from directory.models import Branch
-from surveys import services
 from surveys.models import Campaign
+from surveys.services import answering, campaigns, invitations
 from tests.surveys.conftest import declare, make_businesses
 
 QUALITY = {"MC": 0.55, "HG": 0.05, "CL": -0.45}
@@ -38,7 +38,7 @@ def closed_campaign(cast, year: int, *, per_segment: int = 12, quality=None, wei
         if index % 2 == 0:
             declare(business, units[(index + 1) % len(units)], year=year)
     today = timezone.localdate()
-    campaign = services.create_campaign(
+    campaign = campaigns.create_campaign(
         cast.department,
         year,
         actor=None,
@@ -48,17 +48,17 @@ def closed_campaign(cast, year: int, *, per_segment: int = 12, quality=None, wei
     if weight_by_segment:
         Campaign.objects.filter(pk=campaign.pk).update(weight_by_segment=True)
         campaign.refresh_from_db()
-    campaign = services.open_campaign(campaign, actor=None)
-    services.build_invitations(campaign, actor=None)
+    campaign = campaigns.open_campaign(campaign, actor=None)
+    invitations.build_invitations(campaign, actor=None)
     questions = list(campaign.questions.order_by("component__position", "position"))
     for invitation in campaign.invitations.order_by("business__tax_code"):
         generosity = rng.gauss(0, 0.3)
         for link in invitation.unit_links.select_related("branch").order_by("rank"):
             level = quality.get(link.branch.code, 0.0)
             answers = {question.pk: demo_value(rng, question, level, generosity) for question in questions}
-            services.save_answers(invitation, link.branch, answers)
-        services.submit(invitation)
-    return services.close_campaign(campaign, actor=None, reason="Đủ số phản hồi cho thử nghiệm")
+            answering.save_answers(invitation, link.branch, answers)
+        answering.submit(invitation)
+    return campaigns.close_campaign(campaign, actor=None, reason="Đủ số phản hồi cho thử nghiệm")
 
 
 def publish(run, **kwargs):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cdci.models import CdciPublication, CdciRun
 from directory.models import AuditEvent, Department
-from surveys import services as survey_services
+from surveys.services.campaigns import create_campaign
 
 BEFORE_MOVE = [("reports", "0004_rollup_speed"), ("cdci", None)]
 
@@ -31,7 +31,7 @@ def leaf_nodes():
 def test_a_seeded_database_keeps_its_publication_audit_rows_and_trigger_across_the_move():
     department = Department.objects.create(code="QN", name="Cục Hải quan Quảng Ninh", province_tax_prefix="57")
     today = timezone.localdate()
-    campaign = survey_services.create_campaign(
+    campaign = create_campaign(
         department,
         2025,
         actor=None,

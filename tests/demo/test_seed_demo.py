@@ -11,9 +11,9 @@ from django.db.models import Avg, Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
+from core import clock
 from demo.directory import day_anchor, month_anchor, months_before
 from demo.feedback import DEMO_ACCOUNT_PENDING, WORSE_OFFICER_TEAMS, plan_declarations, worse_officer_ids
-from directory import clock
 from directory.choices import Role
 from directory.models import (
     AuditEvent,
@@ -27,9 +27,9 @@ from directory.models import (
     User,
 )
 from directory.taxcode import normalize_tax_code
-from feedback.ingest import LOCAL_TZ
+from feedback.declarations.checks import LOCAL_TZ
 from feedback.models import Declaration, DeclarationOfficer, DissatisfactionCase, Rating, RatingOfficer
-from feedback.selectors import open_for_rating
+from feedback.ratings.window import open_for_rating
 
 SCALE = "0.02"  # 16 businesses, about 600 declarations
 

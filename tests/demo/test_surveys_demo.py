@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from demo import surveys as demo
 from demo.directory import month_anchor
-from surveys import selectors, services
+from surveys import selectors
 from surveys.choices import CampaignStatus, InvalidReason, Segment
 from surveys.models import Answer, Campaign, Invitation, Response, SurveyAdministrator
+from surveys.services import answering, invitations
 from tests.surveys.conftest import declare, make_businesses
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,8 @@ def test_demo_surveys_run_twice_change_nothing(cast, demo_world):
 def test_demo_sample_code_opens_an_unanswered_questionnaire(client, cast, demo_world):
     built = demo.build_surveys(cast.department, staff=cast.users.staff, anchor=demo_world, scale=0.05)
 
-    invitation = services.invitation_for_code(built.sample_code)
+    invitation = answering.invitation_for_code(built.sample_code)
 
     assert invitation.campaign == built.this_year
     assert invitation.submitted_at is None and not invitation.responses.exists()
-    assert client.get(services.answer_url(built.sample_code).split("8000", 1)[-1]).status_code == 200
+    assert client.get(invitations.answer_url(built.sample_code).split("8000", 1)[-1]).status_code == 200

@@ -11,7 +11,7 @@ from django.db import connections
 from django.utils import timezone
 
 from feedback.models import Declaration, Rating
-from feedback.rating_services import correct_rating
+from feedback.ratings.services import correct_rating
 from reports.models import PendingClearance, RatingRollup, UnitKind
 from reports.rollups import fold_rollups, rebuild_rollups
 from tests.reports.support import add_declarations, add_ratings, rollup_rows

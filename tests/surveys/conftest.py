@@ -12,8 +12,8 @@ from directory.choices import Role
 from directory.models import Business
 from directory.taxcode import make_tax_codes
 from feedback.models import Declaration
-from surveys import services
 from surveys.choices import QuestionKind
+from surveys.services import access, campaigns, invitations
 from tests.conftest import make_user
 
 YEAR = 2025
@@ -50,7 +50,7 @@ def make_businesses(count, *, in_province=True, start=500, email=True):
 @pytest.fixture
 def surveyor(cast):
     user = make_user("surveyor", Role.DEPARTMENT_STAFF, department=cast.department, is_staff=True)
-    services.grant_survey_administrator(user, cast.department, actor=cast.users.admin)
+    access.grant_survey_administrator(user, cast.department, actor=cast.users.admin)
     return user
 
 
@@ -58,7 +58,7 @@ def surveyor(cast):
 def campaign(cast):
     """A draft campaign of the default questionnaire, dated so that it accepts answers today."""
     today = timezone.localdate()
-    return services.create_campaign(
+    return campaigns.create_campaign(
         cast.department,
         YEAR,
         actor=cast.users.staff,
@@ -69,7 +69,7 @@ def campaign(cast):
 
 @pytest.fixture
 def open_campaign(campaign, cast):
-    return services.open_campaign(campaign, actor=cast.users.staff)
+    return campaigns.open_campaign(campaign, actor=cast.users.staff)
 
 
 def questions_by_kind(campaign):
@@ -106,12 +106,12 @@ def invited(cast, open_campaign, surveyor):
     declare(cast.business_x, cast.branch_a)
     declare(cast.business_x, cast.branch_b)
     declare(cast.business_y, cast.branch_b)
-    issued = services.build_invitations(open_campaign, actor=surveyor)
+    issued = invitations.build_invitations(open_campaign, actor=surveyor)
     by_id = {item.invitation_id: item.code for item in issued}
-    invitations = {inv.business_id: inv for inv in open_campaign.invitations.all()}
+    by_business = {inv.business_id: inv for inv in open_campaign.invitations.all()}
     return SimpleNamespace(
-        x=invitations[cast.business_x.pk],
-        y=invitations[cast.business_y.pk],
-        code_x=by_id[invitations[cast.business_x.pk].pk],
-        code_y=by_id[invitations[cast.business_y.pk].pk],
+        x=by_business[cast.business_x.pk],
+        y=by_business[cast.business_y.pk],
+        code_x=by_id[by_business[cast.business_x.pk].pk],
+        code_y=by_id[by_business[cast.business_y.pk].pk],
     )

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import codes, services
+from surveys import codes
 from surveys.choices import QuestionKind
 from surveys.forms import field_name
 from surveys.models import Answer, Response
+from surveys.services import invitations
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def first_component_post(campaign, units, *, level="4", action="next"):
 
 
 def test_answer_link_built_by_services_opens_the_start_page(client, cast, invited):
-    url = services.answer_url(invited.code_x)
+    url = invitations.answer_url(invited.code_x)
     assert url.endswith(reverse("surveys:answer", kwargs={"code": invited.code_x}))
 
     response = client.get(reverse("surveys:answer", kwargs={"code": invited.code_x}))
@@ -209,7 +210,7 @@ def test_after_the_close_date_the_link_says_the_survey_is_closed(client, invited
 
 
 def test_a_regenerated_code_replaces_the_old_link(client, invited, surveyor):
-    new_code = services.regenerate_code(invited.x, actor=surveyor)
+    new_code = invitations.regenerate_code(invited.x, actor=surveyor)
 
     assert client.get(reverse("surveys:answer", kwargs={"code": invited.code_x})).status_code == 404
     assert client.get(reverse("surveys:answer", kwargs={"code": new_code})).status_code == 200

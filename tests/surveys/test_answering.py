@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from surveys import services
 from surveys.choices import InvalidReason, QuestionKind, ResponseSource
 from surveys.models import Answer, Response
+from surveys.services import answering, campaigns, review
 
 from .conftest import full_answers, questions_by_kind
 
@@ -19,14 +19,14 @@ def test_save_answers_keeps_progress_and_submit_counts_a_complete_response(cast,
     half = {q.pk: answers[q.pk] for q in questions[:20]}
     rest = {q.pk: answers[q.pk] for q in questions[20:]}
 
-    services.save_answers(invited.x, cast.branch_a, half)
+    answering.save_answers(invited.x, cast.branch_a, half)
     invited.x.refresh_from_db()
     assert invited.x.opened_at is not None and invited.x.submitted_at is None
-    response = services.save_answers(invited.x, cast.branch_a, rest, comment="  Thủ tục nhanh.  ")
+    response = answering.save_answers(invited.x, cast.branch_a, rest, comment="  Thủ tục nhanh.  ")
     assert response.answers.count() == 40
     assert response.comment == "Thủ tục nhanh."
 
-    [submitted] = services.submit(invited.x)
+    [submitted] = answering.submit(invited.x)
     assert submitted.is_valid and submitted.invalid_reasons == [] and submitted.completion == Decimal("1.000")
     assert submitted.source == ResponseSource.WEB and submitted.segment == invited.x.segment
     hours = Answer.objects.get(response=submitted, question__code="C3.1")
@@ -37,10 +37,10 @@ def test_save_answers_keeps_progress_and_submit_counts_a_complete_response(cast,
 
 def test_save_answers_again_replaces_and_a_blank_clears(cast, invited, open_campaign):
     question = questions_by_kind(open_campaign).agreement[0]
-    services.save_answers(invited.x, cast.branch_a, {question.pk: 2})
-    services.save_answers(invited.x, cast.branch_a, {question.pk: "5"})
+    answering.save_answers(invited.x, cast.branch_a, {question.pk: 2})
+    answering.save_answers(invited.x, cast.branch_a, {question.pk: "5"})
     assert Answer.objects.get(question=question).value == 5
-    services.save_answers(invited.x, cast.branch_a, {question.pk: ""})
+    answering.save_answers(invited.x, cast.branch_a, {question.pk: ""})
     assert not Answer.objects.filter(question=question).exists()
 
 
@@ -54,7 +54,7 @@ def test_save_answers_with_invalid_values_reports_by_question_code_and_saves_not
         kinds.agreement[1].pk: 4,  # valid, but nothing is written when anything is wrong
     }
     with pytest.raises(ValidationError) as error:
-        services.save_answers(invited.x, cast.branch_a, bad)
+        answering.save_answers(invited.x, cast.branch_a, bad)
     assert set(error.value.message_dict) == {
         kinds.agreement[0].code,
         kinds.yes_no[0].code,
@@ -66,56 +66,56 @@ def test_save_answers_with_invalid_values_reports_by_question_code_and_saves_not
 
 def test_save_answers_about_a_unit_not_in_the_invitation_is_refused(cast, invited, open_campaign):
     with pytest.raises(ValidationError) as error:
-        services.save_answers(invited.y, cast.branch_a, full_answers(open_campaign))
+        answering.save_answers(invited.y, cast.branch_a, full_answers(open_campaign))
     assert "unit" in error.value.message_dict
 
 
 def test_answers_from_another_campaign_are_refused(cast, invited, open_campaign):
-    other = services.create_campaign(cast.department, 2024, actor=cast.users.staff)
+    other = campaigns.create_campaign(cast.department, 2024, actor=cast.users.staff)
     foreign = other.questions.first()
     with pytest.raises(ValidationError) as error:
-        services.save_answers(invited.x, cast.branch_a, {foreign.pk: 3})
+        answering.save_answers(invited.x, cast.branch_a, {foreign.pk: 3})
     assert str(foreign.pk) in error.value.message_dict
 
 
 def test_submit_twice_is_refused_and_answers_cannot_change_after(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
-    services.submit(invited.x)
-    with pytest.raises(services.AlreadySubmitted):
-        services.submit(invited.x)
-    with pytest.raises(services.AlreadySubmitted):
-        services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    answering.submit(invited.x)
+    with pytest.raises(answering.AlreadySubmitted):
+        answering.submit(invited.x)
+    with pytest.raises(answering.AlreadySubmitted):
+        answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
 
 
 def test_submit_with_nothing_answered_is_refused(invited):
     with pytest.raises(ValidationError):
-        services.submit(invited.x)
+        answering.submit(invited.x)
 
 
 def test_answering_after_the_close_date_says_closed(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
     open_campaign.close_on = timezone.localdate() - datetime.timedelta(days=1)
     open_campaign.open_on = open_campaign.close_on - datetime.timedelta(days=30)
     open_campaign.save()
-    with pytest.raises(services.SurveyClosed) as error:
-        services.submit(invited.x)
+    with pytest.raises(answering.SurveyClosed) as error:
+        answering.submit(invited.x)
     assert "closed" in str(error.value.message)
-    with pytest.raises(services.SurveyClosed):
-        services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    with pytest.raises(answering.SurveyClosed):
+        answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
     invited.x.refresh_from_db()
     assert invited.x.submitted_at is None
 
 
 def test_answering_a_closed_campaign_says_closed(cast, invited, open_campaign):
-    services.close_campaign(open_campaign, actor=cast.users.staff, reason="Đủ phản hồi")
-    with pytest.raises(services.SurveyClosed):
-        services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    campaigns.close_campaign(open_campaign, actor=cast.users.staff, reason="Đủ phản hồi")
+    with pytest.raises(answering.SurveyClosed):
+        answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
 
 
 def test_business_rates_each_of_its_units_in_its_own_response(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
-    services.save_answers(invited.x, cast.branch_b, full_answers(open_campaign))
-    responses = services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    answering.save_answers(invited.x, cast.branch_b, full_answers(open_campaign))
+    responses = answering.submit(invited.x)
     assert {r.unit_id for r in responses} == {cast.branch_a.pk, cast.branch_b.pk}
     duplicate = Response(invitation=invited.x, campaign=open_campaign, segment="in_province", unit=cast.branch_a)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -126,8 +126,8 @@ def test_response_below_minimum_completion_is_invalid_with_its_reason(cast, invi
     required = list(open_campaign.questions.filter(required=True).order_by("pk"))
     answers = full_answers(open_campaign)
     share = int(len(required) * 0.8) - 1  # one short of 80%
-    services.save_answers(invited.x, cast.branch_a, {q.pk: answers[q.pk] for q in required[:share]})
-    [response] = services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, {q.pk: answers[q.pk] for q in required[:share]})
+    [response] = answering.submit(invited.x)
     assert not response.is_valid
     assert response.invalid_reasons == [InvalidReason.INCOMPLETE]
     assert response.completion < Decimal("0.8")
@@ -142,25 +142,25 @@ def test_response_at_exactly_minimum_completion_counts(cast, invited, open_campa
     open_campaign.save()
     half = len(required) // 2
     assert half * 2 == len(required)
-    services.save_answers(invited.x, cast.branch_a, {q.pk: answers[q.pk] for q in required[:half]})
-    [response] = services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, {q.pk: answers[q.pk] for q in required[:half]})
+    [response] = answering.submit(invited.x)
     assert response.is_valid
 
 
 def test_straight_lining_is_flagged_not_counted_until_reviewed(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign, varied=False))
-    services.save_answers(invited.y, cast.branch_b, full_answers(open_campaign, varied=False))
-    [x_response] = services.submit(invited.x)
-    [y_response] = services.submit(invited.y)
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign, varied=False))
+    answering.save_answers(invited.y, cast.branch_b, full_answers(open_campaign, varied=False))
+    [x_response] = answering.submit(invited.x)
+    [y_response] = answering.submit(invited.y)
     assert x_response.flagged_straight_lining and not x_response.is_valid
     assert x_response.invalid_reasons == [InvalidReason.STRAIGHT_LINING]
 
-    accepted = services.review_response(x_response, True, actor=cast.users.staff)
+    accepted = review.review_response(x_response, True, actor=cast.users.staff)
     assert accepted.is_valid and accepted.invalid_reasons == [] and accepted.reviewed_by == cast.users.staff
-    rejected = services.review_response(y_response, False, actor=cast.users.staff)
+    rejected = review.review_response(y_response, False, actor=cast.users.staff)
     assert not rejected.is_valid and rejected.invalid_reasons == [InvalidReason.REJECTED]
     with pytest.raises(ValidationError):
-        services.review_response(y_response, True, actor=cast.users.staff)
+        review.review_response(y_response, True, actor=cast.users.staff)
 
 
 def test_four_identical_agreement_answers_are_not_straight_lining(cast, invited, open_campaign):
@@ -172,27 +172,27 @@ def test_four_identical_agreement_answers_are_not_straight_lining(cast, invited,
         answers[question.pk] = ""
     open_campaign.min_completion = Decimal("0.10")
     open_campaign.save()
-    services.save_answers(invited.x, cast.branch_a, answers)
-    [response] = services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, answers)
+    [response] = answering.submit(invited.x)
     assert not response.flagged_straight_lining and response.is_valid
 
 
 @pytest.mark.parametrize("user", ["leader", "officer", "business"])
 def test_review_by_anyone_but_department_staff_is_refused(cast, invited, open_campaign, user):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign, varied=False))
-    [response] = services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign, varied=False))
+    [response] = answering.submit(invited.x)
     with pytest.raises(PermissionDenied):
-        services.review_response(response, True, actor=getattr(cast.users, user))
+        review.review_response(response, True, actor=getattr(cast.users, user))
 
 
 def test_parse_value_by_kind(open_campaign):
     kinds = questions_by_kind(open_campaign)
-    assert services.parse_value(kinds.yes_no[0], "Có") == (Decimal(1), "")
-    assert services.parse_value(kinds.yes_no[0], False) == (Decimal(0), "")
-    assert services.parse_value(kinds.number[0], "0") == (Decimal("0.00"), "")
+    assert answering.parse_value(kinds.yes_no[0], "Có") == (Decimal(1), "")
+    assert answering.parse_value(kinds.yes_no[0], False) == (Decimal(0), "")
+    assert answering.parse_value(kinds.number[0], "0") == (Decimal("0.00"), "")
     label = kinds.choice[0].choices[1]["label_vi"]
-    assert services.parse_value(kinds.choice[0], label)[1] == kinds.choice[0].choices[1]["value"]
+    assert answering.parse_value(kinds.choice[0], label)[1] == kinds.choice[0].choices[1]["value"]
     for bad in ("3.5", "0", "abc", "NaN"):
         with pytest.raises(ValidationError):
-            services.parse_value(kinds.agreement[0], bad)
+            answering.parse_value(kinds.agreement[0], bad)
     assert kinds.agreement[0].kind == QuestionKind.AGREEMENT_5

@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from directory.models import AuditEvent, Branch
-from surveys import default_template, services
+from surveys import default_template
 from surveys.choices import CampaignStatus, Direction, QuestionKind
 from surveys.models import Campaign, ComponentIndex, Question
+from surveys.services import campaigns
 
 from .conftest import YEAR
 
@@ -34,7 +35,7 @@ def test_create_campaign_from_default_template_rates_active_branches(cast, campa
     assert campaign.status == CampaignStatus.DRAFT
     assert campaign.components.count() == 8
     assert campaign.questions.count() == 40
-    assert services.weights_total(campaign) == Decimal(100)
+    assert campaigns.weights_total(campaign) == Decimal(100)
     hours = campaign.questions.get(code="C3.1")
     assert hours.kind == QuestionKind.NUMBER and hours.unit_label_vi == "giờ" and hours.direction == "negative"
     assert set(campaign.units.all()) == {cast.branch_a, cast.branch_b}
@@ -43,17 +44,17 @@ def test_create_campaign_from_default_template_rates_active_branches(cast, campa
 
 def test_create_campaign_skips_inactive_branches(cast):
     Branch.objects.create(department=cast.department, code="CL", name="Cái Lân", is_active=False)
-    campaign = services.create_campaign(cast.department, YEAR, actor=cast.users.staff)
+    campaign = campaigns.create_campaign(cast.department, YEAR, actor=cast.users.staff)
     assert set(campaign.units.all()) == {cast.branch_a, cast.branch_b}
 
 
 def test_create_campaign_copies_last_years_questionnaire(cast, campaign):
-    services.set_component_weights(campaign, {"C1": "20", "C2": "5"}, actor=cast.users.staff)
+    campaigns.set_component_weights(campaign, {"C1": "20", "C2": "5"}, actor=cast.users.staff)
     campaign.questions.filter(code="C1.1").update(text_en="Edited last year.")
     campaign.min_completion = Decimal("0.70")
     campaign.save()
 
-    copy = services.create_campaign(cast.department, YEAR + 1, copy_from=campaign, actor=cast.users.staff)
+    copy = campaigns.create_campaign(cast.department, YEAR + 1, copy_from=campaign, actor=cast.users.staff)
 
     assert copy.questions.count() == 40
     assert copy.questions.get(code="C1.1").text_en == "Edited last year."
@@ -66,7 +67,7 @@ def test_create_campaign_copies_last_years_questionnaire(cast, campaign):
 
 def test_create_campaign_twice_for_a_year_is_refused(cast, campaign):
     with pytest.raises(ValidationError) as error:
-        services.create_campaign(cast.department, YEAR, actor=cast.users.staff)
+        campaigns.create_campaign(cast.department, YEAR, actor=cast.users.staff)
     assert "year" in error.value.message_dict
     with pytest.raises(IntegrityError), transaction.atomic():
         Campaign.objects.create(
@@ -77,13 +78,13 @@ def test_create_campaign_twice_for_a_year_is_refused(cast, campaign):
 @pytest.mark.parametrize("user", ["leader", "officer", "team_leader", "business"])
 def test_create_campaign_by_non_staff_is_refused(cast, user):
     with pytest.raises(PermissionDenied):
-        services.create_campaign(cast.department, YEAR, actor=getattr(cast.users, user))
+        campaigns.create_campaign(cast.department, YEAR, actor=getattr(cast.users, user))
 
 
 def test_open_campaign_with_weights_not_summing_to_100_is_refused(cast, campaign):
-    services.set_component_weights(campaign, {"C1": "10"}, actor=cast.users.staff)
+    campaigns.set_component_weights(campaign, {"C1": "10"}, actor=cast.users.staff)
     with pytest.raises(ValidationError) as error:
-        services.open_campaign(campaign, actor=cast.users.staff)
+        campaigns.open_campaign(campaign, actor=cast.users.staff)
     assert "weights" in error.value.message_dict
     assert "97.50" in error.value.message_dict["weights"][0]
     campaign.refresh_from_db()
@@ -91,22 +92,22 @@ def test_open_campaign_with_weights_not_summing_to_100_is_refused(cast, campaign
 
 
 def test_open_campaign_with_weights_summing_to_100_opens_and_then_closes(cast, campaign):
-    services.set_component_weights(campaign, {"C1": "15", "C2": "10"}, actor=cast.users.staff)
-    services.open_campaign(campaign, actor=cast.users.staff)
+    campaigns.set_component_weights(campaign, {"C1": "15", "C2": "10"}, actor=cast.users.staff)
+    campaigns.open_campaign(campaign, actor=cast.users.staff)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.OPEN
     with pytest.raises(ValidationError):
-        services.set_component_weights(campaign, {"C1": "12.5"}, actor=cast.users.staff)
-    services.close_campaign(campaign, actor=cast.users.staff, reason="Đủ phản hồi")
+        campaigns.set_component_weights(campaign, {"C1": "12.5"}, actor=cast.users.staff)
+    campaigns.close_campaign(campaign, actor=cast.users.staff, reason="Đủ phản hồi")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CLOSED
     with pytest.raises(ValidationError):
-        services.open_campaign(campaign, actor=cast.users.staff)
+        campaigns.open_campaign(campaign, actor=cast.users.staff)
 
 
 def test_set_component_weights_rejects_bad_values_by_code(cast, campaign):
     with pytest.raises(ValidationError) as error:
-        services.set_component_weights(campaign, {"C1": "abc", "C2": "120", "ZZ": "1"}, actor=cast.users.staff)
+        campaigns.set_component_weights(campaign, {"C1": "abc", "C2": "120", "ZZ": "1"}, actor=cast.users.staff)
     assert set(error.value.message_dict) == {"C1", "C2", "ZZ"}
     assert ComponentIndex.objects.get(campaign=campaign, code="C1").weight == Decimal("12.50")
 

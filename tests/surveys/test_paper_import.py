@@ -1,9 +1,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from surveys import codes, services
+from surveys import codes
 from surveys.choices import ResponseSource
 from surveys.models import Answer, Response
+from surveys.services import answering, paper
 
 from .conftest import full_answers, questions_by_kind
 
@@ -22,7 +23,7 @@ def test_paper_import_stores_and_submits_each_response(cast, invited, open_campa
         _row(open_campaign, invited.code_x.lower(), cast.branch_b),
         _row(open_campaign, invited.code_y, cast.branch_b),
     ]
-    responses = services.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
+    responses = paper.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
 
     assert len(responses) == 3
     assert all(r.source == ResponseSource.PAPER and r.is_valid and r.submitted_at for r in responses)
@@ -33,8 +34,8 @@ def test_paper_import_stores_and_submits_each_response(cast, invited, open_campa
 
 
 def test_paper_import_replaces_unsent_web_progress(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, {open_campaign.questions.first().pk: 1})
-    services.import_paper_responses(
+    answering.save_answers(invited.x, cast.branch_a, {open_campaign.questions.first().pk: 1})
+    paper.import_paper_responses(
         open_campaign, [_row(open_campaign, invited.code_x, cast.branch_a)], actor=cast.users.staff
     )
     response = Response.objects.get(invitation=invited.x)
@@ -50,8 +51,8 @@ def test_paper_import_with_errors_writes_nothing_and_names_row_and_column(cast, 
         _row(open_campaign, invited.code_y, cast.branch_a),  # row 5: Y was not asked about A
         _row(open_campaign, invited.code_x, cast.branch_a, X9="1"),  # row 6: twice, and an unknown column
     ]
-    with pytest.raises(services.PaperImportError) as error:
-        services.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
+    with pytest.raises(paper.PaperImportError) as error:
+        paper.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
 
     cells = {(cell.row, cell.column) for cell in error.value.cells}
     assert cells == {(3, kinds.agreement[0].code), (4, "code"), (5, "unit"), (6, "code"), (6, "X9")}
@@ -62,20 +63,20 @@ def test_paper_import_with_errors_writes_nothing_and_names_row_and_column(cast, 
 
 
 def test_paper_import_refuses_a_code_that_already_answered(cast, invited, open_campaign):
-    services.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
-    services.submit(invited.x)
+    answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
+    answering.submit(invited.x)
     rows = [
         _row(open_campaign, invited.code_y, cast.branch_b),
         _row(open_campaign, invited.code_x, cast.branch_b),
     ]
-    with pytest.raises(services.PaperImportError) as error:
-        services.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
+    with pytest.raises(paper.PaperImportError) as error:
+        paper.import_paper_responses(open_campaign, rows, actor=cast.users.staff)
     assert [(cell.row, cell.column) for cell in error.value.cells] == [(3, "code")]
     assert not Response.objects.filter(invitation=invited.y).exists()
 
 
 def test_paper_import_by_a_branch_leader_is_refused(cast, invited, open_campaign):
     with pytest.raises(PermissionDenied):
-        services.import_paper_responses(
+        paper.import_paper_responses(
             open_campaign, [_row(open_campaign, invited.code_x, cast.branch_a)], actor=cast.users.leader
         )

@@ -5,9 +5,10 @@ from django.test.utils import CaptureQueriesContext
 
 from directory.choices import Role
 from directory.models import Branch, Department
-from surveys import selectors, services
+from surveys import selectors
 from surveys.choices import Segment
 from surveys.models import Invitation
+from surveys.services import access, answering, invitations
 from tests.conftest import make_user
 
 from .conftest import declare, full_answers, make_businesses
@@ -25,19 +26,19 @@ def answered(cast, open_campaign, surveyor):
     for businesses, branch in ((at_a, cast.branch_a), (at_c, branch_c), (at_b, cast.branch_b)):
         for business in businesses:
             declare(business, branch)
-    codes = {item.invitation_id: item.code for item in services.build_invitations(open_campaign, actor=surveyor)}
+    codes = {item.invitation_id: item.code for item in invitations.build_invitations(open_campaign, actor=surveyor)}
     invitation_of = {inv.business_id: inv for inv in Invitation.objects.filter(campaign=open_campaign)}
     letters = [invitation_of[b.pk].pk for b in at_a + at_c + at_b[:4]]
-    services.mark_letters_sent(open_campaign, letters, actor=surveyor)
+    invitations.mark_letters_sent(open_campaign, letters, actor=surveyor)
     answers = full_answers(open_campaign)
     first_question = open_campaign.questions.order_by("pk").first()
     for index, business in enumerate(at_a + at_c + at_b[:2]):
         invitation = invitation_of[business.pk]
         unit = invitation.unit_links.get().branch
         given = {first_question.pk: 3} if index == 5 else answers  # the sixth at A answers one question
-        services.save_answers(invitation, unit, given, comment="Rất tốt" if index in (0, 6) else "")
-        services.submit(invitation)
-    services.mark_opened(invitation_of[at_b[2].pk])
+        answering.save_answers(invitation, unit, given, comment="Rất tốt" if index in (0, 6) else "")
+        answering.submit(invitation)
+    answering.mark_opened(invitation_of[at_b[2].pk])
     return {"branch_c": branch_c, "codes": codes, "at_a": at_a}
 
 
@@ -106,7 +107,7 @@ def test_department_staff_see_answers_without_business_identity(cast, answered, 
 def test_staff_of_another_department_see_nothing(cast, answered, open_campaign):
     other = Department.objects.create(code="LS", name="Cục Hải quan Lạng Sơn")
     stranger = make_user("stranger", Role.DEPARTMENT_STAFF, department=other)
-    services.grant_survey_administrator(stranger, other, actor=cast.users.admin)
+    access.grant_survey_administrator(stranger, other, actor=cast.users.admin)
     assert not selectors.campaigns_for(stranger).filter(pk=open_campaign.pk).exists()
     assert not selectors.anonymous_responses(stranger, open_campaign).exists()
     assert not selectors.invitations_for(stranger, open_campaign).exists()
@@ -115,9 +116,9 @@ def test_staff_of_another_department_see_nothing(cast, answered, open_campaign):
 
 
 def test_survey_administrator_sees_invitations_with_businesses(cast, answered, open_campaign, surveyor):
-    invitations = list(selectors.invitations_for(surveyor, open_campaign))
-    assert len(invitations) == 16
-    assert {inv.business.tax_code for inv in invitations} >= {b.tax_code for b in answered["at_a"]}
+    visible = list(selectors.invitations_for(surveyor, open_campaign))
+    assert len(visible) == 16
+    assert {inv.business.tax_code for inv in visible} >= {b.tax_code for b in answered["at_a"]}
 
 
 def test_survey_administrator_capability_lapses_outside_department_staff(cast, answered, open_campaign, surveyor):
@@ -130,6 +131,6 @@ def test_survey_administrator_capability_lapses_outside_department_staff(cast, a
 
 def test_survey_administrator_is_granted_only_to_department_staff_by_an_administrator(cast):
     with pytest.raises(ValidationError):
-        services.grant_survey_administrator(cast.users.leader, cast.department, actor=cast.users.admin)
+        access.grant_survey_administrator(cast.users.leader, cast.department, actor=cast.users.admin)
     with pytest.raises(PermissionDenied):
-        services.grant_survey_administrator(cast.users.staff, cast.department, actor=cast.users.staff)
+        access.grant_survey_administrator(cast.users.staff, cast.department, actor=cast.users.staff)

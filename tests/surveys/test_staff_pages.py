@@ -9,9 +9,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from directory.models import OutboxMessage
-from surveys import services
 from surveys.choices import CampaignStatus, Segment
 from surveys.models import Campaign, Invitation
+from surveys.services import answering, campaigns, emails, invitations
 from tests.conftest import make_user
 from tests.surveys.conftest import YEAR, declare, full_answers, make_businesses
 
@@ -81,16 +81,16 @@ def test_campaign_list_shows_counts_in_a_bounded_number_of_queries(
     client, cast, invited, open_campaign, django_assert_max_num_queries
 ):
     for year in (2021, 2022, 2023):
-        services.create_campaign(cast.department, year, actor=cast.users.staff)
+        campaigns.create_campaign(cast.department, year, actor=cast.users.staff)
     login(client, cast.users.staff)
 
     with django_assert_max_num_queries(8):
         response = client.get(url("campaign-list"))
 
     assert response.status_code == 200
-    campaigns = list(response.context["campaigns"])
-    assert len(campaigns) == 4
-    current = next(c for c in campaigns if c.pk == open_campaign.pk)
+    listed = list(response.context["campaigns"])
+    assert len(listed) == 4
+    current = next(c for c in listed if c.pk == open_campaign.pk)
     assert current.invitation_count == 2 and current.valid_count == 0
 
 
@@ -137,7 +137,7 @@ def test_weights_not_summing_to_100_are_refused_with_the_error_and_nothing_chang
 
     assert response.status_code == 200
     assert "must sum to 100% (now 107.50%)" in response.content.decode()
-    assert services.weights_total(campaign) == 100
+    assert campaigns.weights_total(campaign) == 100
 
 
 def test_weights_summing_to_100_are_saved_and_the_campaign_opens_then_closes(client, cast, campaign):
@@ -199,7 +199,7 @@ def test_invitation_list_queries_do_not_grow_with_invitations(
     for business in make_businesses(30, start=900):
         declare(business, cast.branch_a)
         declare(business, cast.branch_b)
-    services.build_invitations(open_campaign, actor=surveyor)
+    invitations.build_invitations(open_campaign, actor=surveyor)
     login(client, surveyor)
 
     with django_assert_max_num_queries(12):
@@ -223,13 +223,13 @@ def test_build_add_regenerate_and_remove_invitations(client, cast, open_campaign
     added = open_campaign.invitations.get(business=cast.business_y)
     assert added.added_manually
     shown = response.context["code"].replace("-", "")
-    assert services.invitation_for_code(shown) == added
+    assert answering.invitation_for_code(shown) == added
 
     regenerated = client.post(url("invitation-regenerate", open_campaign, invitation_id=added.pk))
     new_code = regenerated.context["code"].replace("-", "")
     assert new_code != shown
-    assert services.invitation_for_code(shown) is None
-    assert services.invitation_for_code(new_code) == added
+    assert answering.invitation_for_code(shown) is None
+    assert answering.invitation_for_code(new_code) == added
 
     client.post(url("invitation-remove", open_campaign, invitation_id=added.pk))
     assert not open_campaign.invitations.filter(business=cast.business_y).exists()
@@ -259,7 +259,7 @@ def test_letters_file_has_the_business_codes_and_links(client, cast, invited, op
     by_tax_code = {row[1]: row for row in rows[1:]}
     row_x = by_tax_code[cast.business_x.tax_code]
     assert row_x[5].replace("-", "") == invited.code_x
-    assert row_x[6] == services.answer_url(invited.code_x)
+    assert row_x[6] == invitations.answer_url(invited.code_x)
     assert cast.branch_a.name in row_x[3] and cast.branch_b.name in row_x[3]
     assert sheet.freeze_panes == "B2"
 
@@ -275,7 +275,7 @@ def test_send_buttons_queue_the_tasks_after_commit(
         client.post(url("invitation-action", open_campaign, action="send"))
 
     assert callbacks
-    assert OutboxMessage.objects.filter(to_email="xnk@example.vn", kind=services.INVITATION_KIND).count() == 1
+    assert OutboxMessage.objects.filter(to_email="xnk@example.vn", kind=emails.INVITATION_KIND).count() == 1
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url("invitation-action", open_campaign, action="remind"), follow=True)
     assert callbacks
@@ -287,8 +287,8 @@ def test_send_buttons_queue_the_tasks_after_commit(
 
 @pytest.fixture
 def straight_lined(cast, invited, open_campaign):
-    services.save_answers(invited.y, cast.branch_b, full_answers(open_campaign, varied=False))
-    services.submit(invited.y)
+    answering.save_answers(invited.y, cast.branch_b, full_answers(open_campaign, varied=False))
+    answering.submit(invited.y)
     return open_campaign.responses.get(invitation=invited.y)
 
 
@@ -323,13 +323,13 @@ def answered_campaign(cast, open_campaign, surveyor):
     outside = make_businesses(6, in_province=False, start=400)
     for business in inside + outside:
         declare(business, cast.branch_a)
-    issued = {item.invitation_id: item.code for item in services.build_invitations(open_campaign, actor=surveyor)}
-    invitations = {invitation.business_id: invitation for invitation in open_campaign.invitations.all()}
-    services.mark_letters_sent(open_campaign, list(issued), actor=surveyor)
+    issued = {item.invitation_id: item.code for item in invitations.build_invitations(open_campaign, actor=surveyor)}
+    by_business = {invitation.business_id: invitation for invitation in open_campaign.invitations.all()}
+    invitations.mark_letters_sent(open_campaign, list(issued), actor=surveyor)
     for business in inside[:8] + outside[:5]:
-        invitation = invitations[business.pk]
-        services.save_answers(invitation, cast.branch_a, full_answers(open_campaign))
-        services.submit(invitation)
+        invitation = by_business[business.pk]
+        answering.save_answers(invitation, cast.branch_a, full_answers(open_campaign))
+        answering.submit(invitation)
     return open_campaign
 
 
@@ -369,8 +369,8 @@ def test_monitoring_json_for_the_page_to_refresh_itself(client, cast, answered_c
 
 
 def test_monitoring_hides_counts_below_five(client, cast, invited, open_campaign):
-    services.save_answers(invited.y, cast.branch_b, full_answers(open_campaign))
-    services.submit(invited.y)
+    answering.save_answers(invited.y, cast.branch_b, full_answers(open_campaign))
+    answering.submit(invited.y)
     login(client, cast.users.staff)
 
     response = client.get(url("progress", open_campaign))

@@ -11,11 +11,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import clock
+from core import clock
 from feedback.models import Declaration, Rating
 from reports.models import RatingRollup
 from reports.rollups import rebuild_rollups
-from surveys.services import answer_url
+from surveys.services.invitations import answer_url
 
 from ... import cdci as cdci_demo
 from ... import directory as directory_demo

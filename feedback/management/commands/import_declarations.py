@@ -12,8 +12,8 @@ from tqdm import tqdm
 from directory.choices import Role
 from directory.models import User
 from directory.permissions import has_role
-from feedback.ingest import FIELDS, BatchErrors, resolve_batch
-from feedback.services import DeclarationBatchError, IngestResult, ingest_declarations
+from feedback.declarations.checks import FIELDS, BatchErrors, resolve_batch
+from feedback.declarations.services import DeclarationBatchError, IngestResult, ingest_declarations
 
 CHUNK_SIZE = 1000
 # Spellings of dates in files exported by Vietnamese software; ISO 8601 is understood by ingest itself.

@@ -22,7 +22,7 @@ from reports.measures import Period, unit_measures
 from reports.models import UnitKind
 from reports.rollups import fold_rollups
 from tests.conftest import make_user
-from tests.feedback.cases_support import complain, walk_to
+from tests.feedback.cases.support import complain, walk_to
 from tests.reports.support import add_declarations, add_ratings
 
 PERIOD = "2025-01..2025-06"

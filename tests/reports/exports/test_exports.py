@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.spreadsheet import FORMULA_STARTS
 from feedback.models import Rating
 from reports.exports.models import ExportJob, ExportStatus
 from reports.exports.services import RatingExport, run_export_job
-from reports.exports.tables import BOM
+from reports.exports.tables import BOM, Column, Table, figures_workbook, stream_csv, table_csv, write_rows_xlsx
 from reports.measures import Period, rank_units, unit_measures
 from reports.models import UnitKind
 from reports.rollups import fold_rollups
@@ -319,3 +320,22 @@ def test_team_export_job(cast, rated, settings, tmp_path):
     run_export_job(job.pk)
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.row_count == _team_ratings(cast).count()
+
+
+@pytest.mark.parametrize("prefix", FORMULA_STARTS)
+def test_every_formula_prefix_is_neutralised_in_csv_and_xlsx_exports(prefix):
+    text = prefix + 'HYPERLINK("http://evil.example/","Xem")'
+    columns = [Column(prefix + "Unit"), Column("Ratings", "int")]
+    table = Table(name="units", title="Units", columns=columns, rows=[[text, 3]])
+
+    for written in (table_csv(table), "".join(stream_csv(columns, table.rows))):
+        rows = list(csv.reader(io.StringIO(written.removeprefix(BOM), newline="")))
+        assert rows[0][0] == "'" + prefix + "Unit"
+        assert rows[1] == ["'" + text, "3"]
+
+    figures = load_workbook(io.BytesIO(figures_workbook([table], subtitle=text))).active
+    buffer = io.BytesIO()
+    write_rows_xlsx(buffer, "Ratings", columns, table.rows)
+    rows = load_workbook(io.BytesIO(buffer.getvalue())).active
+    for cell in (figures["A2"], figures["A4"], figures["A5"], rows["A1"], rows["A2"]):
+        assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate

@@ -33,7 +33,7 @@ from directory.choices import Role
 from directory.models import Business, Department
 from directory.taxcode import make_tax_codes
 from feedback.models import DeclarationOfficer
-from feedback.rating_services import submit_rating
+from feedback.ratings.services import submit_rating
 from reports.measures import Period, dashboard_figures, monthly_series, rank_units, unit_measures
 from reports.models import UnitKind
 from reports.rollups import fold_rollups

@@ -1,0 +1,105 @@
+"""The trail and the mail of a case: each step appends a CaseEvent and queues its e-mails in the outbox,
+inside the step's transaction (a rollback takes the mail with it). Used by the services and the jobs."""
+
+import datetime
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from core import clock
+from directory import outbox
+from directory.choices import Role
+from directory.models import User
+
+from ..choices import SYSTEM_ROLE
+from ..models import CaseEvent, DissatisfactionCase
+
+
+def record_event(
+    case: DissatisfactionCase, actor, action: str, text: str = "", details: dict | None = None, *, now=None
+) -> CaseEvent:
+    if actor is None:
+        role = SYSTEM_ROLE
+    else:
+        role = Role.ADMINISTRATOR if actor.is_administrator else actor.role
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        actor_role=role,
+        action=action,
+        text=text,
+        details=details or {},
+        created_at=now or clock.now(),
+    )
+
+
+def case_url(case: DissatisfactionCase) -> str:
+    return f"{settings.SITE_URL}{reverse('feedback:case-detail', args=[case.pk])}"
+
+
+def notify(
+    users: Iterable[User],
+    kind: str,
+    key: str,
+    render: Callable[[], tuple[str, str]],
+) -> int:
+    """Queue one e-mail per user, rendered by `render()` in that user's language; `key` makes it unique."""
+    drafts = []
+    for user in users:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject, body = render()
+        drafts.append(outbox.Draft(user, kind, subject, body, dedup_key=f"{key}:{user.pk}"[:120]))
+    return outbox.enqueue_many(drafts)
+
+
+def branch_leaders(case: DissatisfactionCase):
+    return User.objects.filter(role=Role.BRANCH_LEADER, branch_id=case.branch_id, is_active=True)
+
+
+def department_staff(case: DissatisfactionCase):
+    return User.objects.filter(role=Role.DEPARTMENT_STAFF, department_id=case.branch.department_id, is_active=True)
+
+
+def business_users(case: DissatisfactionCase):
+    return User.objects.filter(
+        role=Role.BUSINESS, is_active=True, business_memberships__business_id=case.business_id
+    ).distinct()
+
+
+def _date(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def facts(case: DissatisfactionCase) -> dict[str, str]:
+    return {
+        "number": case.rating.declaration.number,
+        "branch": case.branch.name,
+        "due": _date(case.due_at),
+        "url": case_url(case),
+    }
+
+
+def notify_escalation(case: DissatisfactionCase, event: CaseEvent, *, disputed: bool) -> None:
+    case_facts = facts(case)
+
+    def render():
+        subject = _("Complaint on declaration %(number)s escalated to the department") % case_facts
+        why = (
+            _("The business disputed the answer of %(branch)s.")
+            if disputed
+            else _("%(branch)s has not answered it by the due date, %(due)s.")
+        )
+        body = "\n".join(
+            [
+                _("The complaint on declaration %(number)s is escalated to the department.") % case_facts,
+                why % case_facts,
+                "",
+                _("Open the case: %(url)s") % case_facts,
+            ]
+        )
+        return subject, body
+
+    notify(department_staff(case), "case_escalated", f"case-event:{event.pk}", render)

@@ -1,0 +1,404 @@
+"""State changes of dissatisfaction cases: open, assign, find, explain, conclude, answer, accept, dispute.
+
+Every function is one transaction that locks the case row (SELECT ... FOR UPDATE) before it reads the
+status, checks the actor's right to this step itself (PermissionDenied, by feedback.cases.rules) and the
+step's rules (ValidationError keyed by field, or InvalidTransition when the case is not in a state for
+it), appends a CaseEvent and queues its e-mails in the outbox, so a rollback takes the mail with it.
+Pages, the API, the admin and the demo call these and nothing else; the scheduled steps are in jobs.py.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import clock
+from core.workdays import working_days_between
+from directory.models import Branch, Team, User
+
+from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus
+from ..models import DissatisfactionCase, OfficerExplanation, Rating, RatingOfficer
+from . import rules
+from .notices import branch_leaders, business_users, facts, notify, notify_escalation, record_event
+
+TEXT_MAX_LENGTH = 5000
+
+
+class InvalidTransition(ValidationError):
+    """The case is not in a state where this step is possible (the API answers 409)."""
+
+
+def _refuse_rated_officer(user, case: DissatisfactionCase) -> None:
+    if rules.is_rated_in(user, case):
+        raise PermissionDenied(_("You were rated in this case: you may add your explanation, nothing else."))
+
+
+# --- opening ------------------------------------------------------------------------------------------
+
+
+def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
+    items: list[dict] = []
+    if rating.branch_level in DISSATISFIED_LEVELS:
+        items.append(
+            {
+                "kind": "branch",
+                "id": rating.branch_id,
+                "name": branch_name,
+                "level": rating.branch_level,
+                "reasons": list(rating.branch_reasons),
+            }
+        )
+    if rating.team_id is not None and rating.team_level in DISSATISFIED_LEVELS:
+        team = Team.objects.only("name", "code").get(pk=rating.team_id)
+        items.append(
+            {
+                "kind": "team",
+                "id": rating.team_id,
+                "code": team.code,
+                "name": team.name,
+                "level": rating.team_level,
+                "reasons": list(rating.team_reasons),
+            }
+        )
+    officer_rows = (
+        RatingOfficer.objects.filter(rating=rating, level__in=DISSATISFIED_LEVELS)
+        .select_related("officer")
+        .order_by("id")
+    )
+    for row in officer_rows:
+        items.append(
+            {
+                "kind": "officer",
+                "officer_id": row.officer_id,
+                "code": row.officer.code,
+                "name": row.officer.full_name,
+                "level": row.level,
+                "reasons": list(row.reasons),
+            }
+        )
+    return items
+
+
+def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> DissatisfactionCase:
+    """Open the case of a dissatisfied rating (inside the rating's own transaction) and tell the branch leaders.
+
+    Opening twice returns the existing case: a rating has at most one (UNIQUE).
+    """
+    with transaction.atomic():
+        existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
+        if existing is not None:
+            return existing
+        now = now or clock.now()
+        branch = Branch.objects.only("name", "department_id").get(pk=rating.branch_id)
+        case = DissatisfactionCase.objects.create(
+            rating=rating,
+            branch=branch,
+            team_id=rating.team_id,
+            business_id=rating.business_id,
+            status=CaseStatus.NEW,
+            items=_dissatisfied_items(rating, branch.name),
+            opened_at=now,
+            due_at=rules.due_at_for(now, rules.due_working_days(branch.department_id)),
+        )
+        event = record_event(case, rating.submitted_by, CaseAction.OPENED, rating.comment, now=now)
+        case_facts = facts(case)
+
+        def render():
+            subject = _("New complaint on declaration %(number)s") % case_facts
+            body = "\n".join(
+                [
+                    _("A business is dissatisfied with declaration %(number)s at %(branch)s.") % case_facts,
+                    _("The case must be answered by %(due)s.") % case_facts,
+                    "",
+                    _("Open the case: %(url)s") % case_facts,
+                ]
+            )
+            return subject, body
+
+        notify(branch_leaders(case), "case_opened", f"case-event:{event.pk}", render)
+    return case
+
+
+# --- the workflow -------------------------------------------------------------------------------------
+
+
+def _lock(case: DissatisfactionCase) -> DissatisfactionCase:
+    # of=("self",): lock the case row only, not the branch and declaration read with it.
+    return (
+        DissatisfactionCase.objects.select_for_update(of=("self",))
+        .select_related("branch", "rating__declaration")
+        .get(pk=case.pk)
+    )
+
+
+def _required_text(value, field: str, missing_message: str) -> str:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({field: [_("This must be text.")]})
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: [missing_message]})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field: [
+                    _("The text has %(length)s characters; at most %(max)s are allowed.")
+                    % {"length": len(text), "max": TEXT_MAX_LENGTH}
+                ]
+            }
+        )
+    return text
+
+
+def _optional_text(value, field: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    return _required_text(value, field, "")
+
+
+def _user_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def assign(case: DissatisfactionCase, verifier: User, actor: User) -> DissatisfactionCase:
+    """Give the case to a verifier of its branch (a team leader or a leader); it may be reassigned until concluded."""
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.may_assign(actor, case):
+            raise PermissionDenied(_("Only the leader of the case's branch or the department can assign a verifier."))
+        _refuse_rated_officer(actor, case)
+        if case.status not in rules.BEFORE_CONCLUSION_STATUSES:
+            raise InvalidTransition(_("A verifier can be assigned only before the case is concluded."))
+        if not rules.eligible_verifiers(case).filter(pk=getattr(verifier, "pk", None)).exists():
+            raise ValidationError(
+                {
+                    "verifier": [
+                        _("The verifier must be an active team leader or leader of this branch, not rated in it.")
+                    ]
+                }
+            )
+        if case.assigned_to_id == verifier.pk:
+            raise ValidationError({"verifier": [_("The case is already assigned to this verifier.")]})
+        now = clock.now()
+        case.assigned_to = verifier
+        case.assigned_at = now
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.ASSIGNED
+        case.save(update_fields=["assigned_to", "assigned_at", "status", "updated_at"])
+        event = record_event(
+            case, actor, CaseAction.ASSIGNED, details={"verifier_id": verifier.pk, "verifier": _user_name(verifier)}
+        )
+        case_facts = facts(case)
+
+        def render():
+            subject = _("Complaint on declaration %(number)s assigned to you") % case_facts
+            body = "\n".join(
+                [
+                    _("You are asked to verify the complaint on declaration %(number)s at %(branch)s.") % case_facts,
+                    _("The case must be answered by %(due)s.") % case_facts,
+                    "",
+                    _("Open the case: %(url)s") % case_facts,
+                ]
+            )
+            return subject, body
+
+        notify([verifier], "case_assigned", f"case-event:{event.pk}", render)
+    return case
+
+
+def record_findings(case: DissatisfactionCase, text: str, actor: User) -> DissatisfactionCase:
+    """The verifier's (or a leader's) findings; recording them again replaces them, the trail keeps each."""
+    text = _required_text(text, "findings", _("Write the findings."))
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.may_record_findings(actor, case):
+            raise PermissionDenied(_("Only the assigned verifier or the branch leader can record findings."))
+        _refuse_rated_officer(actor, case)
+        if case.status not in rules.BEFORE_CONCLUSION_STATUSES:
+            raise InvalidTransition(_("Findings can be recorded only before the case is concluded."))
+        case.findings = text
+        case.findings_at = clock.now()
+        case.status = CaseStatus.VERIFYING
+        case.save(update_fields=["findings", "findings_at", "status", "updated_at"])
+        record_event(case, actor, CaseAction.FINDINGS, text)
+    return case
+
+
+def add_officer_explanation(case: DissatisfactionCase, text: str, actor: User) -> OfficerExplanation:
+    """A rated officer's explanation, once per officer and case, before the case is concluded."""
+    text = _required_text(text, "explanation", _("Write your explanation."))
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.may_explain(actor, case):
+            raise PermissionDenied(_("Only an officer rated 1 or 2 in this case can add an explanation."))
+        if case.status not in rules.BEFORE_CONCLUSION_STATUSES:
+            raise InvalidTransition(_("The case is concluded; explanations are no longer taken."))
+        if OfficerExplanation.objects.filter(case=case, officer_id=actor.officer_id).exists():
+            raise ValidationError({"explanation": [_("You have already explained this case.")]})
+        explanation = OfficerExplanation.objects.create(
+            case=case, officer_id=actor.officer_id, author=actor, text=text, created_at=clock.now()
+        )
+        record_event(case, actor, CaseAction.EXPLANATION, text, details={"officer_id": actor.officer_id})
+        case.save(update_fields=["updated_at"])
+    return explanation
+
+
+def conclude(
+    case: DissatisfactionCase, category: str, corrective_action: str, internal_note: str, actor: User
+) -> DissatisfactionCase:
+    """The leader's conclusion: substantiated, partly or not; a corrective action when (partly) substantiated."""
+    errors: dict[str, list[str]] = {}
+    if category not in CaseConclusion.values:
+        errors["conclusion"] = [
+            _("Choose the conclusion among %(choices)s.") % {"choices": ", ".join(CaseConclusion.values)}
+        ]
+    try:
+        corrective_action = _optional_text(corrective_action, "corrective_action")
+        if not corrective_action and category in (CaseConclusion.SUBSTANTIATED, CaseConclusion.PARTLY):
+            errors["corrective_action"] = [_("Say what is done about a substantiated complaint.")]
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        internal_note = _optional_text(internal_note, "internal_note")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.may_conclude(actor, case):
+            raise PermissionDenied(_("Only the leader of the case's branch can conclude it."))
+        _refuse_rated_officer(actor, case)
+        if case.status in rules.BEFORE_CONCLUSION_STATUSES and case.status not in rules.CONCLUDABLE_STATUSES:
+            raise InvalidTransition(_("Record the findings before concluding."))
+        if case.status not in rules.CONCLUDABLE_STATUSES:
+            raise InvalidTransition(_("The case has been answered; its conclusion can no longer change."))
+        if errors:
+            raise ValidationError(errors)
+        case.conclusion = category
+        case.corrective_action = corrective_action
+        case.internal_note = internal_note
+        case.concluded_at = clock.now()
+        case.status = CaseStatus.CONCLUDED
+        case.save(
+            update_fields=["conclusion", "corrective_action", "internal_note", "concluded_at", "status", "updated_at"]
+        )
+        record_event(
+            case,
+            actor,
+            CaseAction.CONCLUDED,
+            corrective_action,
+            details={"conclusion": category, "internal_note": internal_note},
+        )
+    return case
+
+
+def answer(case: DissatisfactionCase, text: str, actor: User, *, now: datetime.datetime | None = None):
+    """The written answer to the business, which it is told about by e-mail; the first one counts for the deadline."""
+    text = _required_text(text, "answer", _("Write the answer to the business."))
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.may_conclude(actor, case):
+            raise PermissionDenied(_("Only the leader of the case's branch can answer the business."))
+        _refuse_rated_officer(actor, case)
+        if case.status != CaseStatus.CONCLUDED:
+            raise InvalidTransition(_("Conclude the case before answering the business."))
+        now = now or clock.now()
+        case.answer = text
+        case.answered_at = now
+        if case.first_answered_at is None:
+            case.first_answered_at = now
+            case.answer_working_days = max(
+                working_days_between(rules.local_date(case.opened_at), rules.local_date(now)), 0
+            )
+        case.status = CaseStatus.ANSWERED
+        case.save(
+            update_fields=["answer", "answered_at", "first_answered_at", "answer_working_days", "status", "updated_at"]
+        )
+        event = record_event(case, actor, CaseAction.ANSWERED, text, now=now)
+        case_facts = {**facts(case), "days": settings.CASE_DISPUTE_DAYS}
+
+        def render():
+            subject = _("Answer to your complaint on declaration %(number)s") % case_facts
+            body = "\n".join(
+                [
+                    _("%(branch)s has answered your complaint on declaration %(number)s:") % case_facts,
+                    "",
+                    text,
+                    "",
+                    _("You may accept the answer, or dispute it once within %(days)s days: %(url)s") % case_facts,
+                ]
+            )
+            return subject, body
+
+        notify(business_users(case), "case_answered", f"case-event:{event.pk}", render)
+    return case
+
+
+def accept(case: DissatisfactionCase, actor: User) -> DissatisfactionCase:
+    """The business accepts the answer: the case closes."""
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.acts_for_business(actor, case):
+            raise PermissionDenied(_("Only the business that complained can accept the answer."))
+        if case.status != CaseStatus.ANSWERED:
+            raise InvalidTransition(_("Only an answered case can be accepted."))
+        now = clock.now()
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        case.closed_how = CaseClosure.ACCEPTED
+        case.save(update_fields=["status", "closed_at", "closed_how", "updated_at"])
+        record_event(case, actor, CaseAction.ACCEPTED, now=now)
+    return case
+
+
+def dispute(
+    case: DissatisfactionCase, reason: str, actor: User, *, now: datetime.datetime | None = None
+) -> DissatisfactionCase:
+    """The business disputes the answer (once, within CASE_DISPUTE_DAYS): the case reopens and escalates."""
+    reason = _required_text(reason, "reason", _("Say why you dispute the answer."))
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.acts_for_business(actor, case):
+            raise PermissionDenied(_("Only the business that complained can dispute the answer."))
+        if case.disputed_at is not None:
+            raise InvalidTransition(_("This case has already been disputed once."))
+        if case.status != CaseStatus.ANSWERED:
+            raise InvalidTransition(_("Only an answered case can be disputed."))
+        now = now or clock.now()
+        if now > rules.dispute_deadline(case):
+            raise InvalidTransition(
+                _("An answer can be disputed within %(days)s days; that time is over.")
+                % {"days": settings.CASE_DISPUTE_DAYS}
+            )
+        case.status = CaseStatus.VERIFYING
+        case.disputed_at = now
+        case.dispute_reason = reason
+        fields = ["status", "disputed_at", "dispute_reason", "updated_at"]
+        if case.escalated_at is None:
+            case.escalated_at = now
+            fields.append("escalated_at")
+        case.save(update_fields=fields)
+        record_event(case, actor, CaseAction.DISPUTED, reason, now=now)
+        event = record_event(case, None, CaseAction.ESCALATED, details={"why": "disputed"}, now=now)
+        notify_escalation(case, event, disputed=True)
+        case_facts = facts(case)
+
+        def render():
+            subject = _("The answer on declaration %(number)s is disputed") % case_facts
+            body = "\n".join(
+                [
+                    _("The business disputes the answer on declaration %(number)s; the case is open again.")
+                    % case_facts,
+                    "",
+                    reason,
+                    "",
+                    _("Open the case: %(url)s") % case_facts,
+                ]
+            )
+            return subject, body
+
+        leaders_and_verifier = list(branch_leaders(case))
+        if case.assigned_to_id and case.assigned_to_id not in {user.pk for user in leaders_and_verifier}:
+            leaders_and_verifier.append(case.assigned_to)
+        notify(leaders_and_verifier, "case_disputed", f"case-event:{event.pk}", render)
+    return case

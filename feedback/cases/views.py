@@ -1,0 +1,355 @@
+"""The pages of dissatisfaction cases: the inbox (/cases/) and one case with its workflow forms.
+
+Thin: scoping is feedback.cases.selectors (out of scope answers 404), the buttons are what
+selectors.allowed_actions says, and each form calls its feedback.cases.services function, which decides
+again (its PermissionDenied answers 403, its messages go next to the fields). What a business or a
+rated officer sees of a case is what the API's serializers expose to them (feedback.cases.serializers),
+so the two can never disagree; the page of a business or an officer never receives the case row itself.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.forms.widgets import NullBooleanSelect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import ListView
+
+from core import clock
+from core.workdays import working_days_between
+from directory.choices import Role
+
+from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
+from . import rules, services
+from .filters import IN_PROGRESS_QUERY, CaseFilterSet
+from .forms import STEP_FORMS
+from .rules import BUSINESS_VIEW, CUSTOMS_VIEW, OFFICER_VIEW, view_kind
+from .selectors import allowed_actions, case_detail_for, cases_for, inbox_counts
+from .serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer
+
+# Filters of the inbox a business or an officer is offered; customs users get them all.
+SHORT_FILTERS = ("status", "ordering")
+
+
+# --- display helpers (labels and dates; no rule is decided here) ----------------------------------------
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def due_badge(case, now: datetime.datetime) -> dict | None:
+    """ "Overdue by N days" (calendar days past the due date) or "due in N working days"; None once answered."""
+    if not rules.is_open(case):
+        return None
+    today = rules.local_date(now)
+    due_day = rules.local_date(case.due_at)
+    if rules.is_overdue(case, now):
+        days = max((today - due_day).days, 1)
+        return {
+            "kind": "overdue",
+            "text": ngettext("Overdue by %(days)s day", "Overdue by %(days)s days", days) % {"days": days},
+        }
+    days = working_days_between(today, due_day)
+    if days <= 0:
+        return {"kind": "due-today", "text": _("Due today")}
+    text = ngettext("Due in %(days)s working day", "Due in %(days)s working days", days) % {"days": days}
+    return {"kind": "due-soon" if days <= rules.DUE_SOON_WORKING_DAYS else "due-later", "text": text}
+
+
+def item_rows(items: list[dict], department) -> list[dict]:
+    """What was rated 1 or 2, as rows of text: the kind of unit, its name, the level and the reasons."""
+    kinds = {
+        "officer": _("Officer"),
+        "team": department.team_level_name if department else _("Team"),
+        "branch": department.branch_level_name if department else _("Branch"),
+    }
+    return [
+        {
+            "kind": item.get("kind"),
+            "kind_label": kinds.get(item.get("kind"), ""),
+            "name": item.get("name", ""),
+            "code": item.get("code", "") if item.get("kind") == "officer" else "",
+            "level": item.get("level"),
+            "level_label": _label(Level, item.get("level")),
+            "reason_labels": [_label(Reason, reason) for reason in item.get("reasons", [])],
+        }
+        for item in items
+    ]
+
+
+def _role_label(role: str) -> str:
+    if role == SYSTEM_ROLE:
+        return _("Automatic")
+    return _label(Role, role)
+
+
+def _event_details(event) -> list[str]:
+    """The parts of an event's details worth a line in the (customs) timeline."""
+    details = event.details or {}
+    lines = []
+    if event.action == CaseAction.ASSIGNED and details.get("verifier"):
+        lines.append(_("Verifier: %(name)s") % {"name": details["verifier"]})
+    if event.action == CaseAction.CONCLUDED:
+        if details.get("conclusion"):
+            lines.append(
+                _("Conclusion: %(conclusion)s") % {"conclusion": _label(CaseConclusion, details["conclusion"])}
+            )
+        if details.get("internal_note"):
+            lines.append(_("Internal note: %(note)s") % {"note": details["internal_note"]})
+    if event.action == CaseAction.ESCALATED:
+        why = details.get("why")
+        if why == "overdue":
+            lines.append(_("Not answered by the due date."))
+        elif why == "disputed":
+            lines.append(_("The business disputed the answer."))
+    if event.action == CaseAction.CLOSED and details.get("how"):
+        lines.append(_label(CaseClosure, details["how"]))
+    return lines
+
+
+def _when(value):
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _plain_choices(form) -> None:
+    """Words for the filter's empty choices: "Any" rather than "Unknown", the inbox order rather than dashes."""
+    for field in form.fields.values():
+        if isinstance(field.widget, NullBooleanSelect):
+            field.widget.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+    ordering = form.fields.get("ordering")
+    if ordering is not None:
+        ordering.empty_label = _("Inbox order")
+        ordering.choices = [
+            ("due_at", _("Due date, earliest first")),
+            ("-due_at", _("Due date, latest first")),
+            ("-opened_at", _("Opened, newest first")),
+            ("opened_at", _("Opened, oldest first")),
+        ]
+
+
+# --- the inbox ----------------------------------------------------------------------------------------------
+
+
+class CaseListView(LoginRequiredMixin, ListView):
+    """The cases the user may see, filtered and paginated; counts of the open ones above the table."""
+
+    template_name = "feedback/case_list.html"
+    paginate_by = 25
+    context_object_name = "cases"
+
+    def get_queryset(self):
+        user = self.request.user
+        self.kind = view_kind(user)
+        if user.role == Role.INTEGRATION and not user.is_administrator:
+            raise Http404  # machines have no cases
+        self.filterset = CaseFilterSet(
+            self.request.GET, queryset=cases_for(user).select_related("branch__department"), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        now = clock.now()
+        for case in context["cases"]:
+            items = case.items
+            if self.kind == OFFICER_VIEW:
+                items = rules.items_seen_by_officer(items, user.officer_id)
+            case.item_rows = item_rows(items, case.branch.department)
+            case.due_badge = due_badge(case, now)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        _plain_choices(self.filterset.form)
+        fields = self.filterset.form
+        if self.kind != CUSTOMS_VIEW:
+            fields = [fields[name] for name in SHORT_FILTERS]
+        context.update(
+            filter=self.filterset,
+            filter_fields=fields,
+            filters_in_use=any(key != "page" for key in self.request.GET),
+            query_without_page=query.urlencode(),
+            view_kind=self.kind,
+            counts=inbox_counts(user, now) if self.kind == CUSTOMS_VIEW else None,
+            in_progress_query=IN_PROGRESS_QUERY,
+        )
+        return context
+
+
+# --- one case -------------------------------------------------------------------------------------------------
+
+
+def _case_for(request, pk: int):
+    # Out of scope answers 404, exactly like a case that does not exist.
+    return get_object_or_404(
+        case_detail_for(request.user).select_related(
+            "branch__department",
+            "rating__declaration__business",
+            "rating__declaration__branch",
+            "rating__declaration__team",
+        ),
+        pk=pk,
+    )
+
+
+def _public_context(request, case) -> dict:
+    """A business's view: only what BusinessCaseDetailSerializer exposes, with dates as datetimes."""
+    data = BusinessCaseDetailSerializer(case, context={"request": request}).data
+    return {
+        "status": data["status"],
+        "status_label": _label(CaseStatus, data["status"]),
+        "opened_at": _when(data["opened_at"]),
+        "due_at": _when(data["due_at"]),
+        "item_rows": item_rows(data["items"], case.branch.department),
+        "comment": data["comment"],
+        "conclusion": data["conclusion"],
+        "conclusion_label": _label(CaseConclusion, data["conclusion"]) if data["conclusion"] else "",
+        "answer": data["answer"],
+        "answered_at": _when(data["answered_at"]),
+        "dispute_until": _when(data["dispute_until"]),
+        "disputed_at": _when(data["disputed_at"]),
+        "dispute_reason": data["dispute_reason"],
+        "closed_at": _when(data["closed_at"]),
+        "closed_how_label": _label(CaseClosure, data["closed_how"]) if data["closed_how"] else "",
+        "events": [
+            {
+                "created_at": _when(event["created_at"]),
+                "action": event["action"],
+                "action_label": _label(CaseAction, event["action"]),
+                "text": event["text"],
+            }
+            for event in data["events"]
+        ],
+        "allowed_actions": data["allowed_actions"],
+    }
+
+
+def _officer_context(request, case) -> dict:
+    """A rated officer's view: only what OfficerCaseDetailSerializer exposes."""
+    data = OfficerCaseDetailSerializer(case, context={"request": request}).data
+    return {
+        "status": data["status"],
+        "status_label": _label(CaseStatus, data["status"]),
+        "opened_at": _when(data["opened_at"]),
+        "due_at": _when(data["due_at"]),
+        "item_rows": item_rows(data["items"], case.branch.department),
+        "comment": data["comment"],
+        "my_explanation": data["my_explanation"],
+        "allowed_actions": data["allowed_actions"],
+    }
+
+
+def _customs_context(request, case) -> dict:
+    events = [
+        {
+            "created_at": event.created_at,
+            "actor": (event.actor.get_full_name() or event.actor.username) if event.actor else "",
+            "role_label": _role_label(event.actor_role),
+            "action": event.action,
+            "action_label": _label(CaseAction, event.action),
+            "text": event.text,
+            "details": _event_details(event),
+        }
+        for event in case.events.all()
+    ]
+    return {
+        "case": case,
+        "item_rows": item_rows(case.items, case.branch.department),
+        "events": events,
+        "explanations": list(case.explanations.all()),
+        "allowed_actions": allowed_actions(case, request.user),
+        "due_badge": due_badge(case, clock.now()),
+    }
+
+
+def render_case(request, case, *, bound_form=None, status: int = 200):
+    """The case page for this user, with a form for each step allowed now (`bound_form` keeps a failed one)."""
+    kind = view_kind(request.user)
+    context = {"view_kind": kind, "case_id": case.pk, "declaration": case.rating.declaration}
+    if kind == BUSINESS_VIEW:
+        context["public"] = _public_context(request, case)
+        allowed = context["public"]["allowed_actions"]
+    elif kind == OFFICER_VIEW:
+        context["mine"] = _officer_context(request, case)
+        allowed = context["mine"]["allowed_actions"]
+    else:
+        context.update(_customs_context(request, case))
+        allowed = context["allowed_actions"]
+    step_forms = {}
+    for action in allowed:
+        if bound_form is not None and bound_form.action == action:
+            step_forms[action] = bound_form
+        else:
+            step_forms[action] = STEP_FORMS[action](case=case)
+    if bound_form is not None and bound_form.action not in step_forms:
+        # The step is no longer offered (the case moved on): its messages are shown above the forms.
+        context["stale_errors"] = bound_form.non_field_errors()
+    context["forms"] = step_forms
+    return TemplateResponse(request, "feedback/case_detail.html", context, status=status)
+
+
+class CaseDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk: int):
+        return render_case(request, _case_for(request, pk))
+
+
+class CaseStepView(LoginRequiredMixin, View):
+    """POST one workflow step; the service decides, its refusals come back on the case page."""
+
+    def post(self, request, pk: int, action: str):
+        form_class = STEP_FORMS.get(action)
+        if form_class is None:
+            raise Http404
+        case = _case_for(request, pk)
+        form = form_class(request.POST, case=case)
+        if not form.is_valid():
+            return render_case(request, case, bound_form=form, status=400)
+        try:
+            self.run(action, case, form.cleaned_data, request.user)
+        except services.InvalidTransition as error:
+            form.add_service_errors(error)
+            return render_case(request, _case_for(request, pk), bound_form=form, status=409)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return render_case(request, _case_for(request, pk), bound_form=form, status=400)
+        # PermissionDenied from the service is Django's 403.
+        messages.success(request, STEP_DONE[action]())
+        return redirect("feedback:case-detail", pk=pk)
+
+    @staticmethod
+    def run(action: str, case, data: dict, user) -> None:
+        if action == "assign":
+            services.assign(case, data["verifier"], user)
+        elif action == "findings":
+            services.record_findings(case, data["findings"], user)
+        elif action == "explanation":
+            services.add_officer_explanation(case, data["explanation"], user)
+        elif action == "conclude":
+            services.conclude(case, data["conclusion"], data["corrective_action"], data["internal_note"], user)
+        elif action == "answer":
+            services.answer(case, data["answer"], user)
+        elif action == "accept":
+            services.accept(case, user)
+        elif action == "dispute":
+            services.dispute(case, data["reason"], user)
+
+
+STEP_DONE = {
+    "assign": lambda: _("The verifier has been assigned and told by e-mail."),
+    "findings": lambda: _("The findings have been recorded."),
+    "explanation": lambda: _("Your explanation has been sent to the branch leader."),
+    "conclude": lambda: _("The conclusion has been recorded. Now write the answer to the business."),
+    "answer": lambda: _("The answer has been sent to the business."),
+    "accept": lambda: _("Thank you. You accepted the answer; the case is closed."),
+    "dispute": lambda: _("Your dispute has been sent; the department will review the case."),
+}

@@ -1,0 +1,32 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import Channel
+from ..models import Declaration
+
+
+class DeclarationFilterSet(django_filters.FilterSet):
+    """Filters shared by the declaration pages and the API."""
+
+    number = django_filters.CharFilter(field_name="number", lookup_expr="startswith", label=_("Number starts with"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    cleared = django_filters.BooleanFilter(
+        field_name="cleared_at", lookup_expr="isnull", exclude=True, label=_("Cleared")
+    )
+    branch = django_filters.CharFilter(field_name="branch__code", label=_("Branch code"))
+    business = django_filters.CharFilter(field_name="business__tax_code", label=_("Business tax code"))
+    cleared_from = django_filters.DateFilter(field_name="cleared_at", lookup_expr="date__gte", label=_("Cleared from"))
+    cleared_to = django_filters.DateFilter(field_name="cleared_at", lookup_expr="date__lte", label=_("Cleared until"))
+    rated = django_filters.BooleanFilter(method="filter_rated", label=_("Rated"))
+
+    class Meta:
+        model = Declaration
+        fields = ["number", "channel", "cleared", "branch", "business", "cleared_from", "cleared_to", "rated"]
+
+    def filter_rated(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(rating__isnull=False)
+        # "Not rated" means "to rate": declarations not yet cleared cannot be rated, so they are left out.
+        return queryset.filter(cleared_at__isnull=False, rating__isnull=True)

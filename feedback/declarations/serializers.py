@@ -1,0 +1,76 @@
+"""How the API shows declarations, and the ingest body and answer as the OpenAPI schema describes them."""
+
+from rest_framework import serializers
+
+from ..choices import Channel, Stage
+from ..models import Declaration
+from ..ratings.serializers import RatingSerializer
+
+
+class OfficerOnDeclarationSerializer(serializers.Serializer):
+    code = serializers.CharField(source="officer.code")
+    full_name = serializers.CharField(source="officer.full_name")
+    stage = serializers.ChoiceField(choices=Stage.choices)
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    business_tax_code = serializers.CharField(source="business.tax_code")
+    business_name = serializers.CharField(source="business.name")
+    branch_code = serializers.CharField(source="branch.code")
+    branch_name = serializers.CharField(source="branch.name")
+    team_code = serializers.CharField(source="team.code", allow_null=True, default=None)
+    team_name = serializers.CharField(source="team.name", allow_null=True, default=None)
+    officers = OfficerOnDeclarationSerializer(source="officer_links", many=True)
+    rating = RatingSerializer(read_only=True, allow_null=True, help_text="Null until the declaration is rated")
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "number",
+            "type_code",
+            "channel",
+            "business_tax_code",
+            "business_name",
+            "branch_code",
+            "branch_name",
+            "team_code",
+            "team_name",
+            "officers",
+            "registered_at",
+            "cleared_at",
+            "rating",
+        ]
+        read_only_fields = fields
+
+
+# The two serializers below describe the ingest body and answer in the OpenAPI schema. The body itself
+# is checked by feedback.declarations.checks, which is ~20x faster than DRF field validation on 1,000-item batches.
+class OfficerInSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+
+
+class DeclarationInSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^\d{12}$")
+    type_code = serializers.CharField(max_length=5)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    business_tax_code = serializers.CharField(help_text="10 digits, or 13 written 0100109106-001")
+    business_name = serializers.CharField(required=False, help_text="Required when the business is new to the portal")
+    branch_code = serializers.CharField()
+    team_code = serializers.CharField(required=False, allow_blank=True)
+    officers = OfficerInSerializer(many=True, required=False)
+    registered_at = serializers.DateTimeField()
+    cleared_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class IngestResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class IngestErrorSerializer(serializers.Serializer):
+    errors = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        help_text="Item index -> field -> messages. Nothing of the batch was written.",
+    )

@@ -1,0 +1,26 @@
+"""The models of feedback, one module per topic; every name is re-exported here so that
+`from feedback.models import X` (and Django's app registry) find them all."""
+
+from .cases import (
+    CaseEvent,
+    DepartmentCasePolicy,
+    DissatisfactionCase,
+    DissatisfactionCaseQuerySet,
+    OfficerExplanation,
+)
+from .declarations import Declaration, DeclarationOfficer, DeclarationQuerySet
+from .ratings import Rating, RatingCorrection, RatingOfficer
+
+__all__ = [
+    "CaseEvent",
+    "Declaration",
+    "DeclarationOfficer",
+    "DeclarationQuerySet",
+    "DepartmentCasePolicy",
+    "DissatisfactionCase",
+    "DissatisfactionCaseQuerySet",
+    "OfficerExplanation",
+    "Rating",
+    "RatingCorrection",
+    "RatingOfficer",
+]

@@ -1,0 +1,112 @@
+"""Declarations as the clearance system reported them, with the officers who handled each stage."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from directory.choices import Role
+from directory.models import Branch, Business, Officer, Team
+from directory.scoping import NOTHING, branch_filter, business_filter
+
+from ..choices import Channel, Stage
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Declarations `user` may see: a business its own, an officer those they handled, a leader their unit's."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator:
+            return self
+        role = user.role
+        if role == Role.BUSINESS:
+            return self.filter(business_filter(user, prefix="business__"))
+        if role == Role.OFFICER:
+            handled = DeclarationOfficer.objects.filter(declaration=OuterRef("pk"), officer_id=user.officer_id)
+            return self.filter(Exists(handled))
+        if role == Role.TEAM_LEADER:
+            return self.filter(team_id=user.team_id)
+        if role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.INTEGRATION):
+            return self.filter(branch_filter(user, prefix="branch__"))
+        return self.filter(NOTHING)
+
+    def cleared(self):
+        return self.filter(cleared_at__isnull=False)
+
+
+class Declaration(models.Model):
+    """A customs declaration (tờ khai) as the clearance system reported it, with the units that handled it.
+
+    `team` and each officer's team are those of the day the declaration was registered, so a later
+    transfer of an officer does not move old ratings to a new team.
+    """
+
+    number = models.CharField(_("declaration number"), max_length=12, unique=True)
+    type_code = models.CharField(_("type code"), max_length=5)
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("business")
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("branch"))
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations", verbose_name=_("team")
+    )
+    registered_at = models.DateTimeField(_("registered at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-cleared_at", "-registered_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^[0-9]{12}$"), name="declaration_number_12_digits"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="declaration_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(cleared_at__isnull=True) | Q(cleared_at__gte=models.F("registered_at")),
+                name="declaration_cleared_after_registered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "-cleared_at"], name="declaration_business_idx"),
+            models.Index(fields=["branch", "-cleared_at"], name="declaration_branch_idx"),
+            models.Index(fields=["team", "-cleared_at"], name="declaration_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_cleared(self) -> bool:
+        return self.cleared_at is not None
+
+
+class DeclarationOfficer(models.Model):
+    """An officer who handled one stage of a declaration, with the team they were in that day."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="officer_links")
+    officer = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="declaration_links", verbose_name=_("officer")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("team on that day")
+    )
+
+    class Meta:
+        verbose_name = _("officer of a declaration")
+        verbose_name_plural = _("officers of declarations")
+        ordering = ["declaration_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "officer", "stage"], name="officer_stage_once_per_declaration"
+            ),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="declaration_officer_stage_valid"),
+        ]
+        indexes = [models.Index(fields=["officer", "declaration"], name="declaration_officer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: {self.officer_id} ({self.stage})"

@@ -1,0 +1,66 @@
+"""The rating window, written once: a declaration can be rated from its clearance until RATING_WINDOW_DAYS
+days after it, by the services' clock (core.clock).
+
+The rating page, the rating service (web and API), the "to rate" lists and counts, and the daily
+reminders all ask here, so they can never disagree about a declaration, nor word the refusal twice.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from core import clock
+
+
+def window_length() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.RATING_WINDOW_DAYS)
+
+
+@dataclass(frozen=True)
+class RatingWindow:
+    """Whether a declaration can be rated at `now`, and until when (None while it is not cleared)."""
+
+    closes_at: datetime.datetime | None
+    is_open: bool
+
+    def refusal(self) -> str:
+        """Why the declaration cannot be rated now, in the active language (only when the window is not open)."""
+        if self.closes_at is None:
+            return _("This declaration has not been cleared yet; it can be rated once it is cleared.")
+        closed_on = formats.date_format(timezone.localtime(self.closes_at), "SHORT_DATE_FORMAT")
+        return _("The rating window of this declaration closed on %(date)s; it can no longer be rated.") % {
+            "date": closed_on
+        }
+
+
+def rating_window(declaration, *, now: datetime.datetime | None = None) -> RatingWindow:
+    """The window of `declaration` as it stands at `now` (the services' clock by default)."""
+    if declaration.cleared_at is None:
+        return RatingWindow(None, False)
+    now = now or clock.now()
+    closes_at = declaration.cleared_at + window_length()
+    return RatingWindow(closes_at, now <= closes_at)
+
+
+def open_for_rating_q(now: datetime.datetime, *, prefix: str = "") -> Q:
+    """The declarations that can still be rated at `now`, as a filter on a declaration reached by `prefix`.
+
+    The same boundary as `rating_window` (open while now <= cleared_at + window); a clearance time after
+    `now` is left out of the lists, as a declaration not cleared yet.
+    """
+    return Q(
+        **{
+            f"{prefix}cleared_at__gte": now - window_length(),
+            f"{prefix}cleared_at__lte": now,
+            f"{prefix}rating__isnull": True,
+        }
+    )
+
+
+def open_for_rating(queryset, *, now: datetime.datetime | None = None):
+    """The declarations of `queryset` that can still be rated at `now`: cleared, unrated, inside the window."""
+    return queryset.filter(open_for_rating_q(now or clock.now()))

@@ -1,0 +1,197 @@
+"""Staff pages of invitations, for survey administrators only (they see who was invited and answered):
+the list, building and sending invitations, one more invitation, a new code, the letters."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import codes, selectors
+from ..choices import CampaignStatus
+from ..exports import letters_workbook
+from ..forms import AddInvitationForm
+from ..models import Campaign, Invitation
+from ..services.answering import AlreadySubmitted
+from ..services.invitations import (
+    add_invitation,
+    answer_url,
+    build_invitations,
+    mark_letters_sent,
+    regenerate_code,
+    remove_invitation,
+)
+from ..tasks import send_invitations_task, send_reminders_task
+from .staff import add_errors, campaign_in_scope, xlsx_response
+
+
+def _admin_campaign(request, pk: int) -> Campaign:
+    campaign = campaign_in_scope(request, pk)
+    if not selectors.is_survey_admin(request.user, campaign.department_id):
+        raise PermissionDenied(_("Only a survey administrator can manage invitations."))
+    return campaign
+
+
+@login_required
+@require_GET
+def invitation_list(request, pk: int):
+    campaign = _admin_campaign(request, pk)
+    invitations = selectors.invitations_for(request.user, campaign)
+    query = request.GET.get("q", "").strip()
+    if query:
+        invitations = invitations.filter(Q(business__name__icontains=query) | Q(business__tax_code__startswith=query))
+    status = request.GET.get("status", "")
+    status_filters = {
+        "unsent": Q(sent_at__isnull=True),
+        "sent": Q(sent_at__isnull=False, submitted_at__isnull=True),
+        "answered": Q(submitted_at__isnull=False),
+    }
+    if status in status_filters:
+        invitations = invitations.filter(status_filters[status])
+    page = Paginator(invitations, 50).get_page(request.GET.get("page"))
+    counts = Invitation.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        unsent=Count("pk", filter=Q(sent_at__isnull=True)),
+        without_email=Count("pk", filter=Q(business__email="")),
+        answered=Count("pk", filter=Q(submitted_at__isnull=False)),
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "surveys/invitation_list.html",
+        {
+            "campaign": campaign,
+            "is_survey_admin": True,
+            "invitations": page.object_list,
+            "page_obj": page,
+            "paginator": page.paginator,
+            "is_paginated": page.has_other_pages(),
+            "query_without_page": params.urlencode(),
+            "query": query,
+            "status": status,
+            "counts": counts,
+            "add_form": AddInvitationForm(campaign=campaign),
+            "closed": campaign.status == CampaignStatus.CLOSED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_action(request, pk: int, action: str):
+    """Build invitations from the declarations, send the e-mails or the reminders, record letters posted."""
+    campaign = _admin_campaign(request, pk)
+    try:
+        if action == "build":
+            issued = build_invitations(campaign, actor=request.user)
+            messages.success(
+                request,
+                _("%(count)s businesses invited. Download the letters to print their codes.") % {"count": len(issued)},
+            )
+        elif action == "send":
+            if campaign.status != CampaignStatus.OPEN:
+                raise ValidationError(_("E-mails go out only while the campaign is open."))
+            transaction.on_commit(lambda: send_invitations_task.delay(campaign.pk))
+            messages.success(request, _("The invitation e-mails are being sent in batches."))
+        elif action == "remind":
+            if not campaign.accepts_answers_on(timezone.localdate()):
+                raise ValidationError(_("Reminders go out only while the campaign accepts answers."))
+            transaction.on_commit(lambda: send_reminders_task.delay(campaign.pk))
+            messages.success(request, _("Reminders are being sent to businesses that have not answered."))
+        elif action == "letters-sent":
+            unsent = Invitation.objects.filter(campaign=campaign, sent_at__isnull=True, business__email="")
+            count = mark_letters_sent(campaign, unsent.values_list("pk", flat=True), actor=request.user)
+            messages.success(request, _("%(count)s letters recorded as posted.") % {"count": count})
+        else:
+            return render(request, "surveys/answer_state.html", {"state": "unknown"}, status=404)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("surveys:invitation-list", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def invitation_add(request, pk: int):
+    campaign = _admin_campaign(request, pk)
+    form = AddInvitationForm(request.POST, campaign=campaign)
+    if form.is_valid():
+        try:
+            invitation, code = add_invitation(
+                campaign, form.business, list(form.cleaned_data["units"]), actor=request.user
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            return _code_page(request, campaign, invitation, code, added=True)
+    return render(request, "surveys/invitation_add.html", {"campaign": campaign, "form": form}, status=400)
+
+
+def _invitation(campaign: Campaign, invitation_id: int) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.select_related("business", "campaign"), pk=invitation_id, campaign=campaign
+    )
+
+
+@login_required
+@require_POST
+def invitation_remove(request, pk: int, invitation_id: int):
+    campaign = _admin_campaign(request, pk)
+    invitation = _invitation(campaign, invitation_id)
+    try:
+        remove_invitation(invitation, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The invitation of %(business)s was withdrawn.") % {"business": invitation.business.name}
+        )
+    return redirect("surveys:invitation-list", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def invitation_regenerate(request, pk: int, invitation_id: int):
+    campaign = _admin_campaign(request, pk)
+    invitation = _invitation(campaign, invitation_id)
+    try:
+        code = regenerate_code(invitation, actor=request.user)
+    except AlreadySubmitted as exc:
+        messages.error(request, exc.message)
+        return redirect("surveys:invitation-list", pk=campaign.pk)
+    return _code_page(request, campaign, invitation, code, added=False)
+
+
+def _code_page(request, campaign, invitation, code, *, added: bool):
+    response = render(
+        request,
+        "surveys/invitation_code.html",
+        {
+            "campaign": campaign,
+            "invitation": invitation,
+            "units": [link.branch for link in invitation.unit_links.select_related("branch").order_by("rank")],
+            "code": codes.format_code(code),
+            "link": answer_url(code),
+            "added": added,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def invitation_letters(request, pk: int):
+    """The letters as an Excel sheet: business, tax code, segment, units, code, link."""
+    campaign = _admin_campaign(request, pk)
+    content = letters_workbook(campaign, selectors.invitations_for(request.user, campaign))
+    response = xlsx_response(content, f"cdci-{campaign.year}-letters.xlsx")
+    response["Cache-Control"] = "no-store"
+    return response
