@@ -12,6 +12,8 @@ import pytest
 
 from cdci.method import composite as cdci
 
+from .support import COMPONENTS, QUESTIONS, answers_frame
+
 # respondent -> (unit, segment, {question: value})
 HAND_ANSWERS = {
     1: ("A", "in_province", {"q1": 5, "q2": 4, "q3": 1, "q4": 2}),
@@ -21,27 +23,7 @@ HAND_ANSWERS = {
     5: ("C", "out_of_province", {"q1": 1, "q2": 4, "q3": 0, "q4": 1}),
     6: ("C", "out_of_province", {"q1": 3, "q2": 4, "q3": 0, "q4": 1}),
 }
-QUESTIONS = pd.DataFrame(
-    {
-        "question": ["q1", "q2", "q3", "q4"],
-        "component": ["K1", "K1", "K2", "K2"],
-        "direction": ["positive", "positive", "positive", "negative"],
-        "kind": ["agreement_5", "agreement_5", "yes_no", "number"],
-        "scale_min": [1.0, 1.0, 0.0, 0.0],
-        "scale_max": [5.0, 5.0, 1.0, 10.0],
-    }
-)
 HAND = {"min_respondents": 2, "sensitivity_draws": 0}
-COMPONENTS = pd.DataFrame({"component": ["K1", "K2"], "weight": [60.0, 40.0]})
-
-
-def answers_frame(table: dict) -> pd.DataFrame:
-    rows = [
-        (respondent, unit, segment, question, float(value))
-        for respondent, (unit, segment, values) in table.items()
-        for question, value in values.items()
-    ]
-    return pd.DataFrame(rows, columns=list(cdci.ANSWER_COLUMNS))
 
 
 def random_campaign(units: int = 5, respondents: int = 20, seed: int = 1) -> pd.DataFrame:
@@ -90,7 +72,9 @@ def test_segment_weighting_matches_the_invited_mix():
     unweighted = cdci.question_means(answers).loc["X", "q1"]
 
     # w = P_s / (n_s / n): in 0.5 / (10/15) = 0.75, out 0.5 / (5/15) = 1.5 (the weights average 1)
-    assert weights.to_dict() == pytest.approx({**{k: 0.75 for k in range(1, 11)}, **{k: 1.5 for k in range(11, 16)}})
+    assert weights.to_dict() == pytest.approx(
+        {**dict.fromkeys(range(1, 11), 0.75), **dict.fromkeys(range(11, 16), 1.5)}
+    )
     # weighted (10*0.75*5 + 5*1.5*2) / (7.5 + 7.5) = 52.5 / 15 = 3.5; unweighted (50 + 10) / 15 = 4
     assert weighted == pytest.approx(3.5)
     assert unweighted == pytest.approx(4.0)
