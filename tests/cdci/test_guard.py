@@ -43,6 +43,7 @@ def open_campaign(draft_campaign):
 
 
 def test_a_campaign_gets_the_default_method(draft_campaign):
+    assert CdciMethod.objects.filter(campaign=draft_campaign).exists()  # stored from the campaign's first day
     method = cdci_services.method_of(draft_campaign)
     assert (method.normalisation, method.business_weight, method.assessment_policy) == ("fixed", 70, "survey_alone")
     assert (method.replicates, method.min_respondents, method.component_weights) == (1000, 10, None)
