@@ -1,9 +1,15 @@
 """Forms of the CDCI staff pages. They collect and display; the rules stay in services."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import CdciMethod
+
+
+def component_label(component) -> str:
+    english = (translation.get_language() or "vi").startswith("en")
+    return component.name_en if english and component.name_en else component.name_vi
 
 
 class MethodForm(forms.ModelForm):
@@ -30,7 +36,7 @@ class MethodForm(forms.ModelForm):
         chosen = self.instance.component_weights or {}
         for component in self.components:
             self.fields[f"weight_{component.code}"] = forms.DecimalField(
-                label=_("Weight of %(component)s (%%)") % {"component": component.name_vi},
+                label=_("Weight of %(component)s (%%)") % {"component": component_label(component)},
                 required=False,
                 min_value=0,
                 max_value=100,

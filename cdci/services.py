@@ -949,6 +949,21 @@ class PublicationChecklist:
         return None if rate is None else 100 * rate
 
     @property
+    def suppressed_labels(self) -> list[str]:
+        """The suppressed cells in words: "MC: question C1.2", "HG: segment out_of_province"."""
+        labels = []
+        for item in self.suppressed:
+            kind, _sep, name = item["cell"].partition(":")
+            if kind == "question":
+                what = _("question %(code)s") % {"code": name}
+            elif kind == "segment":
+                what = _("segment %(segment)s") % {"segment": name}
+            else:
+                what = _("every figure of the unit")
+            labels.append(f"{item['unit']}: {what}")
+        return labels
+
+    @property
     def coverage_passed(self) -> bool:
         return bool(self.coverage and self.coverage.get("passed"))
 

@@ -167,7 +167,7 @@ def test_the_draft_review_shows_the_checklist_and_what_is_suppressed(cast, close
     text = client_for(cast.users.staff).get(reverse("cdci:cdci-draft", args=[closed.pk])).content.decode()
     assert "Before publishing" in text
     assert "Units below the minimum of responses:" in text and "Chi cục Hải quan Bắc Phong Sinh" in text
-    assert "VG: question:C2.1" in text and "passed (lowest coverage 0.94)" in text
+    assert "VG: question C2.1" in text and "passed (lowest coverage 0.94)" in text
     assert "I have read the checklist above" in text
 
 
