@@ -27,7 +27,7 @@ respondent counts once) and the bootstrap replicates run through the same code, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -238,7 +238,7 @@ def _prepare_survey(answers: pd.DataFrame, questions: pd.Index, invited: pd.Data
     units, segments = pd.Index(units), pd.Index(segments)
 
     respondent_count, question_count, segment_count = len(respondent_ids), len(questions), len(segments)
-    per_respondent = {}
+    per_respondent: dict[str, np.ndarray] = {}
     for name, codes in (("unit", unit_codes), ("segment", segment_codes), ("cluster", cluster_codes)):
         first = np.empty(respondent_count, dtype=np.int64)
         first[respondent_codes] = codes
@@ -986,7 +986,7 @@ def _method_sensitivity(
     means = point["means"][None]
     indexes_by = {}
     for name in normalisations:
-        low, high = _Model(**{**model.__dict__, "normalisation": name}).bounds(means)
+        low, high = replace(model, normalisation=name).bounds(means)
         indexes_by[name] = _component_indexes(_standardise(means, model.negative, low, high), model.membership)[0]
     business_part, assessment_part = check_blend(blend)
     settings = sensitivity.settings_for(
