@@ -6,8 +6,9 @@ immutable, versioned CdciPublication. `actor` is the user acting; None means the
 a management command, the demo), for which no permission is checked. With a user, every change needs
 department staff of the campaign's department (or an administrator).
 
-Anonymity: the answers are loaded with the response id as the respondent and the response's own unit
-and segment; no business identity is read, and the result holds only aggregates per unit.
+Anonymity: the answers are loaded with the response id as the respondent, the response's own unit and
+segment, and its invitation id as the bootstrap cluster (a business's answers about two units are resampled
+together); no business identity is read, and the result holds only aggregates per unit.
 """
 
 import datetime
