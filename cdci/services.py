@@ -292,12 +292,13 @@ def load_inputs(campaign: Campaign, options: RunOptions) -> CdciInputs:
         inputs.previous_source = _source(earlier[0])
     if options.three_year_bounds and earlier:
         # Earlier means count only for questions asked the same way (component, kind, scale, direction).
+        comparable = {publication.pk: _comparable_questions(questions, publication.snapshot) for publication in earlier}
         history_rows = [
             (unit, question, mean, publication.campaign.year)
             for publication in earlier
             for unit, means in publication.snapshot["question_means"].items()
             for question, mean in means.items()
-            if mean is not None and question in _comparable_questions(questions, publication.snapshot)
+            if mean is not None and question in comparable[publication.pk]
         ]
         inputs.history = pd.DataFrame(history_rows, columns=["unit", "question", "mean", "year"])
         inputs.history_sources = [_source(publication) for publication in earlier]
