@@ -307,28 +307,26 @@ def _strata(row_cluster: np.ndarray, row_unit: np.ndarray, cluster_segment: np.n
     over segments ({A, B}), then into its first unit's stratum ({A}). Strata never pool different units'
     own respondents, so a unit is never resampled without any.
     """
-    pairs = pd.DataFrame({"cluster": row_cluster, "unit": row_unit}).drop_duplicates()
-    unit_sets = pairs.sort_values(["cluster", "unit"]).groupby("cluster")["unit"].agg(tuple)
-    clusters = unit_sets.index.to_numpy()
-    levels = [
-        np.array(
-            [
-                f"{segment}|{'-'.join(map(str, units))}"
-                for segment, units in zip(cluster_segment[clusters], unit_sets, strict=True)
-            ]
-        ),
-        np.array(["-".join(map(str, units)) for units in unit_sets]),
-        np.array([str(units[0]) for units in unit_sets]),
-    ]
+    pairs = np.unique(np.column_stack([row_cluster, row_unit]), axis=0)  # sorted by cluster, then unit
+    clusters, first_row, units_per_cluster = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+    unit_count = int(row_unit.max()) + 1
+    # The set of units as one number: units in increasing order as digits in base unit_count + 1.
+    position = np.arange(len(pairs)) - np.repeat(first_row, units_per_cluster)
+    if (unit_count + 1) ** int(units_per_cluster.max()) >= 2**40:
+        raise CdciInputError("a business rated too many units to be resampled as one cluster")
+    digits = (pairs[:, 1] + 1) * (unit_count + 1) ** position
+    unit_set = np.add.reduceat(digits, first_row)
+    segment = cluster_segment[clusters]
+    levels = [unit_set * (int(segment.max()) + 1) + segment, unit_set, pairs[first_row, 1]]
     level = np.zeros(len(clusters), dtype=np.int64)
     for _ in range(len(levels)):
-        keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
-        codes, uniques = pd.factorize(keys)
+        keys = np.choose(level, levels) + level * 2**56
+        codes = pd.factorize(keys)[0]
         small = np.bincount(codes)[codes] < MIN_STRATUM
         if not small.any() or (level[small] == len(levels) - 1).all():
             break
         level = np.where(small, np.minimum(level + 1, len(levels) - 1), level)
-    keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
+    keys = np.choose(level, levels) + level * 2**56
     stratum_codes, _ = pd.factorize(keys, sort=True)
     cluster_count = int(row_cluster.max()) + 1
     stratum_of_cluster = np.zeros(cluster_count, dtype=np.int64)
