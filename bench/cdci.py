@@ -8,8 +8,8 @@ In one run it:
    charges, negative; agreement 1-5, yes/no, hours and single-choice questions), units of uneven size
    with their own in/out-of-province mix, respondents whose answers follow a hidden quality of their
    unit, about 3% of questions skipped; plus invitations (for segment weighting), two earlier campaigns'
-   unit means (min-max over three campaigns, for the min-max option), department assessments for most units and a previous
-   published result. The answers are the long frame cdci.method takes: one row per answer
+   unit means (min-max over three campaigns, for the min-max option), department assessments for most
+   units and a previous published result. The answers are the long frame cdci.method takes: one row per answer
    (~5.8 million rows at the defaults), with categorical unit, segment and question columns;
 2. times cdci.method.compute_cdci with every option on and the bootstrap replicates, once plainly and
    once under tracemalloc for the peak memory the computation itself allocates, and prints the

@@ -6,8 +6,9 @@ immutable, versioned CdciPublication. `actor` is the user acting; None means the
 a management command, the demo), for which no permission is checked. With a user, every change needs
 department staff of the campaign's department (or an administrator).
 
-Anonymity: the answers are loaded with the response id as the respondent and the response's own unit
-and segment; no business identity is read, and the result holds only aggregates per unit.
+Anonymity: the answers are loaded with the response id as the respondent, the response's own unit and
+segment, and its invitation id as the bootstrap cluster (a business's answers about two units are resampled
+together); no business identity is read, and the result holds only aggregates per unit.
 """
 
 import datetime
@@ -302,12 +303,13 @@ def load_inputs(campaign: Campaign, options: RunOptions) -> CdciInputs:
         inputs.previous_source = _source(earlier[0])
     if options.three_year_bounds and earlier:
         # Earlier means count only for questions asked the same way (component, kind, scale, direction).
+        comparable = {publication.pk: _comparable_questions(questions, publication.snapshot) for publication in earlier}
         history_rows = [
             (unit, question, mean, publication.campaign.year)
             for publication in earlier
             for unit, means in publication.snapshot["question_means"].items()
             for question, mean in means.items()
-            if mean is not None and question in _comparable_questions(questions, publication.snapshot)
+            if mean is not None and question in comparable[publication.pk]
         ]
         inputs.history = pd.DataFrame(history_rows, columns=["unit", "question", "mean", "year"])
         inputs.history_sources = [_source(publication) for publication in earlier]

@@ -27,7 +27,7 @@ respondent counts once) and the bootstrap replicates run through the same code, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -204,7 +204,7 @@ def _codes_in(column: pd.Series, index: pd.Index) -> np.ndarray:
         category_positions = index.get_indexer(column.cat.categories)
         codes = column.cat.codes.to_numpy()
         return np.where(codes >= 0, category_positions[codes], -1)
-    return np.asarray(index.get_indexer(column))
+    return np.asarray(index.get_indexer(pd.Index(column)))
 
 
 def _answered_rows(answers: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +238,7 @@ def _prepare_survey(answers: pd.DataFrame, questions: pd.Index, invited: pd.Data
     units, segments = pd.Index(units), pd.Index(segments)
 
     respondent_count, question_count, segment_count = len(respondent_ids), len(questions), len(segments)
-    per_respondent = {}
+    per_respondent: dict[str, np.ndarray] = {}
     for name, codes in (("unit", unit_codes), ("segment", segment_codes), ("cluster", cluster_codes)):
         first = np.empty(respondent_count, dtype=np.int64)
         first[respondent_codes] = codes
@@ -262,7 +262,7 @@ def _prepare_survey(answers: pd.DataFrame, questions: pd.Index, invited: pd.Data
         raise CdciInputError("a respondent answers the same question twice")
     values = np.zeros(respondent_count * question_count, dtype=np.float64)
     values[flat] = value
-    values = values.reshape(respondent_count, question_count)
+    values = np.asarray(values.reshape(respondent_count, question_count), dtype=np.float64)
     answered = answer_counts.reshape(respondent_count, question_count).astype(np.float64)
     del answer_counts, flat
 
@@ -307,23 +307,26 @@ def _strata(row_cluster: np.ndarray, row_unit: np.ndarray, cluster_segment: np.n
     over segments ({A, B}), then into its first unit's stratum ({A}). Strata never pool different units'
     own respondents, so a unit is never resampled without any.
     """
-    pairs = pd.DataFrame({"cluster": row_cluster, "unit": row_unit}).drop_duplicates()
-    unit_sets = pairs.sort_values(["cluster", "unit"]).groupby("cluster")["unit"].agg(tuple)
-    clusters = unit_sets.index.to_numpy()
-    levels = [
-        np.array([f"{cluster_segment[c]}|{'-'.join(map(str, units))}" for c, units in unit_sets.items()]),
-        np.array(["-".join(map(str, units)) for units in unit_sets]),
-        np.array([str(units[0]) for units in unit_sets]),
-    ]
+    pairs = np.unique(np.column_stack([row_cluster, row_unit]), axis=0)  # sorted by cluster, then unit
+    clusters, first_row, units_per_cluster = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+    unit_count = int(row_unit.max()) + 1
+    # The set of units as one number: units in increasing order as digits in base unit_count + 1.
+    position = np.arange(len(pairs)) - np.repeat(first_row, units_per_cluster)
+    if (unit_count + 1) ** int(units_per_cluster.max()) >= 2**40:
+        raise CdciInputError("a business rated too many units to be resampled as one cluster")
+    digits = (pairs[:, 1] + 1) * (unit_count + 1) ** position
+    unit_set = np.add.reduceat(digits, first_row)
+    segment = cluster_segment[clusters]
+    levels = [unit_set * (int(segment.max()) + 1) + segment, unit_set, pairs[first_row, 1]]
     level = np.zeros(len(clusters), dtype=np.int64)
     for _ in range(len(levels)):
-        keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
-        codes, uniques = pd.factorize(keys)
+        keys = np.choose(level, levels) + level * 2**56
+        codes = pd.factorize(keys)[0]
         small = np.bincount(codes)[codes] < MIN_STRATUM
         if not small.any() or (level[small] == len(levels) - 1).all():
             break
         level = np.where(small, np.minimum(level + 1, len(levels) - 1), level)
-    keys = np.array([f"{lv}:{levels[lv][i]}" for i, lv in enumerate(level)])
+    keys = np.choose(level, levels) + level * 2**56
     stratum_codes, _ = pd.factorize(keys, sort=True)
     cluster_count = int(row_cluster.max()) + 1
     stratum_of_cluster = np.zeros(cluster_count, dtype=np.int64)
@@ -341,7 +344,9 @@ def _unit_strata(survey: _Survey, unit_count: int) -> np.ndarray:
     return pairs.drop_duplicates().groupby("unit").size().reindex(range(unit_count), fill_value=1).to_numpy()
 
 
-def _segment_groups(counts: np.ndarray, units: pd.Index, segments: pd.Index) -> tuple[np.ndarray, list]:
+def _segment_groups(
+    counts: np.ndarray, units: pd.Index, segments: pd.Index
+) -> tuple[np.ndarray, list[tuple[Any, list[Any]]]]:
     """(U, G, G) segments weighted together, and the merges made.
 
     In a unit, segments with 1 to MERGE_SEGMENTS_BELOW - 1 respondents are merged with each other and with
@@ -363,7 +368,7 @@ def _segment_groups(counts: np.ndarray, units: pd.Index, segments: pd.Index) -> 
         if group.sum() < 2:
             continue
         same[u][np.ix_(group, group)] = 1.0
-        merged.append((units[u], [segments[g] for g in np.flatnonzero(group)]))
+        merged.append((units[int(u)], [segments[int(g)] for g in np.flatnonzero(group)]))
     return same, merged
 
 
@@ -371,12 +376,12 @@ def _invited_share(invited: pd.DataFrame, units: pd.Index, segments: pd.Index) -
     """Units x segments: each segment's share of the unit's invitations (a row of zeros when unknown)."""
     require_columns(invited, ("unit", "segment", "invited"), "invited")
     table = invited.pivot_table(index="unit", columns="segment", values="invited", aggfunc="sum", fill_value=0)
-    table = table.reindex(index=units, columns=segments, fill_value=0).to_numpy(dtype=np.float64)
-    totals = table.sum(axis=1, keepdims=True)
+    shares = table.reindex(index=units, columns=segments, fill_value=0).to_numpy(dtype=np.float64)
+    totals = shares.sum(axis=1, keepdims=True)
     # A spelling mismatch (e.g. "in" for "in_province") would silently switch weighting off: refuse it.
     if not (totals > 0).any():
         raise CdciInputError("invited matches no unit and segment of the answers")
-    return np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+    return np.asarray(np.divide(shares, totals, out=np.zeros_like(shares), where=totals > 0))
 
 
 # ------------------------------------------------------------------------------- the method, by step
@@ -442,10 +447,12 @@ def _question_means(value_sums: np.ndarray, answer_counts: np.ndarray, coefficie
     """(B, U, Q) mean of the answers of each unit and question: NaN where nobody answered."""
     numerator = np.einsum("bug,bugq->buq", coefficients, value_sums)
     denominator = np.einsum("bug,bugq->buq", coefficients, answer_counts)
-    return np.divide(numerator, denominator, out=np.full_like(numerator, np.nan), where=denominator > 0)
+    return np.asarray(np.divide(numerator, denominator, out=np.full_like(numerator, np.nan), where=denominator > 0))
 
 
-def _minmax_bounds(means: np.ndarray, history_min: np.ndarray, history_max: np.ndarray) -> tuple[np.ndarray, ...]:
+def _minmax_bounds(
+    means: np.ndarray, history_min: np.ndarray, history_max: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(B, Q) min and max of each question over the units (and the history), ignoring missing means."""
     low = np.where(np.isnan(means), np.inf, means).min(axis=1)
     high = np.where(np.isnan(means), -np.inf, means).max(axis=1)
@@ -473,7 +480,7 @@ def _component_indexes(scores: np.ndarray, membership: np.ndarray) -> np.ndarray
     answered = ~np.isnan(scores)
     sums = np.where(answered, scores, 0.0) @ membership
     counts = answered.astype(np.float64) @ membership
-    return np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
+    return np.asarray(np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0))
 
 
 def _business_scores(indexes: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -487,7 +494,7 @@ def _business_scores(indexes: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _blend(business: np.ndarray, assessment: np.ndarray, business_share: np.ndarray) -> np.ndarray:
     """(B, U) total = share * business score + (1 - share) * assessment (share is 1 without assessment)."""
-    return business_share * business + (1.0 - business_share) * np.nan_to_num(assessment)
+    return np.asarray(business_share * business + (1.0 - business_share) * np.nan_to_num(assessment))
 
 
 def _ranks(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -519,7 +526,8 @@ class _Model:
         if self.normalisation == FIXED:
             replicates = means.shape[0]
             return np.tile(self.scale_low, (replicates, 1)), np.tile(self.scale_high, (replicates, 1))
-        return _minmax_bounds(means, self.history_min, self.history_max)
+        low, high = _minmax_bounds(means, self.history_min, self.history_max)
+        return low, high
 
 
 def _score(
@@ -763,7 +771,7 @@ def _effective_component_weights(indexes: np.ndarray, weights: np.ndarray) -> np
     present = ~np.isnan(indexes)
     weight = np.where(present, weights[None], 0.0)
     total = weight.sum(axis=1, keepdims=True)
-    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    return np.asarray(np.divide(weight, total, out=np.zeros_like(weight), where=total > 0))
 
 
 def _decompose(
@@ -936,7 +944,7 @@ def compute_cdci(
             index=question_index,
         ),
         component_indexes=indexes.loc[order],
-        component_ranks=rank_with_ties(indexes, decimals).loc[order],
+        component_ranks=pd.DataFrame(rank_with_ties(indexes, decimals)).loc[order],
         component_changes=component_changes.loc[order],
         component_weights=pd.Series(weights, index=component_index, name="weight"),
         contributions=contributions.loc[order],
@@ -986,7 +994,7 @@ def _method_sensitivity(
     means = point["means"][None]
     indexes_by = {}
     for name in normalisations:
-        low, high = _Model(**{**model.__dict__, "normalisation": name}).bounds(means)
+        low, high = replace(model, normalisation=name).bounds(means)
         indexes_by[name] = _component_indexes(_standardise(means, model.negative, low, high), model.membership)[0]
     business_part, assessment_part = check_blend(blend)
     settings = sensitivity.settings_for(
@@ -1039,16 +1047,17 @@ def _flags(
 ) -> dict[str, list[Any]]:
     """What the reader must be told: thin questions, unanswered parts, merged segments."""
     answered_at = (question_counts > 0).sum(axis=0)
-    means = pd.DataFrame(point["means"], index=units, columns=question_counts.columns).loc[order]
-    component_of = dict(zip(questions["question"], questions["component"], strict=True))
+    means = pd.DataFrame(point["means"], index=units, columns=question_counts.columns).loc[order].to_numpy()
+    index_values = indexes.to_numpy(dtype=np.float64)
+    question_component = pd.Index(indexes.columns).get_indexer(pd.Index(questions["component"]))
     unanswered: list[dict[str, Any]] = []
-    for unit in order:
-        for component in indexes.columns:
-            if np.isnan(indexes.at[unit, component]):
+    for row, unit in enumerate(order):
+        for k, component in enumerate(indexes.columns):
+            if np.isnan(index_values[row, k]):
                 unanswered.append({"unit": unit, "component": component, "question": None})
                 continue
-            for question in means.columns:
-                if component_of[question] == component and np.isnan(means.at[unit, question]):
+            for q, question in enumerate(question_counts.columns):
+                if question_component[q] == k and np.isnan(means[row, q]):
                     unanswered.append({"unit": unit, "component": component, "question": question})
     return {
         "questions_at_few_units": [q for q in question_counts.columns if answered_at[q] < FEW_UNITS_PER_QUESTION],
@@ -1158,7 +1167,8 @@ def assign_tiers(
 
 def first_on_components(indexes: pd.DataFrame, decimals: int = DEFAULT_DECIMALS) -> pd.Series:
     """Per unit, on how many components it ranks first (ties for first count for each of them)."""
-    return (rank_with_ties(indexes, decimals) == 1).sum(axis=1).astype(int).rename("first_on")
+    firsts = pd.DataFrame(rank_with_ties(indexes, decimals) == 1)
+    return pd.Series(firsts.sum(axis="columns").astype(int), name="first_on")
 
 
 def change_contributions(

@@ -93,7 +93,7 @@ def rank_distribution(
     business_share = np.where(has_assessment[None], share[:, None] / 100.0, 1.0)
     totals = business_share * business + (1.0 - business_share) * np.nan_to_num(assessment)[None]
     rounded = np.round(totals, 6)
-    return 1.0 + (rounded[:, None, :] > rounded[:, :, None]).sum(axis=-1)
+    return np.asarray(1.0 + (rounded[:, None, :] > rounded[:, :, None]).sum(axis=-1), dtype=np.float64)
 
 
 def summarise(ranks: np.ndarray, coverage: float = 0.90) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

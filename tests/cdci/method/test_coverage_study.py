@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cdci.method import COVERAGE_STUDY, coverage_entry
+from cdci.method.coverage import passes
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "cdci_coverage.py"
 
@@ -48,3 +49,10 @@ def test_the_method_carries_the_measured_figures_with_their_command():
         assert entry["min_coverage"] is None or 0.0 <= entry["min_coverage"] <= 1.0
         assert isinstance(entry["passed"], bool)
     assert coverage_entry("other")["passed"] is False
+    assert COVERAGE_STUDY["fixed"]["passed"] is True and COVERAGE_STUDY["minmax"]["passed"] is False
+
+
+def test_the_pass_rule_allows_for_the_studys_own_noise():
+    # 2 * sqrt(0.93 * 0.07 / 1000) = 0.0161: 0.914 passes at 1,000 surveys, 0.913 does not.
+    assert passes(0.914, 1000) and not passes(0.913, 1000)
+    assert passes(0.95, 20)
