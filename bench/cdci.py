@@ -8,8 +8,8 @@ In one run it:
    charges, negative; agreement 1-5, yes/no, hours and single-choice questions), units of uneven size
    with their own in/out-of-province mix, respondents whose answers follow a hidden quality of their
    unit, about 3% of questions skipped; plus invitations (for segment weighting), two earlier campaigns'
-   unit means (min/max over three campaigns), department assessments for most units and a previous
-   published result. The answers are the long frame cdci.method takes: one row per answer
+   unit means (min-max over three campaigns, for the min-max option), department assessments for most
+   units and a previous published result. The answers are the long frame cdci.method takes: one row per answer
    (~5.8 million rows at the defaults), with categorical unit, segment and question columns;
 2. times cdci.method.compute_cdci with every option on and the bootstrap replicates, once plainly and
    once under tracemalloc for the peak memory the computation itself allocates, and prints the
@@ -68,6 +68,13 @@ def build_campaign(unit_count: int, question_count: int, respondent_count: int, 
             "question": [f"Q{number:02d}" for number in range(1, question_count + 1)],
             "component": np.array(COMPONENTS)[component_of],
             "direction": np.where(negative, "negative", "positive"),
+            "kind": kind,
+            # Fixed bounds: the answer scales, and a declared 0-30 for the numbers (hours).
+            "scale_min": np.select([kind == "agreement_5"], [1.0], 0.0),
+            "scale_max": np.select(
+                [kind == "agreement_5", kind == "yes_no", kind == "number", kind == "single_choice"],
+                [5.0, 1.0, 30.0, 4.0],
+            ),
         }
     )
     components = pd.DataFrame({"component": COMPONENTS, "weight": WEIGHTS})
@@ -245,7 +252,8 @@ def main() -> int:
                 "rank",
                 "rank_low",
                 "rank_high",
-                "statistically_tied",
+                "method_rank_low",
+                "method_rank_high",
                 "tier",
             ]
         ]

@@ -1,11 +1,11 @@
-"""Read-only admin views of the CDCI: assessments, runs and publications change only through
+"""Read-only admin views of the CDCI: methods, assessments, runs and publications change only through
 cdci.services (which audit)."""
 
 from django.contrib import admin
 
 from directory.admin_base import ReadOnlyAdmin
 
-from .models import CdciPublication, CdciRun, DepartmentAssessment
+from .models import CdciMethod, CdciPublication, CdciRun, DepartmentAssessment
 
 
 @admin.register(DepartmentAssessment)
@@ -32,3 +32,11 @@ class CdciPublicationAdmin(ReadOnlyAdmin):
     search_fields = ("campaign__title", "note", "reason", "checksum")
     list_select_related = ("campaign", "published_by")
     exclude = ("snapshot",)  # large JSON: the public page shows it
+
+
+@admin.register(CdciMethod)
+class CdciMethodAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "normalisation", "business_weight", "replicates", "min_respondents", "updated_at")
+    list_filter = ("normalisation",)
+    search_fields = ("campaign__title",)
+    list_select_related = ("campaign",)

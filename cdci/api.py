@@ -28,15 +28,28 @@ class RankedUnitSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="1 = highest total; equal totals (2 decimals) share a rank.")
     code = serializers.CharField()
     name = serializers.CharField()
-    respondents = serializers.IntegerField(help_text="Valid responses about the unit.")
-    business_score = serializers.FloatField(help_text="Survey score, 0-100.")
+    respondents = serializers.IntegerField(
+        **NUMBER, help_text="Valid responses about the unit (null when fewer than 5: suppressed)."
+    )
+    effective_n = serializers.FloatField(
+        **NUMBER, help_text="Effective sample size (Kish) after the segment weights, 1 decimal."
+    )
+    business_score = serializers.FloatField(**NUMBER, help_text="Survey score, 0-100.")
     assessment = serializers.FloatField(**NUMBER, help_text="The department's own assessment, 0-100.")
-    total = serializers.FloatField(help_text="Blend of the survey score and the assessment, 0-100.")
-    total_low = serializers.FloatField(**NUMBER, help_text="95% bootstrap interval of the total, lower end.")
+    total = serializers.FloatField(**NUMBER, help_text="Blend of the survey score and the assessment, 0-100.")
+    total_low = serializers.FloatField(
+        **NUMBER,
+        help_text="Bootstrap interval of the total at settings.confidence, lower end; called a confidence "
+        "interval only when coverage.passed.",
+    )
     total_high = serializers.FloatField(**NUMBER)
-    rank_low = serializers.IntegerField(**NUMBER, help_text="95% interval of the rank (best end).")
-    rank_high = serializers.IntegerField(**NUMBER)
-    statistically_tied = serializers.BooleanField(help_text="Its interval overlaps a neighbour's.")
+    rank_low = serializers.IntegerField(**NUMBER, help_text="Rank range under resampling (sampling), best end.")
+    rank_high = serializers.IntegerField(**NUMBER, help_text="Rank range under resampling, worst end.")
+    method_rank_median = serializers.FloatField(
+        **NUMBER, help_text="Median rank when the weights, blend, standardisation and aggregation vary."
+    )
+    method_rank_low = serializers.IntegerField(**NUMBER, help_text="90% range of the rank under method variation.")
+    method_rank_high = serializers.IntegerField(**NUMBER)
     tier = serializers.CharField(help_text="very_good, good, fair or average.")
     tier_label = serializers.CharField()
     first_on = serializers.IntegerField(help_text="Components on which the unit ranks first.")
@@ -55,6 +68,26 @@ class UnscoredUnitSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ComparisonSerializer(serializers.Serializer):
+    ahead = serializers.CharField(help_text="Code of the unit ranked higher.")
+    behind = serializers.CharField(help_text="Code of the unit ranked just below.")
+    difference = serializers.FloatField(**NUMBER, help_text="Total of `ahead` minus total of `behind`.")
+    difference_low = serializers.FloatField(
+        **NUMBER, help_text="Simultaneous interval of the difference (adjusted for the number of pairs), low end."
+    )
+    difference_high = serializers.FloatField(**NUMBER)
+    flip_share = serializers.FloatField(**NUMBER, help_text="Share of resamples (0-1) in which the order flips.")
+    distinguishable = serializers.BooleanField(help_text="True when `ahead` is ahead; false: cannot be told apart.")
+    sentence = serializers.CharField(help_text="The comparison in plain words, in the request's language.")
+
+
+class CoverageSerializer(serializers.Serializer):
+    normalisation = serializers.CharField(required=False)
+    min_coverage = serializers.FloatField(**NUMBER, required=False)
+    passed = serializers.BooleanField(help_text="Whether the intervals passed the coverage study.")
+    command = serializers.CharField(required=False, help_text="The command that produced the study.")
+
+
 class RankingSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     department = serializers.CharField()
@@ -67,10 +100,18 @@ class RankingSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
     checksum = serializers.CharField(help_text="SHA-256 of the canonical JSON of the published snapshot.")
     questionnaire_version = serializers.CharField()
-    settings = serializers.DictField(help_text="Method settings: blend, tiers, replicates, seed, confidence...")
+    settings = serializers.DictField(
+        help_text="Method settings fixed before the survey opened: normalisation, blend, assessment policy, "
+        "component weights, replicates, minimum respondents, confidence, seed, sensitivity..."
+    )
     components = ComponentSerializer(many=True)
     units = RankedUnitSerializer(many=True)
     unscored_units = UnscoredUnitSerializer(many=True)
+    not_enough_units = UnscoredUnitSerializer(
+        many=True, help_text="Units with fewer valid responses than the minimum: not ranked, no figures."
+    )
+    comparisons = ComparisonSerializer(many=True, help_text="Adjacent units in rank order; empty without intervals.")
+    coverage = CoverageSerializer(allow_null=True, help_text="Status of the coverage study of the intervals.")
 
 
 UNIT_FIELDS = tuple(RankedUnitSerializer().fields)
@@ -119,6 +160,9 @@ class RankingView(APIView):
             "settings": snapshot["settings"],
             "components": [{**c, "weight": float(c["weight"])} for c in snapshot["components"]],
             "units": [{name: row.get(name) for name in UNIT_FIELDS} for row in view["rows"]],
-            "unscored_units": snapshot.get("unscored_units", []),
+            "unscored_units": view["unscored"],
+            "not_enough_units": [{"code": unit["code"], "name": unit["name"]} for unit in view["not_enough"]],
+            "comparisons": view["comparisons"],
+            "coverage": snapshot.get("coverage"),
         }
         return Response(RankingSerializer(data).data)

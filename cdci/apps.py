@@ -7,3 +7,6 @@ class CdciConfig(AppConfig):
 
     name = "cdci"
     verbose_name = _("CDCI ranking")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

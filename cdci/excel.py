@@ -98,16 +98,19 @@ def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]
         _("Business score"),
         _("Department's assessment"),
         _("Total"),
-        _("Interval (95%): from"),
-        _("Interval (95%): to"),
+        _("%(interval)s: from") % {"interval": view["interval_label"]},
+        _("%(interval)s: to") % {"interval": view["interval_label"]},
         _("Tier"),
-        _("Statistically tied"),
+        _("Rank range (sampling)"),
         _("Change on last year"),
         _("Rank change"),
         _("Satisfaction rate (post-clearance)"),
+        _("Effective sample size"),
+        _("Rank under other methods: median"),
+        _("Rank under other methods: 90% range"),
     ]
-    _prepare(sheet, title, subtitle, headers, [7, 36, 11, 11, 13, 10, 11, 11, 12, 12, 12, 10, 16])
-    fmt = [WHOLE, None, WHOLE, SCORE, SCORE, SCORE, SCORE, SCORE, None, None, SCORE, WHOLE, PERCENT]
+    _prepare(sheet, title, subtitle, headers, [7, 36, 11, 11, 13, 10, 11, 11, 12, 12, 12, 10, 16, 11, 12, 12])
+    fmt = [WHOLE, None, WHOLE, SCORE, SCORE, SCORE, SCORE, SCORE, None, None, SCORE, WHOLE, PERCENT, "0.0", "0.0", None]
     for offset, row in enumerate(view["rows"], start=1):
         _row(
             sheet,
@@ -122,10 +125,13 @@ def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]
                 row["total_low"],
                 row["total_high"],
                 row["tier_label"],
-                _("yes") if row["statistically_tied"] else "",
+                row["rank_range"],
                 row["total_change"],
                 row["rank_change"],
                 row["satisfaction_rate"],
+                row.get("effective_n"),
+                row.get("method_rank_median"),
+                row["method_rank_range"],
             ],
             fmt,
         )
@@ -145,8 +151,16 @@ def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]
         chart.height = max(7.5, 0.8 * len(view["rows"]) + 3)
         chart.width = 18
         sheet.add_chart(chart, f"B{last + 3}")
+    row = last + 1
+    if view["not_enough"]:
+        row += 1
+        names = ", ".join(unit["name"] for unit in view["not_enough"])
+        _set(
+            sheet.cell(row=row, column=1),
+            _("Not enough responses to be ranked (no figure is published): %(units)s") % {"units": names},
+        )
     if view["unscored"]:
-        row = last + 2
+        row += 1
         names = ", ".join(unit["name"] for unit in view["unscored"])
         _set(sheet.cell(row=row, column=1), _("Not scored (no valid response): %(units)s") % {"units": names})
 
@@ -162,11 +176,10 @@ def _component_sheet(sheet, component: dict, view: dict, result: dict, subtitle:
     _prepare(sheet, title, subtitle, headers, [10, 36, 11, 12, *([9] * len(questions))])
     if questions:
         _set(sheet.cell(row=3, column=5), _("Mean answer per question (before standardisation)"))
-    means = result.get("question_means", {})
     rows = sorted(view["rows"], key=lambda r: (r["component_ranks"].get(component["code"]) or 10**6, r["name"]))
     for offset, row in enumerate(rows, start=1):
         cell = next(c for c in row["cells"] if c["component"] == component["code"])
-        unit_means = means.get(row["code"], {})
+        unit_means = row["question_means"]  # suppressed below 5 respondents
         _row(
             sheet,
             HEADER_ROW + offset,
@@ -185,15 +198,14 @@ def _intervals_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[st
         _("Valid responses"),
         *(str(labels.get(segment, segment)) for segment in segments),
         _("Total"),
-        _("Interval (95%): from"),
-        _("Interval (95%): to"),
+        _("%(interval)s: from") % {"interval": view["interval_label"]},
+        _("%(interval)s: to") % {"interval": view["interval_label"]},
         _("Rank interval: best"),
         _("Rank interval: worst"),
-        _("Statistically tied"),
-        _("Tie group"),
+        _("Effective sample size"),
         _("Post-clearance ratings"),
     ]
-    _prepare(sheet, title, subtitle, headers, [7, 36, 11, *([12] * len(segments)), 10, 11, 11, 11, 11, 12, 9, 12])
+    _prepare(sheet, title, subtitle, headers, [7, 36, 11, *([12] * len(segments)), 10, 11, 11, 11, 11, 11, 12])
     for offset, row in enumerate(view["rows"], start=1):
         _row(
             sheet,
@@ -202,18 +214,38 @@ def _intervals_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[st
                 row["rank"],
                 row["name"],
                 row["respondents"],
-                *(row["segments"].get(segment, 0) for segment in segments),
+                *(row["segments"].get(segment) for segment in segments),  # None: fewer than 5, suppressed
                 row["total"],
                 row["total_low"],
                 row["total_high"],
                 row["rank_low"],
                 row["rank_high"],
-                _("yes") if row["statistically_tied"] else "",
-                row["tie_group"],
+                row.get("effective_n"),
                 row["rated"],
             ],
-            [WHOLE, None, WHOLE, *([WHOLE] * len(segments)), SCORE, SCORE, SCORE, WHOLE, WHOLE, None, WHOLE, WHOLE],
+            [WHOLE, None, WHOLE, *([WHOLE] * len(segments)), SCORE, SCORE, SCORE, WHOLE, WHOLE, "0.0", WHOLE],
         )
+    row = HEADER_ROW + len(view["rows"]) + 2
+    if view["comparisons"]:
+        _set(sheet.cell(row=row, column=1), _("Neighbours in the ranking")).font = Font(bold=True)
+        headers = [_("Comparison"), _("Difference"), _("from"), _("to"), _("Order flips in (% of resamples)")]
+        for column, text in enumerate(headers, start=2):
+            cell = _set(sheet.cell(row=row + 1, column=column), text)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        for offset, comparison in enumerate(view["comparisons"], start=2):
+            _row(
+                sheet,
+                row + offset,
+                [
+                    None,
+                    comparison["sentence"],
+                    comparison.get("difference"),
+                    comparison.get("difference_low"),
+                    comparison.get("difference_high"),
+                    comparison["flip_percent"],
+                ],
+                [None, None, SCORE, SCORE, SCORE, "0"],
+            )
 
 
 def _method_sheet(sheet, view: dict, result: dict, title: str, taken: set[str]) -> None:
@@ -253,6 +285,18 @@ def _method_sheet(sheet, view: dict, result: dict, title: str, taken: set[str]) 
         _("Earlier campaigns in the minimum and maximum: %(count)s") % {"count": settings.get("history_campaigns", 0)},
         _("Weighted by segment: %(answer)s") % {"answer": _("yes") if settings.get("weight_by_segment") else _("no")},
     ]
+    lines.append(
+        _("Standardisation: %(normalisation)s; at least %(minimum)s valid responses to rank a unit")
+        % {"normalisation": settings.get("normalisation", "minmax"), "minimum": settings.get("min_respondents", "–")}
+    )
+    if settings.get("component_weights"):
+        weights = ", ".join(f"{code} {weight:g}%" for code, weight in settings["component_weights"].items())
+        lines.append(_("Component weights: %(weights)s") % {"weights": weights})
+    coverage = result.get("coverage") or {}
+    lines.append(
+        _("Coverage study of the intervals: %(status)s")
+        % {"status": _("passed") if coverage.get("passed") else _("not passed or not measured")}
+    )
     if result.get("questionnaire_version"):
         lines.append(_("Questionnaire version: %(hash)s") % {"hash": result["questionnaire_version"]})
     if result.get("checksum"):

@@ -5,6 +5,7 @@ reports/services.py writes these rows; docs/cdci-methodology.md states the metho
 
 import hashlib
 import json
+from decimal import Decimal
 
 from django.conf import settings as django_settings
 from django.db import models
@@ -188,3 +189,116 @@ class CdciPublication(AppendOnlyModel):
     def verify(self) -> bool:
         """Whether the snapshot is still the one the checksum was taken of."""
         return sha256_of(self.snapshot) == self.checksum
+
+
+class Normalisation(models.TextChoices):
+    """How each question's mean is put on a common scale before the components are averaged."""
+
+    FIXED = "fixed", _("Fixed bounds (the answer scale, set before the survey)")
+    MINMAX = "minmax", _("This year's sample minimum and maximum (as the PCI)")
+
+
+class AssessmentPolicy(models.TextChoices):
+    """What happens to a unit the department has not assessed."""
+
+    SURVEY_ALONE = "survey_alone", _("A unit without an assessment is scored on the survey alone")
+    REQUIRED = "required", _("Every unit needs an assessment before the computation")
+
+
+class CdciMethod(models.Model):
+    """The method of one campaign's CDCI, fixed before its survey opens: normalisation, the blend of
+    survey and assessment, the component weights, the bootstrap, the minimum evidence for a unit.
+
+    Editable by department staff (services.update_method, audited) while the campaign is a draft; from the
+    moment it opens nobody can change it, so the method cannot be tuned once the answers are in. Every
+    computation copies it (services.method_options) and the publication's snapshot keeps the copy.
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="cdci_method", verbose_name=_("campaign")
+    )
+    normalisation = models.CharField(
+        _("standardisation"), max_length=10, choices=Normalisation.choices, default=Normalisation.FIXED
+    )
+    business_weight = models.PositiveSmallIntegerField(
+        _("business survey share of the total (%)"),
+        default=70,
+        help_text=_("The rest is the department's own assessment."),
+    )
+    assessment_policy = models.CharField(
+        _("units without an assessment"),
+        max_length=20,
+        choices=AssessmentPolicy.choices,
+        default=AssessmentPolicy.SURVEY_ALONE,
+    )
+    component_weights = models.JSONField(
+        _("component weights (%)"),
+        null=True,
+        blank=True,
+        help_text=_("Component code -> percent; empty keeps the questionnaire's weights."),
+    )
+    replicates = models.PositiveIntegerField(
+        _("bootstrap replicates"),
+        default=1000,
+        help_text=_("At least 1,000 for published intervals; 0 publishes no interval."),
+    )
+    min_respondents = models.PositiveSmallIntegerField(_("minimum valid responses for a unit to be ranked"), default=10)
+    confidence = models.DecimalField(_("confidence level"), max_digits=4, decimal_places=3, default=Decimal("0.950"))
+    seed = models.PositiveIntegerField(_("random seed"), default=2017)
+    three_year_bounds = models.BooleanField(
+        _("standardise over three years"),
+        default=True,
+        help_text=_("With the minimum-maximum standardisation: take the last two published campaigns too."),
+    )
+    sensitivity_draws = models.PositiveIntegerField(_("draws of the method sensitivity study"), default=500)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("CDCI method")
+        verbose_name_plural = _("CDCI methods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(normalisation__in=Normalisation.values), name="cdci_method_normalisation_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(assessment_policy__in=AssessmentPolicy.values), name="cdci_method_policy_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(business_weight__lte=100),
+                name="cdci_method_blend_percent",
+                violation_error_message=_("The business survey share is a percentage from 0 to 100."),
+            ),
+            # Fewer than 1,000 replicates give intervals too unstable to publish; 0 publishes none.
+            models.CheckConstraint(
+                condition=Q(replicates=0) | Q(replicates__gte=1000, replicates__lte=10_000),
+                name="cdci_method_replicates_0_or_1000",
+                violation_error_message=_("Published intervals need 1,000 to 10,000 replicates (0 for none)."),
+            ),
+            # Below 5 a unit's figures would rest on cells every public output suppresses.
+            models.CheckConstraint(
+                condition=Q(min_respondents__gte=5),
+                name="cdci_method_min_respondents_5",
+                violation_error_message=_("A unit needs at least 5 valid responses to be ranked."),
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gt=0, confidence__lt=1),
+                name="cdci_method_confidence",
+                violation_error_message=_("The confidence level is between 0 and 1 (e.g. 0.95)."),
+            ),
+            models.CheckConstraint(condition=Q(sensitivity_draws__lte=10_000), name="cdci_method_draws_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.normalisation}, {self.business_weight}/{100 - self.business_weight}"
+
+    @property
+    def assessment_weight(self) -> int:
+        return 100 - self.business_weight

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback.models import Rating
 from surveys.selectors import campaigns_for
 
+from .disclosure import suppress
 from .models import CdciPublication, CdciRun, RunStatus
 
 TIER_LABELS = {
@@ -144,20 +145,46 @@ def component_name(component: dict) -> str:
     return component["name_vi"]
 
 
+def _range(low, high):
+    if low is None or high is None:
+        return None
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def comparison_sentence(comparison: dict, names: dict[str, str]) -> str:
+    """An adjacent pair in plain words: who is ahead, or that the two cannot be told apart."""
+    ahead = names.get(comparison["ahead"], comparison["ahead"])
+    behind = names.get(comparison["behind"], comparison["behind"])
+    if comparison.get("distinguishable"):
+        return str(_("%(ahead)s is ahead of %(behind)s.") % {"ahead": ahead, "behind": behind})
+    return str(_("%(ahead)s and %(behind)s cannot be told apart.") % {"ahead": ahead, "behind": behind})
+
+
 def present(result: dict, rates: dict[int, dict] | None = None) -> dict:
-    """What the ranking pages and the Excel report show of a stored result: components with their names
-    in the active language, one row per unit in rank order with its tier label, heat-map cells and
-    contributions, and the chart's data."""
+    """What the ranking pages, the API and the Excel report show of a stored result, after suppression
+    (disclosure.suppress: no cell resting on fewer than 5 respondents): components with their names in
+    the active language, one row per ranked unit in rank order with its tier label, rank ranges, heat-map
+    cells and contributions; the units with too few responses (names only); the adjacent comparisons in
+    plain words; the chart's data; and what was suppressed.
+
+    Results stored before the comparisons and method ranges existed (earlier publications are immutable)
+    show without them."""
+    safe, suppressed = suppress(result)
     components = [
-        {"code": c["code"], "name": component_name(c), "weight": float(c["weight"])} for c in result["components"]
+        {"code": c["code"], "name": component_name(c), "weight": float(c["weight"])} for c in safe["components"]
     ]
+    names = {unit["code"]: unit["name"] for unit in safe["units"]}
+    question_means = safe.get("question_means", {})
     rows = []
-    for unit in result["units"]:
+    for unit in safe["units"]:
         rate = (rates or {}).get(unit["unit_id"], {})
         rows.append(
             {
                 **unit,
                 "tier_label": tier_label(unit["tier"]),
+                "rank_range": _range(unit.get("rank_low"), unit.get("rank_high")),
+                "method_rank_range": _range(unit.get("method_rank_low"), unit.get("method_rank_high")),
+                "question_means": question_means.get(unit["code"], {}),
                 "satisfaction_rate": rate.get("rate"),
                 "satisfaction_percent": None if rate.get("rate") is None else 100 * rate["rate"],
                 "rated": rate.get("rated", 0),
@@ -181,18 +208,42 @@ def present(result: dict, rates: dict[int, dict] | None = None) -> dict:
                 ],
             }
         )
-    settings = result.get("settings", {})
+    settings = safe.get("settings", {})
     blend = settings.get("blend") or [settings.get("business_weight", 70), settings.get("assessment_weight", 30)]
+    coverage = safe.get("coverage") or {}
+    confidence_percent = 100 * float(settings.get("confidence", 0.95))
+    comparisons = [
+        {
+            **comparison,
+            "ahead_name": names.get(comparison["ahead"], comparison["ahead"]),
+            "behind_name": names.get(comparison["behind"], comparison["behind"]),
+            "sentence": comparison_sentence(comparison, names),
+            "flip_percent": None if comparison.get("flip_share") is None else 100 * comparison["flip_share"],
+        }
+        for comparison in safe.get("comparisons", [])
+    ]
     return {
         "components": components,
         "rows": rows,
-        "unscored": result.get("unscored_units", []),
+        "unscored": safe.get("unscored_units", []),
+        "not_enough": safe.get("not_enough_units", []),
+        "comparisons": comparisons,
+        "suppressed": suppressed,
         "settings": settings,
         "business_weight": blend[0],
         "assessment_weight": blend[1],
-        "has_previous": bool(result.get("previous")),
-        "previous": result.get("previous"),
-        "has_intervals": any(row["total_low"] is not None for row in rows),
+        "confidence_percent": confidence_percent,
+        # Only intervals that passed the coverage study are called by their confidence level.
+        "coverage_passed": bool(coverage.get("passed")),
+        "interval_label": (
+            _("%(level)s%% interval") % {"level": f"{confidence_percent:g}"}
+            if coverage.get("passed")
+            else _("Interval (coverage not verified)")
+        ),
+        "has_previous": bool(safe.get("previous")),
+        "previous": safe.get("previous"),
+        "has_intervals": any(row.get("total_low") is not None for row in rows),
+        "has_method_ranges": any(row.get("method_rank_median") is not None for row in rows),
         "chart_height": 60 + 42 * len(rows),
         "chart": {
             "labels": [row["name"] for row in rows],

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from surveys.choices import CampaignStatus
 
 from . import excel, selectors, services
-from .forms import AssessmentForm, PublishForm, RunForm
+from .forms import AssessmentForm, MethodForm, PublishForm
 from .methodology import METHOD_SECTIONS
 from .models import DepartmentAssessment, RunStatus
 
@@ -48,23 +48,19 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def campaign_cdci(request, pk: int):
-    """The CDCI of one campaign: start a computation (with a progress bar), the runs, the versions."""
+    """The CDCI of one campaign: its method (fixed before the survey opened), start a computation (with a
+    progress bar), the runs, the versions."""
     campaign = _campaign(request, pk)
     runs = selectors.runs_of(campaign)
     active = next((run for run in runs if run.is_active), None)
-    last_settings = next((run.settings for run in runs if run.settings), {})
-    initial = {
-        "business_weight": int(last_settings.get("business_weight", 70)),
-        "replicates": last_settings.get("replicates", services.RunOptions.replicates),
-        "three_year_bounds": last_settings.get("three_year_bounds", True),
-    }
     return render(
         request,
         "cdci/campaign.html",
         {
             "campaign": campaign,
             "is_closed": campaign.status == CampaignStatus.CLOSED,
-            "form": RunForm(initial=initial),
+            "method": services.method_of(campaign),
+            "can_reopen": services.can_reopen(campaign),
             "runs": runs,
             "active": active,
             "draft": selectors.draft_for(campaign) is not None,
@@ -78,15 +74,10 @@ def campaign_cdci(request, pk: int):
 @login_required
 @require_POST
 def run_start(request, pk: int):
+    """Start a computation with the campaign's method: nothing of the method is chosen here."""
     campaign = _campaign(request, pk)
-    form = RunForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("cdci:cdci-campaign", pk=campaign.pk)
     try:
-        services.start_run(campaign, actor=request.user, options=form.options())
+        services.start_run(campaign, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -135,6 +126,46 @@ def assessments(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def method(request, pk: int):
+    """The campaign's method: editable while the campaign is a draft, read-only once it has opened."""
+    campaign = _campaign(request, pk)
+    row = services.method_of(campaign)
+    locked = campaign.status != CampaignStatus.DRAFT
+    components = campaign.components.order_by("position")
+    form = MethodForm(request.POST or None, instance=row, components=components, locked=locked)
+    if request.method == "POST" and not locked and form.is_valid():
+        try:
+            services.update_method(campaign, form.changes(), actor=request.user)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The method of the campaign is saved."))
+            return redirect("cdci:cdci-method", pk=campaign.pk)
+    elif request.method == "POST" and locked:
+        messages.error(request, _("The method is locked: the survey has opened."))
+    return render(request, "cdci/method.html", {"campaign": campaign, "form": form, "locked": locked})
+
+
+@login_required
+@require_POST
+def reopen(request, pk: int):
+    """Undo an early close of the survey, while no computation has started."""
+    campaign = _campaign(request, pk)
+    try:
+        services.reopen_campaign(campaign, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("cdci:cdci-campaign", pk=campaign.pk)
+    messages.success(request, _("The survey is open again."))
+    return redirect("surveys:campaign-detail", pk=campaign.pk)
+
+
+@login_required
 @require_GET
 def draft(request, pk: int):
     """Review of the draft: ranking, intervals, components by unit, why each total changed; publish form."""
@@ -156,6 +187,7 @@ def draft(request, pk: int):
             "already_published": any(publication.run_id == run.pk for publication in publications),
             "form": PublishForm(),
             "needs_reason": bool(publications),
+            "checklist": services.publication_checklist(run),
         },
     )
 
@@ -171,7 +203,12 @@ def publish(request, pk: int):
         return redirect("cdci:cdci-draft", pk=campaign.pk)
     try:
         publication = services.publish_draft(
-            run, actor=request.user, note=form.cleaned_data["note"], reason=form.cleaned_data["reason"]
+            run,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            reason=form.cleaned_data["reason"],
+            confirmed=form.cleaned_data["confirmed"],
+            despite_warnings=form.cleaned_data["despite_warnings"],
         )
     except ValidationError as exc:
         _errors(request, exc)

@@ -34,6 +34,7 @@ from surveys.models import Answer, Campaign, Invitation, InvitationUnit, Questio
 from .directory import COMPANY_BRANDS, COMPANY_FORMS, COMPANY_TRADES, SEED
 
 LAST_YEAR_INVITATIONS = 1_200
+MIN_INVITATIONS_PER_UNIT = 30
 RESPONSE_SHARE = 0.365  # of the invitations: submitted questionnaires
 INCOMPLETE_SHARE = 0.05  # of the submitted: too few questions answered
 STRAIGHT_LINING_SHARE = 0.02  # of the submitted: the same level everywhere (flagged for review)
@@ -337,7 +338,9 @@ def _last_year_campaign(department: Department, year: int, scale: float, created
         )
         campaign = services.open_campaign(campaign, actor=None)
         invitations = _invite_from_declarations(campaign)
-        target = max(10, round(LAST_YEAR_INVITATIONS * scale))
+        # Even a small demo invites enough businesses for every unit to reach the CDCI's minimum of valid
+        # responses (cdci.models.CdciMethod.min_respondents, 10), so last year's ranking can be published.
+        target = max(MIN_INVITATIONS_PER_UNIT * campaign.units.count(), round(LAST_YEAR_INVITATIONS * scale))
         invitations += _invite_panel(campaign, target - len(invitations), created)
         created["last year's invitations"] = len(invitations)
         _answer_last_year(campaign, invitations, created)

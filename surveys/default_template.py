@@ -2,7 +2,8 @@
 equal weights, and five questions under each, in Vietnamese and English.
 
 Plain data, no Django import: services.create_campaign copies it into a new campaign when there is no
-earlier questionnaire to copy. Kinds: agreement_5, yes_no, number, single_choice; directions:
+earlier questionnaire to copy. Kinds: agreement_5, yes_no, number (with the range its CDCI score is
+standardised on, `scale`), single_choice; directions:
 positive (more is better) or negative (less is better: hours, informal charges).
 """
 
@@ -20,8 +21,10 @@ DAYS = ("ngày", "days")
 TIMES = ("lần", "times")
 
 
-def _q(code, kind, text_vi, text_en, *, direction=POS, required=True, unit=("", ""), choices=()):
+def _q(code, kind, text_vi, text_en, *, direction=POS, required=True, unit=("", ""), choices=(), scale=(None, None)):
     return {
+        "scale_min": None if scale[0] is None else Decimal(scale[0]),
+        "scale_max": None if scale[1] is None else Decimal(scale[1]),
         "code": code,
         "kind": kind,
         "text_vi": text_vi,
@@ -137,6 +140,7 @@ COMPONENTS = [
                 "Average number of hours to complete the clearance of one consignment.",
                 direction=NEG,
                 unit=HOURS,
+                scale=("0", "48"),
             ),
             _q(
                 "C3.2",
@@ -145,6 +149,7 @@ COMPONENTS = [
                 "Average number of visits to the customs unit needed to complete one file.",
                 direction=NEG,
                 unit=TIMES,
+                scale=("0", "10"),
             ),
             _q(
                 "C3.3",
@@ -173,6 +178,7 @@ COMPONENTS = [
                 direction=NEG,
                 required=False,
                 unit=DAYS,
+                scale=("0", "30"),
             ),
         ],
     },
@@ -212,6 +218,7 @@ COMPONENTS = [
                 direction=NEG,
                 required=False,
                 unit=("nghìn đồng", "thousand VND"),
+                scale=("0", "5000"),
             ),
             _q(
                 "C4.5",
@@ -292,6 +299,7 @@ COMPONENTS = [
                 direction=NEG,
                 required=False,
                 unit=DAYS,
+                scale=("0", "30"),
             ),
             _q(
                 "C6.5",

@@ -132,6 +132,10 @@ class Question(models.Model):
     required = models.BooleanField(_("required"), default=True)
     unit_label_vi = models.CharField(_("unit of the number (Vietnamese)"), max_length=30, blank=True)
     unit_label_en = models.CharField(_("unit of the number (English)"), max_length=30, blank=True)
+    # The declared range of a number question: the CDCI standardises its unit means on these bounds,
+    # fixed before the survey opens (a mean outside them scores 1 or 10).
+    scale_min = models.DecimalField(_("lowest value scored"), max_digits=14, decimal_places=2, null=True, blank=True)
+    scale_max = models.DecimalField(_("highest value scored"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("question")
@@ -145,6 +149,10 @@ class Question(models.Model):
             # Options belong to single-choice questions only.
             models.CheckConstraint(
                 condition=Q(kind=QuestionKind.SINGLE_CHOICE) | Q(choices=[]), name="question_choices_only_for_choice"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True) | Q(scale_max__isnull=True) | Q(scale_min__lt=F("scale_max")),
+                name="question_scale_min_below_max",
             ),
         ]
 

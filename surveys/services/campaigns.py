@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import audit
@@ -176,13 +177,24 @@ def open_campaign(campaign: Campaign, *, actor: User | None) -> Campaign:
 
 
 @transaction.atomic
-def close_campaign(campaign: Campaign, *, actor: User | None) -> Campaign:
-    """Close an open campaign for good: no more answers, web or paper."""
+def close_campaign(campaign: Campaign, *, actor: User | None, reason: str = "") -> Campaign:
+    """Close an open campaign: no more answers, web or paper.
+
+    Before its end date a close needs a reason (audited): it cuts businesses off the survey they were
+    promised. Until a CDCI computation starts it can be undone (cdci.services.reopen_campaign).
+    """
     require_staff(actor, campaign.department_id)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.OPEN:
         raise ValidationError({"status": _("Only an open campaign can be closed.")})
+    reason = (reason or "").strip()
+    early = timezone.localdate() < campaign.close_on
+    if early and not reason:
+        raise ValidationError({"reason": _("The campaign closes before its end date: state the reason.")})
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status"])
-    audit.record(actor, "survey.campaign_closed", campaign, {"status": [CampaignStatus.OPEN, CampaignStatus.CLOSED]})
+    changes = {"status": [CampaignStatus.OPEN, CampaignStatus.CLOSED]}
+    if early:
+        changes |= {"early": True, "close_on": campaign.close_on.isoformat(), "reason": reason}
+    audit.record(actor, "survey.campaign_closed", campaign, changes)
     return campaign

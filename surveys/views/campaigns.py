@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -105,6 +106,7 @@ def campaign_detail(request, pk: int):
             "units": campaign.units.order_by("name"),
             "is_survey_admin": selectors.is_survey_admin(request.user, campaign.department_id),
             "to_review": selectors.responses_to_review(request.user, campaign).count(),
+            "closes_early": timezone.localdate() < campaign.close_on,
         },
     )
 
@@ -132,13 +134,19 @@ def campaign_weights(request, pk: int):
 @login_required
 @require_POST
 def campaign_status(request, pk: int, action: str):
-    """Open a draft campaign or close an open one."""
+    """Open a draft campaign or close an open one (before its end date: confirmed, with a reason)."""
     campaign = campaign_in_scope(request, pk)
-    change = {"open": open_campaign, "close": close_campaign}.get(action)
-    if change is None:
+    if action not in ("open", "close"):
         return render(request, "surveys/answer_state.html", {"state": "unknown"}, status=404)
+    early = timezone.localdate() < campaign.close_on
+    if action == "close" and early and not request.POST.get("confirm_early"):
+        messages.error(request, _("Confirm that the campaign closes before its end date."))
+        return redirect("surveys:campaign-detail", pk=campaign.pk)
     try:
-        change(campaign, actor=request.user)
+        if action == "open":
+            open_campaign(campaign, actor=request.user)
+        else:
+            close_campaign(campaign, actor=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -12,7 +12,11 @@ from playwright.sync_api import Page, expect
 
 from cdci import services as cdci_services
 from cdci.models import CdciPublication
+from directory.models import Branch
+from surveys import services as survey_services
+from surveys.models import Campaign
 from tests.browser.conftest import PHONE, login
+from tests.cdci.contract import contract_result, stored_draft, stored_publication
 from tests.cdci.support import closed_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +41,7 @@ def test_staff_compute_review_and_publish_then_the_public_sees_it(page, open_pag
     login(page, live_server, "staff")
     page.goto(f"{live_server.url}/cdci/campaigns/{campaign.pk}/")
     shot(page, "cdci-compute-desktop")
-    page.get_by_label("Bootstrap replicates").fill("300")
+    expect(page.locator(".method-summary")).to_contain_text("1,000 replicates")  # the campaign's fixed method
     with page.expect_navigation():
         page.get_by_role("button", name="Compute the CDCI").click()
     expect(page.locator(".message.success")).to_be_visible()
@@ -53,6 +57,10 @@ def test_staff_compute_review_and_publish_then_the_public_sees_it(page, open_pag
     shot(page, "cdci-draft-desktop")
 
     page.get_by_label("Note to publish with the ranking").fill("Kết quả CDCI năm 2025 của Cục.")
+    page.get_by_label("I have read the checklist above").check()
+    despite = page.get_by_label("Publish despite the warnings")
+    if despite.count():
+        despite.check()
     with page.expect_navigation():
         page.get_by_role("button", name="Publish", exact=True).click()
     assert CdciPublication.objects.get(campaign=campaign).version == 1
@@ -86,9 +94,7 @@ def test_staff_compute_review_and_publish_then_the_public_sees_it(page, open_pag
 
 
 def test_the_computation_page_follows_a_run_until_its_draft_is_ready(page, live_server, cast, campaign):
-    run = cdci_services.start_run(
-        campaign, actor=None, options=cdci_services.RunOptions(replicates=200), queue=False
-    )  # queued: no worker has taken it yet
+    run = cdci_services.start_run(campaign, actor=None, queue=False)  # queued: no worker has taken it yet
     login(page, live_server, "staff")
     page.goto(f"{live_server.url}/cdci/campaigns/{campaign.pk}/")
     expect(page.locator("progress[data-run-bar]")).to_be_visible()
@@ -101,3 +107,73 @@ def test_the_computation_page_follows_a_run_until_its_draft_is_ready(page, live_
     expect(page.locator("[data-run-done]")).to_be_visible(timeout=10_000)
     expect(page.locator("[data-run-percent]")).to_have_text("100")
     expect(link).to_be_visible()
+
+
+@pytest.fixture
+def contract_campaign(cast):
+    """A closed campaign whose draft is a result shaped as the method's contract: four ranked units, one
+    with too few responses."""
+    branches = [cast.branch_a, cast.branch_b] + [
+        Branch.objects.create(department=cast.department, code=code, name=name)
+        for code, name in (
+            ("CL", "Chi cục Hải quan Cái Lân"),
+            ("VG", "Chi cục Hải quan Vạn Gia"),
+            ("BL", "Chi cục Hải quan Bắc Phong Sinh"),
+        )
+    ]
+    campaign = survey_services.create_campaign(cast.department, YEAR, actor=None)
+    Campaign.objects.filter(pk=campaign.pk).update(status="closed")
+    campaign.refresh_from_db()
+    campaign.branches = branches
+    return campaign
+
+
+def test_staff_are_stopped_publishing_an_under_sampled_campaign(page, live_server, cast, contract_campaign):
+    result = contract_result(contract_campaign.branches)
+    stored_draft(contract_campaign, result)
+    login(page, live_server, "staff")
+    page.goto(f"{live_server.url}/cdci/campaigns/{contract_campaign.pk}/draft/")
+    checklist = page.locator(".publish-checklist")
+    expect(checklist).to_contain_text("Units below the minimum of responses: Chi cục Hải quan Bắc Phong Sinh")
+    expect(page.locator(".checklist-warning")).to_be_visible()
+
+    # Confirmed the checklist but not the warnings: stopped, nothing published.
+    page.get_by_label("Note to publish with the ranking").fill("Kết quả CDCI 2025.")
+    page.get_by_label("I have read the checklist above").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator(".message.error").first).to_contain_text("under-sampled")
+    assert not CdciPublication.objects.exists()
+    shot(page, "cdci-publish-stopped-desktop")
+
+    # Fewer than 3 rankable units: the publish button is disabled and the reason shown.
+    result["units"] = result["units"][:2]
+    stored_draft(contract_campaign, result)
+    page.reload()
+    expect(page.locator(".checklist-blocking")).to_contain_text("a ranking needs at least 3")
+    expect(page.get_by_role("button", name="Publish", exact=True)).to_be_disabled()
+    assert not CdciPublication.objects.exists()
+
+
+def test_the_public_page_shows_rank_ranges_and_comparisons_in_words(open_page, live_server, contract_campaign):
+    stored_publication(contract_campaign, contract_result(contract_campaign.branches))
+    for viewport, name in [(None, "desktop"), (PHONE, "phone")]:
+        visitor = (
+            open_page()
+            if viewport is None
+            else open_page(PHONE, "phone", device_scale_factor=2, is_mobile=True, has_touch=True)
+        )
+        visitor.goto(f"{live_server.url}/cdci/{YEAR}/")
+        ranking = visitor.locator("table.cdci-ranking")
+        expect(ranking.locator("thead")).to_contain_text("Rank range (sampling)")
+        expect(ranking.locator("tbody tr")).to_have_count(4)
+        expect(ranking.locator('tr[data-unit="HG"] .rank-range')).to_have_text("2–4")
+        expect(ranking.locator('tr[data-unit="HG"] .method-rank-range')).to_contain_text("2–3")
+        comparisons = visitor.locator(".cdci-comparisons li")
+        expect(comparisons).to_have_count(3)
+        expect(comparisons.first).to_contain_text("Chi cục Hải quan Móng Cái is ahead of Chi cục Hải quan Hòn Gai.")
+        expect(comparisons.nth(1)).to_contain_text("cannot be told apart")
+        expect(visitor.locator(".not-enough")).to_contain_text("Chi cục Hải quan Bắc Phong Sinh")
+        width = (viewport or {"width": 1280})["width"]
+        assert visitor.evaluate("() => document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+        shot(visitor, f"cdci-public-ranges-{name}")

@@ -23,7 +23,7 @@ def third_branch(cast) -> Branch:
     )[0]
 
 
-def closed_campaign(cast, year: int, *, per_segment: int = 5, quality=None, weight_by_segment=False) -> Campaign:
+def closed_campaign(cast, year: int, *, per_segment: int = 12, quality=None, weight_by_segment=False) -> Campaign:
     """A closed campaign of `year` with about 2 x per_segment businesses answering about 1-2 units each."""
     quality = quality or QUALITY
     units = [cast.branch_a, cast.branch_b, third_branch(cast)]
@@ -58,4 +58,12 @@ def closed_campaign(cast, year: int, *, per_segment: int = 5, quality=None, weig
             answers = {question.pk: demo_value(rng, question, level, generosity) for question in questions}
             answering.save_answers(invitation, link.branch, answers)
         answering.submit(invitation)
-    return campaigns.close_campaign(campaign, actor=None)
+    return campaigns.close_campaign(campaign, actor=None, reason="Đủ số phản hồi cho thử nghiệm")
+
+
+def publish(run, **kwargs):
+    """publish_draft by a publisher who read the checklist and accepts its warnings (until the method's
+    coverage study has passed, every draft carries that warning)."""
+    from cdci import services as cdci_services
+
+    return cdci_services.publish_draft(run, confirmed=True, despite_warnings=True, **kwargs)

@@ -19,7 +19,7 @@ from cdci.models import CdciPublication, CdciRun, DepartmentAssessment, RunStatu
 from feedback.models import Rating
 from tests.surveys.conftest import declare
 
-from .support import closed_campaign
+from .support import closed_campaign, publish
 
 YEAR = 2025
 FEW = cdci_services.RunOptions(replicates=100)
@@ -33,7 +33,7 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def campaign(cast):
-    return closed_campaign(cast, YEAR, per_segment=3)
+    return closed_campaign(cast, YEAR)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def draft(campaign):
 
 @pytest.fixture
 def published(cast, draft):
-    return cdci_services.publish_draft(draft, actor=cast.users.staff, note="Kết quả CDCI 2025")
+    return publish(draft, actor=cast.users.staff, note="Kết quả CDCI 2025")
 
 
 # --- staff pages ---------------------------------------------------------------------------------------------
@@ -58,11 +58,12 @@ def test_staff_start_a_run_and_review_the_draft(cast, campaign, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("cdci:cdci-run-start", args=[campaign.pk]),
-            {"business_weight": "70", "replicates": "100", "three_year_bounds": "on"},
+            {"business_weight": "10", "replicates": "100"},  # the page no longer takes method settings
         )
     assert response.status_code == 302
     run = CdciRun.objects.get(campaign=campaign)
-    assert run.status == RunStatus.DONE and run.settings["replicates"] == 100
+    assert run.status == RunStatus.DONE and run.settings["replicates"] == 1000  # the campaign's method
+    assert run.settings["business_weight"] == 70
 
     status = client.get(reverse("cdci:cdci-run-status", args=[run.pk])).json()
     assert status["progress"] == 100 and status["status"] == "done" and status["draft_url"]
@@ -124,7 +125,10 @@ def test_staff_enter_assessments(cast, campaign):
 
 def test_staff_publish_the_draft_with_a_note(cast, draft):
     client = client_for(cast.users.staff)
-    response = client.post(reverse("cdci:cdci-publish", args=[draft.campaign_id]), {"note": "Công bố kết quả"})
+    response = client.post(
+        reverse("cdci:cdci-publish", args=[draft.campaign_id]),
+        {"note": "Công bố kết quả", "confirmed": "on", "despite_warnings": "on"},
+    )
     assert response.status_code == 302
     publication = CdciPublication.objects.get()
     assert publication.published_by == cast.users.staff and publication.note == "Công bố kết quả"
@@ -160,7 +164,7 @@ def test_the_public_page_shows_the_published_ranking(cast, published, django_ass
 
 def test_earlier_versions_stay_reachable_and_the_latest_is_shown(cast, campaign, published):
     cdci_services.save_assessments(campaign, {cast.branch_a.pk: (Decimal(60), "")}, actor=cast.users.staff)
-    second = cdci_services.publish_draft(
+    second = publish(
         cdci_services.compute_now(campaign, actor=None, options=FEW),
         actor=cast.users.staff,
         note="Bản 2",
@@ -203,7 +207,12 @@ def test_the_api_gives_the_ranking_without_login(cast, published):
         "tier_label",
         "respondents",
         "indexes",
-        "statistically_tied",
+        "rank_low",
+        "rank_high",
+        "effective_n",
+        "method_rank_median",
+        "method_rank_low",
+        "method_rank_high",
     ):
         assert key in unit
     assert set(unit["indexes"]) == {component["code"] for component in data["components"]}

@@ -21,3 +21,18 @@ def test_the_demo_publishes_last_years_ranking_once():
     assert CdciPublication.objects.count() == 1 and CdciRun.objects.count() == 1
     page = Client().get(f"/cdci/{publication.campaign.year}/")
     assert page.status_code == 200 and publication.snapshot["units"][0]["name"].encode() in page.content
+
+
+@pytest.mark.django_db
+def test_the_demo_publication_shows_the_new_columns():
+    call_command("seed_demo", "--scale", "0.05", stdout=StringIO())
+    publication = CdciPublication.objects.get()
+    snapshot = publication.snapshot
+    assert snapshot["comparisons"] and all(unit["method_rank_median"] is not None for unit in snapshot["units"])
+    assert snapshot["settings"]["min_respondents"] == 10 and snapshot["settings"]["normalisation"] == "fixed"
+    year = publication.campaign.year
+    page = Client().get(f"/cdci/{year}/").content.decode()
+    assert "Rank range (sampling)" in page and "Neighbours in the ranking" in page
+    assert "is ahead of" in page or "cannot be told apart" in page
+    unit = Client().get(f"/api/v1/cdci/{year}/ranking/").json()["units"][0]
+    assert unit["method_rank_median"] is not None and unit["effective_n"] is not None

@@ -107,7 +107,7 @@ def test_answering_after_the_close_date_says_closed(cast, invited, open_campaign
 
 
 def test_answering_a_closed_campaign_says_closed(cast, invited, open_campaign):
-    campaigns.close_campaign(open_campaign, actor=cast.users.staff)
+    campaigns.close_campaign(open_campaign, actor=cast.users.staff, reason="Đủ phản hồi")
     with pytest.raises(answering.SurveyClosed):
         answering.save_answers(invited.x, cast.branch_a, full_answers(open_campaign))
 

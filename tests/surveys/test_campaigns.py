@@ -98,7 +98,7 @@ def test_open_campaign_with_weights_summing_to_100_opens_and_then_closes(cast, c
     assert campaign.status == CampaignStatus.OPEN
     with pytest.raises(ValidationError):
         campaigns.set_component_weights(campaign, {"C1": "12.5"}, actor=cast.users.staff)
-    campaigns.close_campaign(campaign, actor=cast.users.staff)
+    campaigns.close_campaign(campaign, actor=cast.users.staff, reason="Đủ phản hồi")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CLOSED
     with pytest.raises(ValidationError):

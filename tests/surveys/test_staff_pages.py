@@ -154,7 +154,7 @@ def test_weights_summing_to_100_are_saved_and_the_campaign_opens_then_closes(cli
     assert campaign.status == CampaignStatus.OPEN
     assert client.get(url("campaign-weights", campaign)).status_code == 302  # no change once open
 
-    client.post(url("campaign-status", campaign, action="close"))
+    client.post(url("campaign-status", campaign, action="close"), {"reason": "Đủ phản hồi", "confirm_early": "1"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CLOSED
 
