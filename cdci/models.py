@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.append_only import AppendOnlyModel
+from core.jobs import ACTIVE as ACTIVE_JOBS
+from core.jobs import BackgroundJob, JobStatus
 from directory.models import Branch
 from surveys.models import Campaign
 
@@ -25,18 +27,6 @@ def canonical_json(data) -> str:
 
 def sha256_of(data) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
-
-
-class RunStatus(models.TextChoices):
-    """Life of a CDCI computation: queued for the worker, running, then done (a draft) or failed."""
-
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class DepartmentAssessment(models.Model):
@@ -77,7 +67,7 @@ class DepartmentAssessment(models.Model):
         return f"{self.campaign_id}:{self.unit_id} = {self.score}"
 
 
-class CdciRun(models.Model):
+class CdciRun(BackgroundJob):
     """One computation of a closed campaign's CDCI, started by staff (or a command) and run by Celery.
 
     `settings` holds the method settings asked for (blend, replicates, seed, three-year bounds) and,
@@ -89,12 +79,9 @@ class CdciRun(models.Model):
     """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cdci_runs")
-    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     settings = models.JSONField(_("method settings"), default=dict, blank=True)
     input_checksum = models.CharField(_("input checksum"), max_length=64, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
@@ -105,7 +92,6 @@ class CdciRun(models.Model):
         verbose_name=_("started by"),
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         # The table keeps the name it had while the CDCI lived in reports (moved without copying data).
@@ -114,15 +100,15 @@ class CdciRun(models.Model):
         verbose_name_plural = _("CDCI computations")
         ordering = ["campaign_id", "-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="cdci_run_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="cdci_run_status_valid"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="cdci_run_progress_percent"),
             # A finished run says how it ended: a draft has its result, a failure its error.
             models.CheckConstraint(
-                condition=~Q(status=RunStatus.DONE) | Q(result__isnull=False, finished_at__isnull=False),
+                condition=~Q(status=JobStatus.DONE) | Q(result__isnull=False, finished_at__isnull=False),
                 name="cdci_run_done_has_result",
             ),
             models.UniqueConstraint(
-                fields=["campaign"], condition=Q(status__in=ACTIVE_RUN_STATUSES), name="cdci_one_active_run"
+                fields=["campaign"], condition=Q(status__in=ACTIVE_JOBS), name="cdci_one_active_run"
             ),
         ]
 
@@ -131,7 +117,7 @@ class CdciRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_RUN_STATUSES
+        return self.status in ACTIVE_JOBS
 
 
 class CdciPublication(AppendOnlyModel):

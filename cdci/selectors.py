@@ -8,11 +8,12 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import JobStatus
 from feedback.models import Rating
 from surveys.selectors import campaigns_for
 
 from .disclosure import suppress
-from .models import CdciPublication, CdciRun, RunStatus
+from .models import CdciPublication, CdciRun
 
 TIER_LABELS = {
     "very_good": _("Very good"),
@@ -53,7 +54,7 @@ def run_for(user, run_id: int) -> CdciRun | None:
 
 
 def draft_for(campaign) -> CdciRun | None:
-    return CdciRun.objects.filter(campaign=campaign, status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+    return CdciRun.objects.filter(campaign=campaign, status=JobStatus.DONE).order_by("-finished_at", "-pk").first()
 
 
 def publications_of(campaign) -> list[CdciPublication]:

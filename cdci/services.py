@@ -11,7 +11,6 @@ segment, and its invitation id as the bootstrap cluster (a business's answers ab
 together); no business identity is read, and the result holds only aggregates per unit.
 """
 
-import datetime
 import logging
 import math
 from collections.abc import Mapping
@@ -21,27 +20,28 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jobs
+from core.jobs import ACTIVE as ACTIVE_JOBS
+from core.jobs import JobStatus
 from directory import audit
 from directory.models import User
 from surveys.choices import CampaignStatus, QuestionKind
 from surveys.models import Answer, Campaign, InvitationUnit, Question
 from surveys.selectors import is_department_staff
 
-from . import method, tasks
+from . import method
 from .disclosure import suppress
 from .models import (
-    ACTIVE_RUN_STATUSES,
     AssessmentPolicy,
     CdciMethod,
     CdciPublication,
     CdciRun,
     DepartmentAssessment,
-    RunStatus,
     sha256_of,
 )
 
@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 # Tier keys (labels are translated for display: selectors.TIER_LABELS); thresholds as in Quảng Ninh.
 TIERS = ((90.0, "very_good"), (80.0, "good"), (65.0, "fair"), (0.0, "average"))
 # A run queued or running for longer than this is taken for dead (a worker lost) and may be replaced.
-STALE_RUN_AFTER = datetime.timedelta(minutes=30)
 HISTORY_CAMPAIGNS = 2  # earlier published campaigns whose question means set three-year bounds
 FLOAT_DIGITS = 6  # stored precision: results compare exactly between runs and survive JSON round trips
 PROGRESS_LOADED, PROGRESS_POINT, PROGRESS_BOOTSTRAP_END = 20, 30, 95
@@ -654,16 +653,14 @@ def update_method(campaign: Campaign, changes: Mapping, *, actor: User | None) -
 # --- runs ---------------------------------------------------------------------------------------------------
 
 
-def start_run(
-    campaign: Campaign, *, actor: User | None, options: RunOptions | None = None, queue: bool = True
-) -> CdciRun:
-    """Queue the computation of a closed campaign's CDCI; the task runs after the commit (with
-    queue=False the caller computes it itself: execute_run).
+def start_run(campaign: Campaign, *, actor: User | None, options: RunOptions | None = None) -> CdciRun:
+    """Record the computation of a closed campaign's CDCI. The caller sends its task after the commit
+    (core.jobs.dispatch) or computes it in-process (compute_now).
 
     The method is the campaign's (CdciMethod, fixed before the survey opened). `options` replaces it only
     for the system (actor None: a command or a study of the method), never for a person.
-    One run per campaign at a time: a run queued or running for longer than STALE_RUN_AFTER is taken
-    for dead (marked failed) and replaced.
+    One run per campaign at a time (a unique constraint); a run whose worker died is taken again by the
+    job sweeper (core.jobs), so nothing stays "under way" for ever.
     """
     _require_staff(actor, campaign.department_id)
     if options is not None and actor is not None:
@@ -674,21 +671,12 @@ def start_run(
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status != CampaignStatus.CLOSED:
             raise ValidationError(_("Only a closed campaign can be scored: close the survey first."))
-        now = timezone.now()
-        stale = CdciRun.objects.filter(
-            campaign=campaign, status__in=ACTIVE_RUN_STATUSES, created_at__lt=now - STALE_RUN_AFTER
-        )
-        for run in stale:
-            _fail(run, _("Abandoned: the computation did not finish in time."))
-        if CdciRun.objects.filter(campaign=campaign, status__in=ACTIVE_RUN_STATUSES).exists():
+        if CdciRun.objects.filter(campaign=campaign, status__in=ACTIVE_JOBS).exists():
             raise ValidationError(_("A computation of this campaign is already under way."))
         if options.assessment_policy == AssessmentPolicy.REQUIRED:
             _require_assessments(campaign)
         run = CdciRun.objects.create(campaign=campaign, created_by=actor, settings=asdict(options))
         audit.record(actor, "cdci.run_started", run, {"settings": asdict(options)})
-
-        if queue:
-            transaction.on_commit(lambda: tasks.compute_cdci_task.delay(run.pk))
     return run
 
 
@@ -736,28 +724,31 @@ def _check_options(options: RunOptions) -> None:
 
 
 def _fail(run: CdciRun, message: str) -> None:
-    CdciRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=message[:4000], finished_at=timezone.now())
+    jobs.fail(CdciRun, run.pk, message)
     audit.record(None, "cdci.run_failed", run, {"error": message[:500]})
 
 
+class _Cancelled(Exception):
+    """Staff cancelled the run while it computed."""
+
+
 def execute_run(run_id: int) -> CdciRun | None:
-    """Compute a queued run: claim it (a conditional update, so a second worker does nothing), load the
-    inputs, compute with progress reports, store the draft. A failure is recorded on the run, not raised.
-    Returns the run, or None when it was not queued (already taken, done or failed)."""
-    now = timezone.now()
-    claimed = CdciRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, progress=5
-    )
-    if not claimed:
+    """Compute a run: claim it (core.jobs.claim: queued, or running with a dead worker; a second worker
+    does nothing), load the inputs, compute with progress reports, store the draft. A failure is recorded
+    on the run, not raised (except a lost database: the task retries). Returns the run, or None when it
+    was not ours to take (done, failed, cancelled, or held by a live worker)."""
+    if not jobs.claim(CdciRun, run_id):
         return None
+    CdciRun.objects.filter(pk=run_id).update(started_at=timezone.now(), progress=5)
     run = CdciRun.objects.select_related("campaign").get(pk=run_id)
     options = RunOptions.from_settings(run.settings)
     reported = {"progress": 5}
 
     def report(percent: int) -> None:
-        # A few writes, not one per unit: the page polls every second or two.
+        # A few writes, not one per unit: the page polls every second or two. Each is a heartbeat too.
         if percent >= reported["progress"] + 5 or percent == 100:
-            CdciRun.objects.filter(pk=run_id).update(progress=percent)
+            if not jobs.beat(CdciRun, run_id, percent):
+                raise _Cancelled
             reported["progress"] = percent
 
     try:
@@ -772,18 +763,16 @@ def execute_run(run_id: int) -> CdciRun | None:
         for name, value in asdict(options).items():  # every method setting travels with the result
             payload["settings"].setdefault(name, value)
         with transaction.atomic():
-            updated = CdciRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-                status=RunStatus.DONE,
-                progress=100,
-                result=payload,
-                settings=payload["settings"],
-                input_checksum=inputs.checksum,
-                finished_at=timezone.now(),
-            )
-            if updated:
+            if jobs.finish(
+                CdciRun, run_id, result=payload, settings=payload["settings"], input_checksum=inputs.checksum
+            ):
                 audit.record(
                     None, "cdci.run_done", run, {"input_checksum": inputs.checksum, "units": len(payload["units"])}
                 )
+    except _Cancelled:
+        pass
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task retries, or the sweeper sends the run again
     except Exception as exc:  # a run must end in a state the page can show, whatever went wrong
         logger.exception("CDCI run %s failed", run_id)
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
@@ -793,7 +782,7 @@ def execute_run(run_id: int) -> CdciRun | None:
 
 def compute_now(campaign: Campaign, *, actor: User | None, options: RunOptions | None = None) -> CdciRun:
     """Start a run and compute it in this process (management command, demo), whatever the broker."""
-    run = start_run(campaign, actor=actor, options=options, queue=False)
+    run = start_run(campaign, actor=actor, options=options)
     return execute_run(run.pk) or CdciRun.objects.get(pk=run.pk)
 
 
@@ -802,7 +791,7 @@ def compute_now(campaign: Campaign, *, actor: User | None, options: RunOptions |
 
 def draft_of(campaign: Campaign) -> CdciRun | None:
     """The campaign's draft: its latest finished run."""
-    return CdciRun.objects.filter(campaign=campaign, status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+    return CdciRun.objects.filter(campaign=campaign, status=JobStatus.DONE).order_by("-finished_at", "-pk").first()
 
 
 def questionnaire_version(campaign: Campaign) -> str:
@@ -863,7 +852,7 @@ def publish_draft(
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         run = CdciRun.objects.get(pk=run.pk)
-        if run.status != RunStatus.DONE or run.pk != getattr(draft_of(campaign), "pk", None):
+        if run.status != JobStatus.DONE or run.pk != getattr(draft_of(campaign), "pk", None):
             raise ValidationError(_("Only the campaign's latest finished computation can be published."))
         if run.publications.exists():
             raise ValidationError(

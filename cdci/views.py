@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import jobs
+from core.jobs import JobStatus
 from surveys.choices import CampaignStatus
 
-from . import excel, selectors, services
+from . import excel, selectors, services, tasks
 from .forms import AssessmentForm, MethodForm, PublishForm
 from .methodology import METHOD_SECTIONS
-from .models import DepartmentAssessment, RunStatus
+from .models import DepartmentAssessment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,7 +79,8 @@ def run_start(request, pk: int):
     """Start a computation with the campaign's method: nothing of the method is chosen here."""
     campaign = _campaign(request, pk)
     try:
-        services.start_run(campaign, actor=request.user)
+        run = services.start_run(campaign, actor=request.user)
+        jobs.dispatch(tasks.compute_cdci_task, run.pk)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -100,8 +103,8 @@ def run_status(request, run_id: int):
             "status_label": run.get_status_display(),
             "progress": run.progress,
             "error": run.error,
-            "done": run.status in (RunStatus.DONE, RunStatus.FAILED),
-            "draft_url": reverse("cdci:cdci-draft", args=[run.campaign_id]) if run.status == RunStatus.DONE else "",
+            "done": run.status in (JobStatus.DONE, JobStatus.FAILED),
+            "draft_url": reverse("cdci:cdci-draft", args=[run.campaign_id]) if run.status == JobStatus.DONE else "",
         }
     )
 

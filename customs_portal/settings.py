@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Long jobs that a broker outage or a killed worker left behind are sent again (core.jobs).
     "sweep-export-jobs": {"task": "reports.tasks.sweep_export_jobs_task", "schedule": crontab()},
     "sweep-mailings": {"task": "surveys.tasks.sweep_mailings_task", "schedule": crontab()},
+    "sweep-cdci-runs": {"task": "cdci.tasks.sweep_cdci_runs_task", "schedule": crontab()},
 }
 
 # --- cache (API throttles, survey-code throttles) ----------------------------------------------

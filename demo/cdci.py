@@ -4,7 +4,8 @@ looking figures out of the box. Idempotent: a campaign with a publication is lef
 from decimal import Decimal
 
 from cdci import services
-from cdci.models import CdciPublication, DepartmentAssessment, RunStatus
+from cdci.models import CdciPublication, DepartmentAssessment
+from core.jobs import JobStatus
 from surveys.models import Campaign
 
 from .surveys import UNIT_QUALITY
@@ -25,7 +26,7 @@ def publish_demo_cdci(campaign: Campaign) -> CdciPublication | None:
         }
         services.save_assessments(campaign, entries, actor=None)
     run = services.compute_now(campaign, actor=None)
-    if run.status != RunStatus.DONE:
+    if run.status != JobStatus.DONE:
         return None
     # The demo publishes as the department would after reading the checklist and accepting its warnings.
     return services.publish_draft(

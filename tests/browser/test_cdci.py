@@ -94,7 +94,7 @@ def test_staff_compute_review_and_publish_then_the_public_sees_it(page, open_pag
 
 
 def test_the_computation_page_follows_a_run_until_its_draft_is_ready(page, live_server, cast, campaign):
-    run = cdci_services.start_run(campaign, actor=None, queue=False)  # queued: no worker has taken it yet
+    run = cdci_services.start_run(campaign, actor=None)  # queued: no worker has taken it yet
     login(page, live_server, "staff")
     page.goto(f"{live_server.url}/cdci/campaigns/{campaign.pk}/")
     expect(page.locator("progress[data-run-bar]")).to_be_visible()

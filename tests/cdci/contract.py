@@ -5,7 +5,8 @@ only 3 businesses and one segment there of 4, which the public must not see."""
 
 from django.utils import timezone
 
-from cdci.models import CdciPublication, CdciRun, RunStatus, sha256_of
+from cdci.models import CdciPublication, CdciRun, sha256_of
+from core.jobs import JobStatus
 
 COMPONENTS = [
     {"code": "C1", "name_vi": "Minh bạch", "name_en": "Transparency", "weight": "60.00"},
@@ -191,7 +192,7 @@ def stored_draft(campaign, result: dict) -> CdciRun:
     """A finished run holding `result` as the campaign's draft."""
     return CdciRun.objects.create(
         campaign=campaign,
-        status=RunStatus.DONE,
+        status=JobStatus.DONE,
         progress=100,
         settings=result["settings"],
         result=result,

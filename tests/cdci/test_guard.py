@@ -123,10 +123,8 @@ def test_only_department_staff_change_the_method(cast, draft_campaign):
 def test_a_person_cannot_compute_with_another_method(cast, draft_campaign):
     Campaign.objects.filter(pk=draft_campaign.pk).update(status=CampaignStatus.CLOSED)
     with pytest.raises(PermissionDenied):
-        cdci_services.start_run(
-            draft_campaign, actor=cast.users.staff, options=cdci_services.RunOptions(replicates=0), queue=False
-        )
-    run = cdci_services.start_run(draft_campaign, actor=cast.users.staff, queue=False)
+        cdci_services.start_run(draft_campaign, actor=cast.users.staff, options=cdci_services.RunOptions(replicates=0))
+    run = cdci_services.start_run(draft_campaign, actor=cast.users.staff)
     assert run.settings["replicates"] == 1000 and run.settings["min_respondents"] == 10
     assert run.settings["assessment_policy"] == "survey_alone"
 
@@ -137,7 +135,7 @@ def test_a_method_requiring_assessments_refuses_to_compute_without_them(cast, dr
     )
     Campaign.objects.filter(pk=draft_campaign.pk).update(status=CampaignStatus.CLOSED)
     with pytest.raises(ValidationError, match="assessment of every unit"):
-        cdci_services.start_run(draft_campaign, actor=cast.users.staff, queue=False)
+        cdci_services.start_run(draft_campaign, actor=cast.users.staff)
     assert not CdciRun.objects.exists()
 
 
@@ -179,7 +177,7 @@ def test_an_early_close_is_undone_until_a_computation_starts(cast, open_campaign
     assert event.actor == cast.users.staff and event.changes["reason"] == "Nhầm"
 
     survey_services.close_campaign(open_campaign, actor=cast.users.staff, reason="Đủ")
-    cdci_services.start_run(open_campaign, actor=cast.users.staff, queue=False)
+    cdci_services.start_run(open_campaign, actor=cast.users.staff)
     with pytest.raises(ValidationError, match="computation"):
         cdci_services.reopen_campaign(open_campaign, actor=cast.users.staff)
     assert not cdci_services.can_reopen(open_campaign)

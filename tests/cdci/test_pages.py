@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from cdci import excel as cdci_excel
 from cdci import selectors as cdci_selectors
 from cdci import services as cdci_services
-from cdci.models import CdciPublication, CdciRun, DepartmentAssessment, RunStatus
+from cdci.models import CdciPublication, CdciRun, DepartmentAssessment
+from core.jobs import JobStatus
 from feedback.models import Rating
 from tests.surveys.conftest import declare
 
@@ -62,7 +63,7 @@ def test_staff_start_a_run_and_review_the_draft(cast, campaign, django_capture_o
         )
     assert response.status_code == 302
     run = CdciRun.objects.get(campaign=campaign)
-    assert run.status == RunStatus.DONE and run.settings["replicates"] == 1000  # the campaign's method
+    assert run.status == JobStatus.DONE and run.settings["replicates"] == 1000  # the campaign's method
     assert run.settings["business_weight"] == 70
 
     status = client.get(reverse("cdci:cdci-run-status", args=[run.pk])).json()

@@ -8,11 +8,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 
 from cdci import services as cdci_services
 from cdci.method import composite as cdci
-from cdci.models import CdciPublication, CdciRun, DepartmentAssessment, RunStatus, sha256_of
+from cdci.models import CdciPublication, CdciRun, DepartmentAssessment, sha256_of
 from cdci.tasks import compute_cdci_task
+from core.jobs import JobStatus
 from directory.choices import Role
 from directory.models import AuditEvent, Branch, Department
 from surveys.models import Response
@@ -34,7 +36,7 @@ def campaign(cast):
 
 def compute(campaign, actor=None, options=FEW):
     run = cdci_services.compute_now(campaign, actor=actor, options=options)
-    assert run.status == RunStatus.DONE, run.error
+    assert run.status == JobStatus.DONE, run.error
     return run
 
 
@@ -106,8 +108,8 @@ def test_assessments_are_for_staff_and_within_0_to_100(cast, campaign):
 
 
 def test_the_task_claims_a_queued_run_reports_progress_and_reaches_100(cast, campaign, monkeypatch):
-    run = cdci_services.start_run(campaign, actor=cast.users.staff, queue=False)
-    assert run.status == RunStatus.QUEUED and run.progress == 0
+    run = cdci_services.start_run(campaign, actor=cast.users.staff)
+    assert run.status == JobStatus.QUEUED and run.progress == 0
     seen = []
     real = cdci.compute_cdci
 
@@ -123,19 +125,20 @@ def test_the_task_claims_a_queued_run_reports_progress_and_reaches_100(cast, cam
     compute_cdci_task.delay(run.pk)
 
     run.refresh_from_db()
-    assert run.status == RunStatus.DONE and run.progress == 100
+    assert run.status == JobStatus.DONE and run.progress == 100
     assert len(seen) == 4  # the bootstrap reports its progress in 4 steps
     assert seen == sorted(seen) and 20 <= seen[0] < seen[-1] < 100
     # Safe to run twice: the run is no longer queued, so nothing happens.
     assert cdci_services.execute_run(run.pk) is None
 
 
-def test_a_run_started_by_staff_is_queued_after_commit(cast, campaign, django_capture_on_commit_callbacks):
+def test_a_run_started_by_staff_is_queued_after_commit(client, cast, campaign, django_capture_on_commit_callbacks):
+    client.force_login(cast.users.staff)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        run = cdci_services.start_run(campaign, actor=cast.users.staff)
+        client.post(reverse("cdci:cdci-run-start", args=[campaign.pk]))
     assert len(callbacks) == 1
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE
+    run = CdciRun.objects.get(campaign=campaign)
+    assert run.status == JobStatus.DONE
     assert AuditEvent.objects.for_object(run).filter(action="cdci.run_started", actor=cast.users.staff).exists()
 
 
@@ -147,23 +150,23 @@ def test_a_failed_run_records_its_error(cast, campaign, monkeypatch):
 
     run = cdci_services.compute_now(campaign, actor=None, options=FEW)
 
-    assert run.status == RunStatus.FAILED
+    assert run.status == JobStatus.FAILED
     assert "weights sum to 90" in run.error
     assert run.result is None and run.finished_at is not None
     # A failed run does not block the next one.
     monkeypatch.undo()
-    assert compute(campaign).status == RunStatus.DONE
+    assert compute(campaign).status == JobStatus.DONE
 
 
 def test_only_a_closed_campaign_is_scored_and_one_run_at_a_time(cast, campaign):
-    cdci_services.start_run(campaign, actor=cast.users.staff, queue=False)
+    cdci_services.start_run(campaign, actor=cast.users.staff)
     with pytest.raises(ValidationError, match="already under way"):
-        cdci_services.start_run(campaign, actor=cast.users.staff, queue=False)
+        cdci_services.start_run(campaign, actor=cast.users.staff)
     campaign.status = "open"
     campaign.save(update_fields=["status"])
-    CdciRun.objects.update(status=RunStatus.FAILED)
+    CdciRun.objects.update(status=JobStatus.FAILED)
     with pytest.raises(ValidationError, match="closed campaign"):
-        cdci_services.start_run(campaign, actor=cast.users.staff, queue=False)
+        cdci_services.start_run(campaign, actor=cast.users.staff)
 
 
 @pytest.mark.parametrize("role", ["leader", "other_leader", "team_leader", "officer", "business", "integration"])
@@ -171,7 +174,7 @@ def test_only_department_staff_can_compute_and_publish(cast, campaign, role):
     run = compute(campaign)
     user = getattr(cast.users, role)
     with pytest.raises(PermissionDenied):
-        cdci_services.start_run(campaign, actor=user, queue=False)
+        cdci_services.start_run(campaign, actor=user)
     with pytest.raises(PermissionDenied):
         publish(run, actor=user, note="Công bố")
     assert not CdciPublication.objects.exists()

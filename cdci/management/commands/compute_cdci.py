@@ -8,10 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.jobs import JobStatus
 from surveys.models import Campaign
 
 from ... import services
-from ...models import RunStatus
 from ...selectors import tier_label
 
 
@@ -81,7 +81,7 @@ class Command(BaseCommand):
             run = services.compute_now(campaign, actor=None, options=run_options)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        if run.status != RunStatus.DONE:
+        if run.status != JobStatus.DONE:
             raise CommandError(_("The computation failed: %(error)s") % {"error": run.error})
         for unit in run.result["units"]:
             interval = ""
