@@ -191,6 +191,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's JSON parser with the nesting depth bounded (a deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "directory.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customs service-quality portal API",

@@ -29,7 +29,7 @@ class DeclarationViewSet(RatingActionMixin, mixins.ListModelMixin, mixins.Retrie
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilterSet
     lookup_field = "number"
-    lookup_value_regex = r"\d{12}"
+    lookup_value_regex = r"[0-9]{12}"
 
     def get_queryset(self):
         # The rating action reads its declaration itself (feedback.ratings.services.load_rating_target).
