@@ -6,7 +6,9 @@ form's errors; Django turns it into the 400 page (customs_portal.errors.bad_requ
 language, or a JSON body with `errors` under /api/.
 """
 
-from django.core.exceptions import BadRequest
+import datetime
+
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -51,3 +53,22 @@ def get_page(paginator: Paginator, data, key: str = "page"):
     if number > paginator.num_pages:
         raise Http404(_("There is no page %(number)s.") % {"number": number})
     return paginator.page(number)
+
+
+# Dates people may filter on: the portal's records start in 2000 (a filter of year 1 or 9999 is a probe).
+FIRST_DATE = datetime.date(2000, 1, 1)
+LAST_DATE = datetime.date(2100, 12, 31)
+
+
+def validate_filter_date(value: datetime.date) -> None:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValidationError(
+            _("Give a date between %(first)s and %(last)s.") % {"first": FIRST_DATE, "last": LAST_DATE}
+        )
+
+
+def check_date_range(form, first: str, last: str) -> None:
+    """In a form's clean(): the error of a range whose end comes before its start (never "no filter")."""
+    start, end = form.cleaned_data.get(first), form.cleaned_data.get(last)
+    if start and end and end < start:
+        form.add_error(last, _("The end of the range comes before its start."))

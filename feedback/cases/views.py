@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from core import clock
+from core.query import check_form, page_number
 from core.workdays import working_days_between
 from directory.choices import Role
 
@@ -156,6 +157,8 @@ class CaseListView(LoginRequiredMixin, ListView):
         self.filterset = CaseFilterSet(
             self.request.GET, queryset=cases_for(user).select_related("branch__department"), request=self.request
         )
+        page_number(self.request.GET)
+        check_form(self.filterset.form)  # a filter that does not parse is a 400 naming it, never ignored
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
