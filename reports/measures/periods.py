@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-
 # The periods people may ask for (Period.parse): the portal's records start in 2000.
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -60,7 +59,7 @@ class Period:
         What people ask for through URLs is bounded: years FIRST_YEAR to LAST_YEAR, at most MAX_MONTHS
         months, the first month not after the last (a period of year 1 or of 5,000 years took seconds)."""
         period = cls._parse((text or "").strip())
-        if not (FIRST_YEAR <= period.first.year and period.last.year <= LAST_YEAR):
+        if not (period.first.year >= FIRST_YEAR and period.last.year <= LAST_YEAR):
             raise ValueError(
                 _("A period lies between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
             )
