@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One named enum per choice set, whatever the field that uses it.
     "ENUM_NAME_OVERRIDES": {"LevelEnum": "feedback.choices.Level", "ReasonEnum": "feedback.choices.Reason"},
+    # Every error answer documented with its body (directory.schema), so responses and schema agree.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "directory.schema.document_errors"],
 }
 
 # --- the portal's own settings ------------------------------------------------------------------

@@ -249,6 +249,8 @@ def _officer_context(request, case) -> dict:
         "comment": data["comment"],
         "my_explanation": data["my_explanation"],
         "allowed_actions": data["allowed_actions"],
+        # The declaration as the API names it to the officer: its number and branch, never the business.
+        "declaration": {"number": data["declaration"], "branch": data["branch"]},
     }
 
 
@@ -284,6 +286,7 @@ def render_case(request, case, *, bound_form=None, status: int = 200):
         allowed = context["public"]["allowed_actions"]
     elif kind == OFFICER_VIEW:
         context["mine"] = _officer_context(request, case)
+        context["declaration"] = context["mine"]["declaration"]  # the row itself never reaches the page
         allowed = context["mine"]["allowed_actions"]
     else:
         context.update(_customs_context(request, case))
