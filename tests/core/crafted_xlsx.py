@@ -70,11 +70,13 @@ def zip_bomb(megabytes: int) -> bytes:
     return buffer.getvalue()
 
 
-def with_dtd(member: str = "xl/sharedStrings.xml") -> bytes:
+def with_dtd(member: str = "xl/workbook.xml") -> bytes:
     """Entities defined in a DTD (the "billion laughs" family), in `member`."""
     dtd = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
 
     def change(xml: bytes) -> bytes:
-        return xml.replace(b"?>", b"?>" + dtd, 1)
+        if xml.startswith(b"<?xml"):
+            return xml.replace(b"?>", b"?>" + dtd, 1)
+        return dtd + xml
 
     return rewritten(plain_workbook(), member, change)

@@ -37,7 +37,7 @@ def test_a_plain_workbook_is_read_row_by_row():
 def test_a_small_file_declaring_the_whole_sheet_is_refused_before_reading():
     content = whole_sheet_declared()
     assert len(content) < 30_000
-    assert "columns" in _refusal(content).message
+    assert "more than" in _refusal(content).message  # rows or columns, whichever is checked first
 
 
 def test_rows_far_down_without_a_declared_dimension_are_refused_while_reading():
@@ -51,7 +51,7 @@ def test_zip_bombs_are_refused_from_the_zip_directory(megabytes, says):
     assert says in _refusal(content).message
 
 
-@pytest.mark.parametrize("member", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
+@pytest.mark.parametrize("member", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
 def test_xml_with_a_dtd_is_refused(member):
     assert "DTD" in _refusal(with_dtd(member)).message
 

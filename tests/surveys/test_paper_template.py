@@ -180,7 +180,7 @@ def test_answers_given_as_formulas_name_the_cell_and_leave_the_code_unused(staff
 
 @pytest.mark.parametrize(
     "name, says",
-    [("whole_sheet_declared", "columns"), ("with_dtd", "DTD"), ("far_rows_undeclared", "rows")],
+    [("whole_sheet_declared", "more than"), ("with_dtd", "DTD"), ("far_rows_undeclared", "rows")],
 )
 def test_crafted_uploads_are_refused_with_a_message(staff_client, open_campaign, name, says):
     from tests.core import crafted_xlsx
