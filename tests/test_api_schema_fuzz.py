@@ -5,6 +5,8 @@ token (derandomized, no shrinking), plus a few with the path naming a real objec
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,7 +31,18 @@ BOUNDED = settings(
 
 
 @pytest.fixture
-def api_schema():
+def same_connection():
+    """Requests through the WSGI handler run in this thread, on the test's transaction: the handler must not
+    close the connection at the end of each request (Django's test client disconnects the same signals)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, same_connection):
     from customs_portal.wsgi import application
 
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -49,8 +62,9 @@ def _run(operation, strategy, examples: int, header: str, failures: list) -> Non
 
     try:
         run()
-    except Exception as exc:  # collected: every operation is tried, then all failures are reported
-        failures.append(f"{operation.label}: {exc}")
+    except (Exception, BaseExceptionGroup) as exc:  # collected: every operation is tried, then all are reported
+        details = "\n".join(str(inner) for inner in getattr(exc, "exceptions", [exc]))
+        failures.append(f"{operation.label}: {details}")
 
 
 @pytest.mark.parametrize("role", ["business", "integration"])
