@@ -32,3 +32,4 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 handler400 = "customs_portal.errors.bad_request"
+handler404 = "customs_portal.errors.not_found"

@@ -128,3 +128,10 @@ def test_an_api_400_carries_errors(client, cast):
     response = client.get("/api/v1/cdci/2025/ranking/", {"version": "²"})
     assert response.status_code == 400
     assert "version" in response.json()["errors"]
+
+
+def test_an_api_address_no_route_matches_answers_json(client):
+    response = client.get("/api/v1/cdci/-1/ranking/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
