@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .public_query import publication_query
 
 NUMBER = {"allow_null": True}
 
@@ -134,12 +135,8 @@ class RankingView(APIView):
         tags=["cdci"],
     )
     def get(self, request, year: int):
-        version = request.query_params.get("version")
-        if version is not None and not version.isdigit():
-            raise Http404
-        publication, versions, _departments = selectors.publication_for(
-            year, department=request.query_params.get("department") or None, version=int(version) if version else None
-        )
+        version, department = publication_query(request.query_params)
+        publication, versions, _departments = selectors.publication_for(year, department=department, version=version)
         if publication is None:
             raise Http404
         snapshot = publication.snapshot

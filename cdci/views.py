@@ -25,6 +25,7 @@ from . import excel, selectors, services, tasks
 from .forms import AssessmentForm, MethodForm, PublishForm
 from .methodology import METHOD_SECTIONS
 from .models import DepartmentAssessment
+from .public_query import publication_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -247,13 +248,8 @@ def methodology(request):
 
 
 def _public_publication(request, year: int):
-    version = request.GET.get("version")
-    if version is not None and not version.isdigit():
-        raise Http404
-    department = request.GET.get("department") or None
-    publication, versions, departments = selectors.publication_for(
-        year, department=department, version=int(version) if version else None
-    )
+    version, department = publication_query(request.GET)
+    publication, versions, departments = selectors.publication_for(year, department=department, version=version)
     if publication is None:
         raise Http404
     return publication, versions, departments

@@ -39,3 +39,5 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+handler400 = "customs_portal.errors.bad_request"
+handler404 = "customs_portal.errors.not_found"

@@ -8,18 +8,17 @@ Reading gives rows keyed by the header, for services.paper.import_paper_response
 Every cell is written through core.spreadsheet, so no text can become a formula.
 """
 
-import zipfile
 from dataclasses import dataclass, field
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.spreadsheet import WRAP, set_cell, set_column_widths, workbook_bytes, write_header
+from core.xlsx_reader import Limits, UnreadableWorkbook, read_rows
 
 from . import selectors
 from .choices import AGREEMENT_LEVELS, QuestionKind
@@ -136,6 +135,10 @@ def paper_template(campaign: Campaign) -> bytes:
     return workbook_bytes(workbook)
 
 
+# A campaign has a few thousand invitations; the questionnaire some dozens of questions.
+PAPER_LIMITS = Limits(max_rows=20_000, max_columns=200, max_cell_chars=2_000)
+
+
 class UnreadableFile(Exception):
     def __init__(self, message: str):
         super().__init__(message)
@@ -168,15 +171,12 @@ def read_paper_upload(upload) -> PaperSheet:
     workbook, a header without the code and unit columns, and empty rows between answers (the row
     numbers of the errors would no longer match the sheet)."""
     try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UnreadableFile(_("This file cannot be read as an Excel workbook.")) from exc
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(value).strip() if value is not None else "" for value in next(rows, None) or ()]
-        data = [tuple(_cell(value) for value in row) for row in rows]
-    finally:
-        workbook.close()
+        rows = read_rows(upload, PAPER_LIMITS)
+        _number, first = next(rows, (1, ()))
+        header = [str(value).strip() if value is not None else "" for value in first]
+        data = [tuple(_cell(value) for value in values) for _number, values in rows]
+    except UnreadableWorkbook as exc:
+        raise UnreadableFile(exc.message) from exc
     upper = [name.upper() for name in header]
     for required in (PAPER_CODE_COLUMN, PAPER_UNIT_COLUMN):
         if required.upper() not in upper:

@@ -3,7 +3,10 @@
 from urllib.parse import urlencode
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.query import check_date_range, validate_filter_date
 
 from ..choices import CaseStatus
 from ..models import DissatisfactionCase
@@ -11,6 +14,13 @@ from . import rules, selectors
 
 # The inbox's query for the cases in progress (linked from the home page and the inbox's own counts).
 IN_PROGRESS_QUERY = urlencode([("status", status.value) for status in rules.IN_PROGRESS_STATUSES])
+
+
+class CaseFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        check_date_range(self, "opened_from", "opened_to")
+        return cleaned
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -23,14 +33,19 @@ class CaseFilterSet(django_filters.FilterSet):
     officer = django_filters.CharFilter(method="filter_officer", label=_("Officer code"))
     team = django_filters.CharFilter(field_name="team__code", label=_("Team code"))
     branch = django_filters.CharFilter(field_name="branch__code", label=_("Branch code"))
-    opened_from = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("Opened from"))
-    opened_to = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("Opened until"))
+    opened_from = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__gte", label=_("Opened from"), validators=[validate_filter_date]
+    )
+    opened_to = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__lte", label=_("Opened until"), validators=[validate_filter_date]
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("due_at", "due_at"), ("opened_at", "opened_at")), label=_("Sort by")
     )
 
     class Meta:
         model = DissatisfactionCase
+        form = CaseFilterForm
         fields = ["status", "overdue", "due_soon", "escalated", "officer", "team", "branch", "opened_from", "opened_to"]
 
     def filter_overdue(self, queryset, name, value):

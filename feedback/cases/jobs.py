@@ -28,18 +28,23 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     escalated = 0
     for pk in candidates:
         with transaction.atomic():
-            claimed = (
-                DissatisfactionCase.objects.overdue(now)
-                .filter(pk=pk, escalated_at__isnull=True)
-                .update(escalated_at=now, updated_at=now)
-            )
-            if not claimed:
+            if not claim_escalation(pk, now):
                 continue
             case = DissatisfactionCase.objects.select_related("branch", "rating__declaration").get(pk=pk)
             event = record_event(case, None, CaseAction.ESCALATED, details={"why": "overdue"}, now=now)
             notify_escalation(case, event, disputed=False)
             escalated += 1
     return escalated
+
+
+def claim_escalation(pk: int, now: datetime.datetime) -> bool:
+    """Mark case `pk` escalated at `now` if it is still open, overdue and not escalated: True for the one
+    caller that changed the row, False for every other (a second run, a case answered meanwhile)."""
+    return bool(
+        DissatisfactionCase.objects.overdue(now)
+        .filter(pk=pk, escalated_at__isnull=True)
+        .update(escalated_at=now, updated_at=now)
+    )
 
 
 def close_answered_cases(*, now: datetime.datetime | None = None) -> int:

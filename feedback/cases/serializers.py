@@ -182,6 +182,8 @@ class BusinessCaseSerializer(_CaseBase):
     conclusion = serializers.SerializerMethodField()
     answer = serializers.SerializerMethodField()
     dispute_until = serializers.SerializerMethodField()
+    # Blank until the case closes (the schema must say so: the model's choices do not include "").
+    closed_how = serializers.ChoiceField(choices=CaseClosure.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = DissatisfactionCase

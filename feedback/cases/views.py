@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from core import clock
+from core.query import check_form, page_number
 from core.workdays import working_days_between
 from directory.choices import Role
 
@@ -156,6 +157,8 @@ class CaseListView(LoginRequiredMixin, ListView):
         self.filterset = CaseFilterSet(
             self.request.GET, queryset=cases_for(user).select_related("branch__department"), request=self.request
         )
+        page_number(self.request.GET)
+        check_form(self.filterset.form)  # a filter that does not parse is a 400 naming it, never ignored
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
@@ -246,6 +249,8 @@ def _officer_context(request, case) -> dict:
         "comment": data["comment"],
         "my_explanation": data["my_explanation"],
         "allowed_actions": data["allowed_actions"],
+        # The declaration as the API names it to the officer: its number and branch, never the business.
+        "declaration": {"number": data["declaration"], "branch": data["branch"]},
     }
 
 
@@ -281,6 +286,7 @@ def render_case(request, case, *, bound_form=None, status: int = 200):
         allowed = context["public"]["allowed_actions"]
     elif kind == OFFICER_VIEW:
         context["mine"] = _officer_context(request, case)
+        context["declaration"] = context["mine"]["declaration"]  # the row itself never reaches the page
         allowed = context["mine"]["allowed_actions"]
     else:
         context.update(_customs_context(request, case))

@@ -12,6 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from directory.parsers import BoundedJSONParser
 from directory.permissions import IsIntegrationClient
 
 from ..ratings.api import RatingActionMixin
@@ -29,11 +30,21 @@ class DeclarationViewSet(RatingActionMixin, mixins.ListModelMixin, mixins.Retrie
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilterSet
     lookup_field = "number"
-    lookup_value_regex = r"\d{12}"
+    lookup_value_regex = r"[0-9]{12}"
 
     def get_queryset(self):
         # The rating action reads its declaration itself (feedback.ratings.services.load_rating_target).
         return declarations_for(self.request.user)
+
+    def get_parsers(self):
+        # The push is JSON only (one object or a list): a form or multipart body is 415, not a parse error.
+        # The parsers are chosen before DRF sets self.action (the schema generator sets it first).
+        action = getattr(self, "action", None)
+        if action is None and getattr(self, "request", None) is not None:
+            action = getattr(self, "action_map", {}).get(self.request.method.lower())
+        if action == "create":
+            return [BoundedJSONParser()]
+        return super().get_parsers()
 
     def get_permissions(self):
         if self.action == "create":

@@ -7,6 +7,7 @@ keys them by item index (API) or row number (file import).
 
 import datetime
 import functools
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core import clock
 from directory.models import Branch, Business, Officer, Team
 from directory.taxcode import normalize_tax_code
 
@@ -34,6 +36,14 @@ FIELDS = (
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
 _CHANNELS = {c.value: c.value for c in Channel} | {k: v.value for k, v in CHANNEL_ALIASES.items()}
 _STAGES = set(Stage.values)
+# Dates the portal accepts: nothing before the portal's records begin, nothing past tomorrow (a clock
+# a little ahead is tolerated). Year 1 or 9999 broke every page that computes a window or a period.
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+AHEAD = datetime.timedelta(days=1)
+# UTC offsets in use on Earth run from -12:00 to +14:00; '+23:59' parses but is no real place.
+OFFSETS = (datetime.timedelta(hours=-12), datetime.timedelta(hours=14))
+_NUMBER = re.compile(r"[0-9]{12}")  # ASCII only: str.isdigit() accepts '²' and Arabic-Indic digits
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -93,6 +103,15 @@ def parse_datetime(value) -> datetime.datetime:
         raise ValueError(_("Give a date and time such as 2026-05-15T09:30:00+07:00."))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
+    offset = parsed.utcoffset()
+    if offset is None or not OFFSETS[0] <= offset <= OFFSETS[1]:
+        raise ValueError(_("The UTC offset must lie between -12:00 and +14:00."))
+    try:
+        in_range = EARLIEST <= parsed <= clock.now() + AHEAD
+    except OverflowError:  # year 9999 with an offset cannot be compared in UTC
+        in_range = False
+    if not in_range:
+        raise ValueError(_("The date must lie between 2000-01-01 and tomorrow."))
     return parsed
 
 
@@ -115,19 +134,39 @@ def _text(raw: dict, name: str) -> str:
     return str(value).strip()
 
 
+def _control_characters(raw: dict) -> list[str]:
+    """The text fields of `raw` (its officers' too) holding a control character."""
+    found = [name for name in FIELDS if isinstance(raw.get(name), str) and _CONTROL.search(raw[name])]
+    officers = raw.get("officers")
+    if isinstance(officers, list):
+        for position, officer in enumerate(officers):
+            if isinstance(officer, dict):
+                found.extend(
+                    f"officers[{position}].{key}"
+                    for key in ("code", "stage")
+                    if isinstance(officer.get(key), str) and _CONTROL.search(officer[key])
+                )
+    return found
+
+
 def parse_item(raw, index: int, errors: BatchErrors) -> DeclarationInput | None:
     """Field-level checks of one raw item (a dict from JSON or a file row)."""
     if not isinstance(raw, dict):
         errors.add(index, "non_field_errors", _("Each declaration must be an object."))
         return None
     before = len(errors.by_item.get(index, {}))
+    control = _control_characters(raw)
+    for name in control:
+        errors.add(index, name, _("Control characters (such as NUL) are not allowed."))
+    if control:
+        return None
 
     number = _text(raw, "number")
-    if not (len(number) == 12 and number.isdigit()):
+    if not _NUMBER.fullmatch(number):
         errors.add(index, "number", _("A declaration number has exactly 12 digits."))
 
     type_code = _text(raw, "type_code").upper()
-    if not (1 <= len(type_code) <= 5 and type_code.isalnum()):
+    if not (1 <= len(type_code) <= 5 and type_code.isascii() and type_code.isalnum()):
         errors.add(index, "type_code", _("A type code such as A11 or E52 is required."))
 
     channel = _CHANNELS.get(_text(raw, "channel").lower())

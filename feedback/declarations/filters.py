@@ -1,8 +1,18 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.query import check_date_range, validate_filter_date
 
 from ..choices import Channel
 from ..models import Declaration
+
+
+class DeclarationFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        check_date_range(self, "cleared_from", "cleared_to")
+        return cleaned
 
 
 class DeclarationFilterSet(django_filters.FilterSet):
@@ -15,12 +25,17 @@ class DeclarationFilterSet(django_filters.FilterSet):
     )
     branch = django_filters.CharFilter(field_name="branch__code", label=_("Branch code"))
     business = django_filters.CharFilter(field_name="business__tax_code", label=_("Business tax code"))
-    cleared_from = django_filters.DateFilter(field_name="cleared_at", lookup_expr="date__gte", label=_("Cleared from"))
-    cleared_to = django_filters.DateFilter(field_name="cleared_at", lookup_expr="date__lte", label=_("Cleared until"))
+    cleared_from = django_filters.DateFilter(
+        field_name="cleared_at", lookup_expr="date__gte", label=_("Cleared from"), validators=[validate_filter_date]
+    )
+    cleared_to = django_filters.DateFilter(
+        field_name="cleared_at", lookup_expr="date__lte", label=_("Cleared until"), validators=[validate_filter_date]
+    )
     rated = django_filters.BooleanFilter(method="filter_rated", label=_("Rated"))
 
     class Meta:
         model = Declaration
+        form = DeclarationFilterForm
         fields = ["number", "channel", "cleared", "branch", "business", "cleared_from", "cleared_to", "rated"]
 
     def filter_rated(self, queryset, name, value):

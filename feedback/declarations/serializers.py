@@ -1,5 +1,6 @@
 """How the API shows declarations, and the ingest body and answer as the OpenAPI schema describes them."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import Channel, Stage
@@ -69,8 +70,23 @@ class IngestResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    }
+)
+class _ItemErrorsField(serializers.JSONField):
+    """field -> messages of one item, or (under `non_field_errors`) the messages of the request as a whole."""
+
+
 class IngestErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
-        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        help_text="Item index -> field -> messages. Nothing of the batch was written.",
+        child=_ItemErrorsField(),
+        help_text=(
+            "Item index -> field -> messages, or non_field_errors -> messages for the whole request (too many "
+            "items, a body that is not JSON). Nothing of the batch was written."
+        ),
     )

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from core import clock
+from core.query import check_form, page_number
 from directory.choices import Role
 from directory.permissions import has_role
 
@@ -45,8 +46,10 @@ class DeclarationListView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.is_business = self.request.user.role == Role.BUSINESS
         self.filterset = DeclarationFilterSet(self.request.GET, queryset=declarations_for(self.request.user))
+        page_number(self.request.GET)
+        check_form(self.filterset.form)  # a filter that does not parse is a 400 naming it, never ignored
         queryset = self.filterset.qs
-        self.to_rate = self.filterset.form.cleaned_data.get("rated") is False if self.filterset.is_valid() else False
+        self.to_rate = self.filterset.form.cleaned_data.get("rated") is False
         if self.is_business:
             # A business works on what has cleared: newest clearance first, declarations in progress last.
             queryset = queryset.order_by(F("cleared_at").desc(nulls_last=True), "-registered_at", "-pk")

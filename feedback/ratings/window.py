@@ -26,10 +26,12 @@ class RatingWindow:
 
     closes_at: datetime.datetime | None
     is_open: bool
+    # Cleared in the future (a clearance time announced ahead, or a clock ahead): not rateable until then.
+    not_yet_cleared: bool = False
 
     def refusal(self) -> str:
         """Why the declaration cannot be rated now, in the active language (only when the window is not open)."""
-        if self.closes_at is None:
+        if self.closes_at is None or self.not_yet_cleared:
             return _("This declaration has not been cleared yet; it can be rated once it is cleared.")
         closed_on = formats.date_format(timezone.localtime(self.closes_at), "SHORT_DATE_FORMAT")
         return _("The rating window of this declaration closed on %(date)s; it can no longer be rated.") % {
@@ -43,6 +45,8 @@ def rating_window(declaration, *, now: datetime.datetime | None = None) -> Ratin
         return RatingWindow(None, False)
     now = now or clock.now()
     closes_at = declaration.cleared_at + window_length()
+    if declaration.cleared_at > now:
+        return RatingWindow(closes_at, False, not_yet_cleared=True)
     return RatingWindow(closes_at, now <= closes_at)
 
 

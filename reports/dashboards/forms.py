@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.query import check_form
 from feedback.choices import Channel
 
 from ..measures import Period
@@ -129,10 +130,11 @@ class DashboardFilterForm(forms.Form):
         if start or end:
             if not (start and end):
                 self.add_error("end" if start else "start", _("Give both the first and the last month of the range."))
-            elif end.first < start.first:
-                self.add_error("end", _("The last month comes before the first one."))
             else:
-                cleaned["period"] = Period(start.first, end.first)
+                try:
+                    cleaned["period"] = Period.parse(f"{period_code(start)}..{period_code(end)}")
+                except ValueError as exc:
+                    self.add_error("end", str(exc))
                 return cleaned
         text = (cleaned.get("period") or "").strip()
         if text:
@@ -145,9 +147,6 @@ class DashboardFilterForm(forms.Form):
         return cleaned
 
     def filters(self) -> tuple[Period, str | None]:
-        """The period and channel to show; the default period and all channels where input was wrong."""
-        valid = self.is_valid()
-        cleaned = self.cleaned_data
-        period = cleaned.get("period") if isinstance(cleaned.get("period"), Period) else default_period()
-        channel = (cleaned.get("channel") or None) if valid or "channel" not in self.errors else None
-        return period, channel
+        """The period and channel to show; InvalidQuery (a 400 naming the parameter) where input is wrong."""
+        cleaned = check_form(self)
+        return cleaned["period"], cleaned.get("channel") or None

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.query import get_page, page_number
 from core.spreadsheet import XLSX
 from directory.choices import Role
 from directory.models import TeamMembership
@@ -109,7 +110,7 @@ def _paged(request, table: Table) -> Table:
     if table.name not in PAGED_TABLES or len(table.rows) <= TABLE_PAGE_SIZE:
         return table
     key = f"{table.name}_page"
-    page = Paginator(range(len(table.rows)), TABLE_PAGE_SIZE).get_page(request.GET.get(key))
+    page = get_page(Paginator(range(len(table.rows)), TABLE_PAGE_SIZE), request.GET, key)
 
     def url(number: int) -> str:
         params = request.GET.copy()
@@ -132,6 +133,8 @@ def _paged(request, table: Table) -> Table:
 
 
 def _page(request, template: str, context: dict, tables: list[Table]):
+    for name in PAGED_TABLES:  # checked even where the table is short enough to show whole
+        page_number(request.GET, f"{name}_page")
     context["tables"] = {table.name: _paged(request, table) for table in tables}
     # A person paging through a table folded away under <details> finds it open on the next page.
     context["paging"] = any(request.GET.get(f"{name}_page") for name in PAGED_TABLES)
@@ -250,8 +253,11 @@ def department(request):
     departments = list(visible_units(user, DEPT).order_by("code").values_list("pk", "code", "name"))
     if not departments:
         raise Http404(_("No such unit."))
-    wanted = request.GET.get("unit")
-    pk, code, name = next((row for row in departments if row[1] == wanted), departments[0])
+    wanted = (request.GET.get("unit") or "").strip()
+    if wanted:  # a department out of scope is 404, like one that does not exist
+        pk, code, name = _chosen(departments, wanted)
+    else:
+        pk, code, name = departments[0]
     form, period, channel = _filters(
         request, units=[(row[1], row[2]) for row in departments], unit_label=_("Department"), current_unit=code
     )

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# The periods people may ask for (Period.parse): the portal's records start in 2000.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+MAX_MONTHS = 120
+
 
 def _first_of(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
@@ -49,17 +54,33 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """ "2025-03", "2025-Q2", "2025", or "2025-01..2025-06" (for URLs); ValueError otherwise."""
-        text = (text or "").strip()
+        """ "2025-03", "2025-Q2", "2025", or "2025-01..2025-06" (for URLs); ValueError otherwise.
+
+        What people ask for through URLs is bounded: years FIRST_YEAR to LAST_YEAR, at most MAX_MONTHS
+        months, the first month not after the last (a period of year 1 or of 5,000 years took seconds)."""
+        period = cls._parse((text or "").strip())
+        if not (period.first.year >= FIRST_YEAR and period.last.year <= LAST_YEAR):
+            raise ValueError(
+                _("A period lies between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        if period.month_count > MAX_MONTHS:
+            raise ValueError(_("A period spans at most %(years)s years.") % {"years": MAX_MONTHS // 12})
+        return period
+
+    @classmethod
+    def _parse(cls, text: str) -> "Period":
+        if ".." in text:
+            start, end = (cls._parse(part.strip()) for part in text.split("..", 1))
+            if end.last < start.first:
+                raise ValueError(_("The last month comes before the first one."))
+            return cls(start.first, end.last)
         try:
-            if ".." in text:
-                start, end = text.split("..", 1)
-                return cls.months(cls.parse(start).first, cls.parse(end).last)
-            if match := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            # re.ASCII: \d would also match '²' and Arabic-Indic digits.
+            if match := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text, re.ASCII):
                 return cls.quarter(int(match[1]), int(match[2]))
-            if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text, re.ASCII):
                 return cls.month(int(match[1]), int(match[2]))
-            if re.fullmatch(r"\d{4}", text):
+            if re.fullmatch(r"\d{4}", text, re.ASCII):
                 return cls.year(int(text))
         except ValueError:
             pass

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.query import get_page
 from directory.models import Department
 
 from .. import selectors
@@ -44,7 +45,7 @@ def campaign_list(request):
         )
         .order_by("-year", "department__code")
     )
-    page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
+    page = get_page(Paginator(campaigns, 25), request.GET)
     return render(
         request,
         "surveys/campaign_list.html",

@@ -1,6 +1,7 @@
 """Staff pages of invitations, for survey administrators only (they see who was invited and answered):
 the list, building and sending invitations, one more invitation, a new code, the letters."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import jobs
+from core.query import check_form, get_page
 
 from .. import codes, selectors
 from ..choices import CampaignStatus
@@ -38,23 +40,32 @@ def _admin_campaign(request, pk: int) -> Campaign:
     return campaign
 
 
+class InvitationFilterForm(forms.Form):
+    """The invitation list's query string: a search text and a status (NUL and unknown statuses: 400)."""
+
+    q = forms.CharField(required=False, max_length=200)
+    status = forms.ChoiceField(
+        required=False, choices=[("", ""), ("unsent", "unsent"), ("sent", "sent"), ("answered", "answered")]
+    )
+
+
 @login_required
 @require_GET
 def invitation_list(request, pk: int):
     campaign = _admin_campaign(request, pk)
     invitations = selectors.invitations_for(request.user, campaign)
-    query = request.GET.get("q", "").strip()
+    filters = check_form(InvitationFilterForm(request.GET))
+    query = filters["q"].strip()
     if query:
         invitations = invitations.filter(Q(business__name__icontains=query) | Q(business__tax_code__startswith=query))
-    status = request.GET.get("status", "")
     status_filters = {
         "unsent": Q(sent_at__isnull=True),
         "sent": Q(sent_at__isnull=False, submitted_at__isnull=True),
         "answered": Q(submitted_at__isnull=False),
     }
-    if status in status_filters:
-        invitations = invitations.filter(status_filters[status])
-    page = Paginator(invitations, 50).get_page(request.GET.get("page"))
+    if filters["status"]:
+        invitations = invitations.filter(status_filters[filters["status"]])
+    page = get_page(Paginator(invitations, 50), request.GET)
     counts = Invitation.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"),
         unsent=Count("pk", filter=Q(sent_at__isnull=True)),
@@ -75,7 +86,7 @@ def invitation_list(request, pk: int):
             "is_paginated": page.has_other_pages(),
             "query_without_page": params.urlencode(),
             "query": query,
-            "status": status,
+            "status": filters["status"],
             "counts": counts,
             "add_form": AddInvitationForm(campaign=campaign),
             "closed": campaign.status == CampaignStatus.CLOSED,

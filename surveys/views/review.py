@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.query import get_page
+
 from .. import selectors
 from ..choices import Segment
 from ..models import Response
@@ -20,7 +22,7 @@ from .staff import campaign_in_scope
 def review_list(request, pk: int):
     """Straight-lined responses waiting for a decision, shown without any identity."""
     campaign = campaign_in_scope(request, pk)
-    page = Paginator(selectors.responses_to_review(request.user, campaign), 20).get_page(request.GET.get("page"))
+    page = get_page(Paginator(selectors.responses_to_review(request.user, campaign), 20), request.GET)
     responses = list(page.object_list)
     answers = selectors.answers_for(request.user, campaign, [row["id"] for row in responses])
     questions = [question for component in selectors.questionnaire(campaign) for question in component.questions.all()]

@@ -174,3 +174,50 @@ def test_two_folds_at_once_add_nothing_more(cast):
     rebuild_rollups(lag_seconds=0)
     assert rollup_rows() == folded
     assert branch_rows() == expected_branch_rows()
+
+
+def expected_team_rows():
+    """Team x month x channel counts of team levels, from the ratings themselves (the oracle)."""
+    counts = defaultdict(Counter)
+    ratings = Rating.objects.select_related("declaration").filter(team_id__isnull=False, team_level__isnull=False)
+    for rating in ratings:
+        key = (rating.team_id, local_month(rating.declaration.cleared_at), rating.declaration.channel)
+        counts[key][rating.team_level] += 1
+    return {key: [counter[level] for level in range(1, 6)] for key, counter in counts.items()}
+
+
+def team_rows():
+    rows = {
+        (row.unit_id, row.month, row.channel): [row.level_1, row.level_2, row.level_3, row.level_4, row.level_5]
+        for row in RatingRollup.objects.filter(unit_kind=UnitKind.TEAM)
+    }
+    return {key: levels for key, levels in rows.items() if any(levels)}
+
+
+def test_fold_equals_rebuild_with_team_level_corrections(cast, settings):
+    """Team-level corrections (of folded ratings, of one not folded yet, from no team level to one) move the
+    team counts in the fold exactly as a rebuild counts them."""
+    rng = random.Random(13)
+    businesses = [cast.business_x, cast.business_y]
+    ratings = add_ratings(cast, add_declarations(cast, 100, rng, businesses=businesses), rng, share=0.8)
+    fold_rollups(lag_seconds=0)
+    with_team = [r for r in ratings if r.team_id is not None and r.team_level is not None]
+    assert len(with_team) >= 5
+    for rating in with_team[:4]:
+        correct_rating(rating, actor=cast.users.admin, reason="typo", team_level=other_level(rating.team_level))
+    without_level = next((r for r in ratings if r.team_id is not None and r.team_level is None), None)
+    if without_level is not None:
+        correct_rating(without_level, actor=cast.users.admin, reason="forgot the team", team_level=4)
+    late = add_ratings(cast, add_declarations(cast, 30, rng, businesses=businesses), rng, share=1.0)
+    unfolded = next(r for r in late if r.team_id is not None and r.team_level is not None)
+    correct_rating(unfolded, actor=cast.users.admin, reason="typo", team_level=other_level(unfolded.team_level))
+
+    result = fold_rollups(lag_seconds=0)
+
+    assert result.corrections_applied >= 4
+    assert team_rows() == expected_team_rows()
+    folded = rollup_rows()
+    settings.ROLLUP_SAFETY_LAG_SECONDS = 0
+    rebuild_rollups()
+    assert rollup_rows() == folded
+    assert team_rows() == expected_team_rows()

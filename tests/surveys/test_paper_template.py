@@ -158,3 +158,45 @@ def test_empty_rows_between_answers_and_files_that_are_not_workbooks_are_refused
 def test_paper_pages_are_for_department_staff_only(client, cast, open_campaign):
     client.force_login(cast.users.leader)
     assert client.get(reverse("surveys:paper-template", kwargs={"pk": open_campaign.pk})).status_code == 404
+
+
+# --- crafted files (core.xlsx_reader) --------------------------------------------------------------------------
+
+
+def test_answers_given_as_formulas_name_the_cell_and_leave_the_code_unused(staff_client, cast, invited, open_campaign):
+    content = template_bytes(staff_client, open_campaign)
+    row = full_row(open_campaign, invited.code_x, "MC")
+    first_question = open_campaign.questions.order_by("component__position", "position").first()
+    row[first_question.code] = "=2+2"
+
+    response = upload(staff_client, open_campaign, filled(content, [row]))
+
+    assert response.status_code == 200
+    assert "Cell C2 holds a formula" in response.content.decode()
+    assert not Response.objects.filter(campaign=open_campaign).exists()
+    invited.x.refresh_from_db()
+    assert invited.x.submitted_at is None  # the code can still answer
+
+
+@pytest.mark.parametrize(
+    "name, says",
+    [("whole_sheet_declared", "more than"), ("with_dtd", "DTD"), ("far_rows_undeclared", "rows")],
+)
+def test_crafted_uploads_are_refused_with_a_message(staff_client, open_campaign, name, says):
+    from tests.core import crafted_xlsx
+
+    response = upload(staff_client, open_campaign, SimpleUploadedFile("answers.xlsx", getattr(crafted_xlsx, name)()))
+
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert not Response.objects.filter(campaign=open_campaign).exists()
+
+
+def test_a_zip_bomb_upload_is_refused_with_a_message(staff_client, open_campaign):
+    from tests.core import crafted_xlsx
+
+    bomb = crafted_xlsx.zip_bomb(150)
+    response = upload(staff_client, open_campaign, SimpleUploadedFile("answers.xlsx", bomb))
+
+    assert response.status_code == 200
+    assert "once unpacked" in response.content.decode()

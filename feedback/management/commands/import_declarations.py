@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from core.xlsx_reader import Limits, UnreadableWorkbook, read_rows
 from directory.choices import Role
 from directory.models import User
 from directory.permissions import has_role
@@ -16,6 +17,8 @@ from feedback.declarations.checks import FIELDS, BatchErrors, resolve_batch
 from feedback.declarations.services import DeclarationBatchError, IngestResult, ingest_declarations
 
 CHUNK_SIZE = 1000
+# A clearance system's export: up to some hundred thousand declarations, ten columns.
+IMPORT_LIMITS = Limits(max_rows=200_000, max_columns=50, max_cell_chars=1_000)
 # Spellings of dates in files exported by Vietnamese software; ISO 8601 is understood by ingest itself.
 LOCAL_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 
@@ -128,22 +131,25 @@ def read_declaration_rows(path: Path) -> tuple[list[dict], list[int]]:
 
 
 def _read_xlsx(path: Path):
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    """The header row, then the data rows read lazily: read_declaration_rows checks the header before a
+    single data row is read. Every limit and formula is refused naming the file (and the cell)."""
+    rows = read_rows(path, IMPORT_LIMITS)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise CommandError(_("Cannot read %(path)s as an Excel workbook: %(error)s") % {"path": path, "error": exc})
+        _number, header = next(rows, (1, ()))
+    except UnreadableWorkbook as exc:
+        raise CommandError(_unreadable(path, exc)) from None
+    return header, _guarded(path, rows)
+
+
+def _guarded(path: Path, rows):
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None) or ()
-        data = list(enumerate(rows, start=2))
-    finally:
-        workbook.close()
-    return header, data
+        yield from rows
+    except UnreadableWorkbook as exc:
+        raise CommandError(_unreadable(path, exc)) from None
+
+
+def _unreadable(path: Path, exc: UnreadableWorkbook) -> str:
+    return _("Cannot import %(path)s: %(error)s") % {"path": path, "error": exc.message}
 
 
 def _read_csv(path: Path):

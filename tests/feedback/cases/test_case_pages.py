@@ -381,3 +381,22 @@ def test_declaration_page_links_to_the_case_and_tells_the_department_deadline(ca
     html = response.content.decode()
     assert "within 3 working days" in html
     assert page(response).xpath(f"//p[@class='case-link']/a[@href='/cases/{case.pk}/']")
+
+
+def test_rated_officers_case_page_shows_no_more_than_their_api_view(case_cast, case, as_user, api_client, token_for):
+    """The API hides the complaining business from the rated officer; the page hides it too."""
+    officer = case_cast.users.officer
+    api_client.credentials(HTTP_AUTHORIZATION=token_for(officer))
+    api_view = api_client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert "business" not in api_view
+
+    html = as_user(officer).get(url(case)).content.decode()
+
+    business = case.rating.declaration.business
+    for hidden in (business.name, business.tax_code, case.rating.declaration.type_code):
+        assert hidden not in html
+    facts = page(as_user(officer).get(url(case))).xpath("//section[@aria-labelledby='declaration-heading']//dt")
+    assert len(facts) == 2  # the number and the branch
+    assert api_view["declaration"] in html and api_view["branch"]["name"] in html
+    # Leaders still see the business.
+    assert business.name in as_user(case_cast.users.leader).get(url(case)).content.decode()

@@ -478,3 +478,23 @@ def test_escalation_reaches_only_the_staff_of_the_cases_department(case_cast):
     assert list(OutboxMessage.objects.filter(kind="case_escalated").values_list("recipient__username", flat=True)) == [
         "staff"
     ]
+
+
+def test_the_escalation_claim_is_taken_once_without_relying_on_a_race(case_cast):
+    """The claim itself, called twice in a row: the second caller (a run that listed the case before the
+    first escalated it) claims nothing, so nothing is written twice."""
+    case = complain(case_cast)
+    after_due = case.due_at + datetime.timedelta(minutes=1)
+
+    assert jobs.claim_escalation(case.pk, after_due) is True
+    assert jobs.claim_escalation(case.pk, after_due + datetime.timedelta(minutes=1)) is False
+
+    case.refresh_from_db()
+    assert case.escalated_at == after_due
+    assert jobs.escalate_overdue(now=after_due + datetime.timedelta(hours=1)) == 0
+    assert not CaseEvent.objects.filter(case=case, action="escalated").exists()  # the claim alone writes no event
+
+
+def test_a_case_not_yet_overdue_cannot_be_claimed(case_cast):
+    case = complain(case_cast)
+    assert jobs.claim_escalation(case.pk, case.due_at - datetime.timedelta(minutes=1)) is False

@@ -198,3 +198,71 @@ def test_import_numeric_13_digit_tax_code_and_capitalised_stage(cast, tmp_path):
     declaration = Declaration.objects.get(number="102000000009")
     assert declaration.business.tax_code == branch_code
     assert list(declaration.officer_links.values_list("stage", flat=True)) == ["reception"]
+
+
+# --- crafted files (core.xlsx_reader) ------------------------------------------------------------------------
+
+
+def _crafted(name):
+    from tests.core import crafted_xlsx
+
+    return getattr(crafted_xlsx, name)
+
+
+@pytest.mark.parametrize(
+    "make, says",
+    [
+        (lambda: _crafted("whole_sheet_declared")(), "more than"),
+        (lambda: _crafted("zip_bomb")(150), "once unpacked"),
+        (lambda: _crafted("with_dtd")(), "DTD"),
+    ],
+    ids=["whole-sheet", "zip-bomb", "dtd"],
+)
+def test_import_refuses_crafted_workbooks_with_a_message(cast, tmp_path, make, says):
+    path = tmp_path / "declarations.xlsx"
+    path.write_bytes(make())
+
+    with pytest.raises(CommandError, match=says):
+        run_import(path)
+    assert not Declaration.objects.filter(number__startswith="102").exists()
+
+
+def test_import_checks_the_header_before_reading_rows(cast, tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["number", "type_code"])
+    workbook.active.append(["102000000001", "=A1"])  # would be refused, were the rows read
+    path = tmp_path / "short.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(CommandError, match="Missing columns"):
+        run_import(path)
+
+
+def test_import_formula_cell_is_named(cast, tmp_path):
+    workbook = Workbook()
+    workbook.active.append(list(FIELDS))
+    values = row("102000000009", officers="OA1:reception")
+    workbook.active.append([values[name] for name in FIELDS])
+    workbook.active.cell(row=2, column=FIELDS.index("channel") + 1, value='=IF(1,"green","red")')
+    path = tmp_path / "formula.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(CommandError, match=r"Cell C2 holds a formula"):
+        run_import(path)
+    assert not Declaration.objects.filter(number="102000000009").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, where",
+    [
+        ({"business_name": "Công ty\x00"}, "Row 2, column business_name"),
+        ({"number": "10200000000²"}, "Row 2, column number"),
+        ({"registered_at": "9999-01-01T00:00:00+07:00"}, "Row 2, column registered_at"),
+        ({"officers": "OA1:nowhere"}, "Row 2, column officers (entry 1)"),
+    ],
+)
+def test_import_errors_name_the_row_and_the_column(cast, tmp_path, overrides, where):
+    path = write_csv(tmp_path / "bad.csv", [row(**{"number": "102000000001", **overrides})])
+    with pytest.raises(CommandError) as caught:
+        run_import(path)
+    assert where in str(caught.value)

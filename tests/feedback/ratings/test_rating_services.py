@@ -314,3 +314,20 @@ def test_reminder_digest_is_sent_through_the_outbox(reminder_cast, django_captur
 
     assert sorted(message.to[0] for message in mail.outbox) == ["x@example.vn", "y@example.vn"]
     assert not OutboxMessage.objects.pending().exists()
+
+
+def test_a_second_rating_of_a_declaration_is_refused_by_the_unique_constraint(cast):
+    """The UNIQUE constraint hit directly, without the service's checks or a thread race."""
+    fields = {
+        "declaration": cast.dx,
+        "business": cast.business_x,
+        "submitted_by": cast.users.business,
+        "submitted_via": "api",
+        "branch": cast.branch_a,
+        "branch_level": 5,
+        "is_dissatisfied": False,
+    }
+    Rating.objects.create(**fields)
+    with pytest.raises(IntegrityError, match="unique|duplicate"), transaction.atomic():
+        Rating.objects.create(**{**fields, "branch_level": 4})
+    assert Rating.objects.filter(declaration=cast.dx).count() == 1

@@ -135,7 +135,9 @@ def test_staff_of_another_department_gets_404(client, cast, rated):
     assert get(client, stranger, branch_url("MC")).status_code == 404
     assert get(client, stranger, team_url("MC", "MC-TT")).status_code == 404
     assert get(client, stranger, officer_url("OA1")).status_code == 404
-    response = get(client, stranger, DEPARTMENT, period=PERIOD, unit="QN")
+    # Another department asked by name: 404 like any unit out of scope, never QN's figures.
+    assert get(client, stranger, DEPARTMENT, period=PERIOD, unit="QN").status_code == 404
+    response = get(client, stranger, DEPARTMENT, period=PERIOD)
     assert response.status_code == 200
     assert response.context["name"] == "Cục Hải quan Lạng Sơn"  # its own: never QN's figures
     assert response.context["tables"]["branches"].rows == []
@@ -372,14 +374,18 @@ def test_filters_live_in_the_query_string(client, cast, rated):
     assert custom.context["tables"]["summary"].rows[0][2] == red.ratings
 
 
-def test_wrong_filters_name_the_field_and_fall_back(client, cast, rated):
+def test_wrong_filters_name_the_field_and_answer_400(client, cast, rated):
+    """A filter that does not parse is a 400 page naming the parameter, never silently the default."""
     response = get(client, cast.users.staff, DEPARTMENT, period="2025-13", channel="blue")
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert "period" in form.errors and "channel" in form.errors
-    assert response.context["channel"] is None
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Unknown period 2025-13" in page and "channel" in page
     response = get(client, cast.users.staff, DEPARTMENT, start="2025-05", end="2025-02")
-    assert "end" in response.context["form"].errors
+    assert response.status_code == 400
+    assert "The last month comes before the first one." in response.content.decode()
+    response = get(client, cast.users.staff, DEPARTMENT, period="2025-05..2025-02")
+    assert response.status_code == 400
+    assert "The last month comes before the first one." in response.content.decode()
 
 
 def test_choosing_another_unit_moves_there(client, cast, rated):
