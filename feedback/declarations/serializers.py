@@ -70,7 +70,8 @@ class IngestResultSerializer(serializers.Serializer):
 
 
 class IngestErrorSerializer(serializers.Serializer):
-    errors = serializers.DictField(
+    # Documents the error answer only (never validates), so the field may shadow Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
         help_text="Item index -> field -> messages. Nothing of the batch was written.",
     )
