@@ -105,8 +105,10 @@ class DashboardFilterForm(forms.Form):
             with contextlib.suppress(ValueError):  # a shared link with a period not in the list: offer it too
                 choices.insert(0, (wanted, period_label(Period.parse(wanted))))
         self.fields["period"].widget.choices = choices
-        self.fields["unit"].choices = units
-        self.fields["unit"].label = unit_label
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = units
+        unit_field.label = unit_label
         self.show_units = len(units) > 1
 
     def _month(self, name: str) -> Period | None:
@@ -148,6 +150,8 @@ class DashboardFilterForm(forms.Form):
         """The period and channel to show; the default period and all channels where input was wrong."""
         valid = self.is_valid()
         cleaned = self.cleaned_data
-        period = cleaned.get("period") if isinstance(cleaned.get("period"), Period) else default_period()
+        period = cleaned.get("period")
+        if not isinstance(period, Period):
+            period = default_period()
         channel = (cleaned.get("channel") or None) if valid or "channel" not in self.errors else None
         return period, channel
