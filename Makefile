@@ -48,6 +48,7 @@ test: $(VENV)/.installed-dev node_modules/.installed system-deps
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev

@@ -5,8 +5,13 @@ admin shows them read-only. (On PostgreSQL the case and publication tables add a
 UPDATE and DELETE from any client.) Each model names its refusal in its own words.
 """
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -18,8 +23,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AppendOnlyModel(models.Model):
-    changed_message: str  # set by each model, translatable
-    deleted_message: str
+    changed_message: "StrOrPromise"  # set by each model, translatable (gettext_lazy)
+    deleted_message: "StrOrPromise"
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ creates nothing and changes nothing already there. `reports.management.commands.
 import datetime
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,6 +21,9 @@ from directory.choices import Role
 from directory.models import Branch, Business, BusinessMembership, Department, Officer, Team, TeamMembership, User
 from directory.services import move_officer_to_team
 from directory.taxcode import make_tax_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SEED = "customs-portal-demo"
 DEMO_PASSWORD = "demo"
@@ -138,7 +142,8 @@ class DemoDirectory:
     department: Department
     branches: dict[str, Branch]
     businesses: list[Business]  # ordered by tax code
-    created: dict[str, int] = field(default_factory=dict)  # label -> rows created by this run
+    # label (lazy text; a model's verbose name, typed optional by the stubs) -> rows created by this run
+    created: "dict[StrOrPromise | None, int]" = field(default_factory=dict)
 
 
 def month_anchor(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -235,7 +240,7 @@ def _officer_plan() -> list[tuple[str, str, str]]:
 
     rng = random.Random(f"{SEED}:officers")
     family_names, family_weights = zip(*FAMILY_NAMES, strict=True)
-    plan = []
+    plan: list[tuple[str, str, str]] = []  # (officer code, name, team code)
     for (team_code, _weight), count in zip(slots, counts, strict=True):
         for _position in range(count):
             sex = rng.choice("mf")
@@ -352,7 +357,7 @@ def build_demo_users(directory: DemoDirectory, *, business_tax_codes: list[str])
         .order_by("code")
         .first()
     )
-    specs = {
+    specs: dict[str, dict[str, Any]] = {
         "admin": {"role": Role.ADMINISTRATOR, "is_superuser": True, "is_staff": True},
         "staff": {"role": Role.DEPARTMENT_STAFF, "department": department, "is_staff": True},
         "leader": {"role": Role.BRANCH_LEADER, "branch": main_branch},

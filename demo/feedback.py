@@ -179,11 +179,12 @@ def _reference_volume() -> float:
 
 def _clearance_delay(rng: random.Random, channel: str) -> datetime.timedelta:
     """Minutes for green, hours for yellow (document check), up to two days for red (physical inspection)."""
-    median_minutes, spread, low, high = {
+    delays: dict[str, tuple[int, float, int, int]] = {
         Channel.GREEN: (25, 0.7, 3, 240),
         Channel.YELLOW: (180, 0.6, 30, 720),
         Channel.RED: (14 * 60, 0.5, 180, 52 * 60),
-    }[channel]
+    }
+    median_minutes, spread, low, high = delays[channel]
     minutes = min(high, max(low, rng.lognormvariate(math.log(median_minutes), spread)))
     return datetime.timedelta(seconds=int(minutes * 60))
 
@@ -324,7 +325,7 @@ RATING_BATCH_SIZE = 2_000
 POOR_CHANCE = 0.006
 FAIR_CHANCE = 0.013
 # Red and yellow declarations are rated lower for reasons that are not service quality (DOMAIN.md).
-CHANNEL_PENALTY = {Channel.GREEN: 1.0, Channel.YELLOW: 1.8, Channel.RED: 3.2}
+CHANNEL_PENALTY: dict[str, float] = {Channel.GREEN: 1.0, Channel.YELLOW: 1.8, Channel.RED: 3.2}
 # Two border-gate branches serve clearly worse; the others differ a little, as real branches do.
 BRANCH_PENALTY = {"HM": 4.0, "BPS": 3.2, "MC": 0.9, "HG": 0.8, "CL": 1.0, "CP": 1.1, "VG": 0.85}
 # A handful of officers of the busiest teams are clearly worse than their colleagues.
@@ -337,7 +338,7 @@ RATES_OFFICERS = 0.85
 # When the branch level is poor, the complaint names one officer this often.
 BLAMES_AN_OFFICER = 0.6
 
-BRANCH_REASON_WEIGHTS = {
+BRANCH_REASON_WEIGHTS: dict[str, float] = {
     Reason.DELAY: 4,
     Reason.PROCEDURAL_ERROR: 2,
     Reason.UNNECESSARY_DOCUMENTS: 2,
@@ -345,7 +346,7 @@ BRANCH_REASON_WEIGHTS = {
     Reason.HARASSMENT: 0.5,
     Reason.OTHER: 1,
 }
-OFFICER_REASON_WEIGHTS = {
+OFFICER_REASON_WEIGHTS: dict[str, float] = {
     Reason.ATTITUDE: 3,
     Reason.UNNECESSARY_DOCUMENTS: 2,
     Reason.DELAY: 2,
@@ -354,7 +355,7 @@ OFFICER_REASON_WEIGHTS = {
     Reason.OTHER: 0.5,
 }
 # What businesses write; content of the demo data, not interface text, hence not translated.
-POOR_COMMENTS = {
+POOR_COMMENTS: dict[str, list[str]] = {
     Reason.DELAY: [
         "Thời gian kiểm tra hồ sơ quá lâu",
         "Hàng chờ kiểm tra thực tế gần hai ngày, ảnh hưởng tiến độ giao hàng",
@@ -517,7 +518,8 @@ def rateable_declarations(department: Department) -> list[RateableDeclaration]:
         )
     )
     return [
-        RateableDeclaration(*row, officers=tuple(officers.get(row[0], {}).values()))  # type: ignore[misc]
+        # cleared_at is typed optional, but the query keeps cleared declarations only.
+        RateableDeclaration(*row, officers=tuple(officers.get(row[0], {}).values()))  # type: ignore[arg-type]
         for row in rows
     ]
 
@@ -859,6 +861,7 @@ def _fresh_complaint(leader: User, *, business_account: User, business_ids: Coll
     declaration = fresh_complaint_declaration(leader, business_ids=business_ids, until=until)
     if declaration is None or Rating.objects.filter(declaration=declaration).exists():
         return
+    assert declaration.cleared_at is not None  # the query keeps cleared declarations only
     rater_id = rater_users({declaration.business_id}, demo_account=business_account)[declaration.business_id]
     rng = random.Random(f"{SEED}:fresh-complaint:{declaration.number}")
     reason = rng.choice(FRESH_COMPLAINT_REASONS)
@@ -897,6 +900,7 @@ def _branch_people(branch: Branch, leader: User | None) -> tuple[User, User]:
     )
     if verifier is None:
         team = Team.objects.filter(branch=branch).order_by("code").first()
+        assert team is not None  # every demo branch has its teams
         verifier, _created = User.objects.get_or_create(
             username=DEMO_VERIFIER_USERNAME.format(code=branch.code.lower()),
             defaults={

@@ -89,7 +89,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["department", "branch", "team", "officer"]
     inlines = [BusinessMembershipInline]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("Portal role and scope"),
             {"fields": ["role", "department", "branch", "team", "officer", "language", "is_demo"]},

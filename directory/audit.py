@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 
 from .models import AuditEvent
 
@@ -17,7 +18,7 @@ def record(actor, action: str, target, changes: dict | None = None) -> AuditEven
     )
 
 
-def record_many(actor, action: str, targets_and_changes: Iterable[tuple[object, dict]]) -> None:
+def record_many(actor, action: str, targets_and_changes: Iterable[tuple[models.Model, dict]]) -> None:
     """One INSERT for many audit rows of one kind (batch ingest)."""
     rows = [
         AuditEvent(

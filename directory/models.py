@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -226,7 +227,11 @@ class UserQuerySet(models.QuerySet):
     pass
 
 
-class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+# A module-level name, so that the django-stubs plugin can type the manager it builds.
+_UserManagerBase = DjangoUserManager.from_queryset(UserQuerySet)
+
+
+class UserManager(_UserManagerBase):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -262,7 +267,7 @@ class User(AbstractUser):
         help_text=_("A business user receives one e-mail a day listing cleared declarations not yet rated."),
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -345,6 +350,9 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
         return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
 
 
+AuditEventManager = models.Manager.from_queryset(AuditEventQuerySet)
+
+
 class AuditEvent(AppendOnlyModel):
     """One state change that matters: who did what to which row, and the values before and after.
 
@@ -364,7 +372,7 @@ class AuditEvent(AppendOnlyModel):
     target_id = models.CharField(max_length=64)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects: ClassVar[AuditEventManager] = AuditEventManager()
 
     class Meta:
         verbose_name = _("audit event")

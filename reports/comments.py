@@ -38,19 +38,20 @@ def recent_comments(
     start, end = period.local_bounds()
     kind = UnitKind(kind)
     if kind == UnitKind.OFFICER:
-        rows = RatingOfficer.objects.filter(
+        officer_rows = RatingOfficer.objects.filter(
             officer_id=unit_id,
             rating__created_at__gte=start,
             rating__declaration__cleared_at__gte=start,
             rating__declaration__cleared_at__lt=end,
         ).exclude(rating__comment="")
         if channel:
-            rows = rows.filter(rating__declaration__channel=channel)
-        rows = rows.order_by("-rating_id").values_list(
-            "rating__created_at", "rating__declaration__number", "level", "rating__comment"
-        )
+            officer_rows = officer_rows.filter(rating__declaration__channel=channel)
         with _serial():
-            return list(rows[:limit])
+            return list(
+                officer_rows.order_by("-rating_id").values_list(
+                    "rating__created_at", "rating__declaration__number", "level", "rating__comment"
+                )[:limit]
+            )
     if kind == UnitKind.BRANCH:
         ratings, level = Rating.objects.filter(branch_id=unit_id), "branch_level"
     elif kind == UnitKind.TEAM:

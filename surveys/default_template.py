@@ -8,6 +8,7 @@ positive (more is better) or negative (less is better: hours, informal charges).
 """
 
 from decimal import Decimal
+from typing import Any
 
 AGREE = "agreement_5"
 YES_NO = "yes_no"
@@ -47,7 +48,7 @@ _FREQUENCY = [
     ("often", "Thường xuyên", "Often", 3),
 ]
 
-COMPONENTS = [
+COMPONENTS: list[dict[str, Any]] = [
     {
         "code": "C1",
         "name_vi": "Tính minh bạch và tiếp cận thông tin",

@@ -7,6 +7,7 @@ its question before anything is saved.
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from directory.taxcode import normalize_tax_code
 from .choices import AGREEMENT_LEVELS, QuestionKind
 from .models import MAX_UNITS_PER_INVITATION, Campaign, ComponentIndex, Question
 from .services.answering import parse_value
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 YES_NO_CHOICES = [("1", _("Yes")), ("0", _("No"))]
 
@@ -62,7 +66,7 @@ class AnswerPageForm(forms.Form):
     def _field(question: Question, unit: Branch) -> forms.Field:
         label = question.text
         if question.kind == QuestionKind.AGREEMENT_5:
-            choices = [(str(level), text) for level, text in AGREEMENT_LEVELS.items()]
+            choices: list[tuple[str, StrOrPromise]] = [(str(level), text) for level, text in AGREEMENT_LEVELS.items()]
             return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, required=False)
         if question.kind == QuestionKind.YES_NO:
             return forms.ChoiceField(label=label, choices=YES_NO_CHOICES, widget=forms.RadioSelect, required=False)
@@ -232,7 +236,9 @@ class AddInvitationForm(forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = campaign.units.order_by("name")
+        units = self.fields["units"]
+        assert isinstance(units, forms.ModelMultipleChoiceField)
+        units.queryset = campaign.units.order_by("name")
 
     def clean_tax_code(self):
         try:

@@ -13,6 +13,7 @@
 
 from collections.abc import Hashable, Mapping
 from decimal import Decimal
+from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -161,12 +162,14 @@ def comments_for(user, campaign: Campaign):
 # --- small numbers ---------------------------------------------------------------------------------
 
 
-def suppress_small(counts: Mapping[Hashable, int], minimum: int = MIN_CELL) -> dict[Hashable, int | None]:
+_Cell = TypeVar("_Cell", bound=Hashable)
+_Metric = Literal["invited", "sent", "opened", "answered", "valid"]
+
+
+def suppress_small(counts: Mapping[_Cell, int], minimum: int = MIN_CELL) -> dict[_Cell, int | None]:
     """Hide (None) every count from 1 to minimum - 1. When exactly one cell is hidden, the smallest other
     non-zero cell is hidden too, so that the total minus the visible cells does not reveal it."""
-    result: dict[Hashable, int | None] = {
-        key: (None if 0 < count < minimum else count) for key, count in counts.items()
-    }
+    result: dict[_Cell, int | None] = {key: (None if 0 < count < minimum else count) for key, count in counts.items()}
     hidden = [key for key, value in result.items() if value is None]
     if len(hidden) == 1:
         visible = [(count, str(key), key) for key, count in result.items() if count]
@@ -212,17 +215,18 @@ def campaign_progress(campaign: Campaign, *, user) -> dict:
         )
         .order_by("segment")
     )
-    metrics = ("invited", "sent", "opened", "answered", "valid")
-    by_segment = {segment: dict.fromkeys(metrics, 0) for segment in Segment.values}
-    for row in by_segment_rows:
-        by_segment[row["segment"]] = {metric: row[metric] for metric in metrics}
-    total = {metric: sum(row[metric] for row in by_segment.values()) for metric in metrics}
+    metrics: tuple[_Metric, ...] = ("invited", "sent", "opened", "answered", "valid")
+    counts: dict[str, dict[str, int]] = {segment: dict.fromkeys(metrics, 0) for segment in Segment.values}
+    for segment_row in by_segment_rows:
+        counts[segment_row["segment"]] = {metric: segment_row[metric] for metric in metrics}
+    total = {metric: sum(row[metric] for row in counts.values()) for metric in metrics}
+    by_segment: dict[str, dict[str, int | None]] = {segment: dict(row) for segment, row in counts.items()}
     for metric in ("answered", "valid"):
-        hidden = suppress_small({segment: row[metric] for segment, row in by_segment.items()})
+        hidden = suppress_small({segment: row[metric] for segment, row in counts.items()})
         for segment, value in hidden.items():
             by_segment[segment][metric] = value
 
-    invitation_rows = {
+    invitation_rows: dict[int, Mapping[str, Any]] = {
         row["branch_id"]: row
         for row in InvitationUnit.objects.filter(invitation__campaign=campaign)
         .values("branch_id")
@@ -233,7 +237,7 @@ def campaign_progress(campaign: Campaign, *, user) -> dict:
         )
         .order_by()
     }
-    response_rows = {
+    response_rows: dict[int, Mapping[str, Any]] = {
         row["unit_id"]: row
         for row in Response.objects.filter(campaign=campaign, submitted_at__isnull=False)
         .values("unit_id")
@@ -241,7 +245,7 @@ def campaign_progress(campaign: Campaign, *, user) -> dict:
         .order_by()
     }
     units = list(campaign.units.order_by("name").values("id", "code", "name"))
-    by_unit = []
+    by_unit: list[dict[str, Any]] = []
     for unit in units:
         invited = invitation_rows.get(unit["id"], {})
         answered = response_rows.get(unit["id"], {})

@@ -3,6 +3,7 @@
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,21 @@ def test_imports_point_one_way():
             for other in imported_packages(path.read_text(), package) - allowed - {package}:
                 offenders.append(f"{path.relative_to(ROOT)} imports {other}")
     assert not offenders, offenders
+
+
+# What mypy checks (default mode; the pure modules as with --strict, pyproject.toml): every package of ours.
+TYPED_PACKAGES = [*MAY_IMPORT, "customs_portal"]
+
+
+def test_mypy_reports_nothing():
+    result = subprocess.run([sys.executable, "-m", "mypy", *TYPED_PACKAGES], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_make_lint_type_checks_the_same_packages():
+    # `make lint` runs a bare `mypy`, which checks the `files` of pyproject.toml.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert sorted(config["tool"]["mypy"]["files"]) == sorted(TYPED_PACKAGES)
 
 
 def test_the_import_check_sees_imports_inside_functions():

@@ -2,6 +2,8 @@
 decides what is valid and who may do it; its ValidationError messages are put back on these fields
 (the field names are the keys the services use)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import CaseConclusion
 from .rules import eligible_verifiers
 from .services import TEXT_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from directory.models import User
 
 
 def _text(label, *, help_text="", rows=4):
@@ -26,9 +33,9 @@ class CaseStepForm(forms.Form):
     """Base of the step forms: `action` names the step (and the URL the form posts to)."""
 
     action = ""
-    title = ""
-    intro = ""
-    submit_label = ""
+    title: "StrOrPromise" = ""
+    intro: "StrOrPromise" = ""
+    submit_label: "StrOrPromise" = ""
 
     def __init__(self, *args, case, **kwargs):
         self.case = case
@@ -47,7 +54,7 @@ class AssignForm(CaseStepForm):
     action = "assign"
     title = _("Assign a verifier")
     submit_label = _("Assign")
-    verifier = forms.ModelChoiceField(
+    verifier: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Verifier"), empty_label=_("Choose a verifier")
     )
 

@@ -153,7 +153,7 @@ def case_figures(
     cases = cases.annotate(month=TruncMonth("opened_at", tzinfo=timezone.get_default_timezone()))
     answered = Q(first_answered_at__isnull=False)
     concluded = Q(conclusion__in=CaseConclusion.values)
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "opened": Count("id"),
         "answered": Count("id", filter=answered),
         "answered_on_time": Count("id", filter=rules.answered_on_time_q()),

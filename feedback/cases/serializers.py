@@ -235,7 +235,8 @@ class BusinessCaseDetailSerializer(BusinessCaseSerializer):
     @extend_schema_field(PublicCaseEventSerializer(many=True))
     def get_events(self, case) -> list[dict]:
         public = [event for event in case.events.all() if event.action in CASE_PUBLIC_ACTIONS]
-        return PublicCaseEventSerializer(public, many=True).data
+        # many=True builds a ListSerializer whose .data is a list; the stubs type it as a Serializer's dict.
+        return PublicCaseEventSerializer(public, many=True).data  # type: ignore[return-value]
 
     def get_allowed_actions(self, case) -> list[str]:
         return selectors.allowed_actions(case, self.context["request"].user)

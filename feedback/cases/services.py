@@ -232,6 +232,7 @@ def add_officer_explanation(case: DissatisfactionCase, text: str, actor: User) -
         case = _lock(case)
         if not rules.may_explain(actor, case):
             raise PermissionDenied(_("Only an officer rated 1 or 2 in this case can add an explanation."))
+        assert actor.officer_id is not None  # may_explain: only an officer is rated in a case
         if case.status not in rules.BEFORE_CONCLUSION_STATUSES:
             raise InvalidTransition(_("The case is concluded; explanations are no longer taken."))
         if OfficerExplanation.objects.filter(case=case, officer_id=actor.officer_id).exists():
@@ -365,7 +366,9 @@ def dispute(
         if case.status != CaseStatus.ANSWERED:
             raise InvalidTransition(_("Only an answered case can be disputed."))
         now = now or clock.now()
-        if now > rules.dispute_deadline(case):
+        deadline = rules.dispute_deadline(case)
+        assert deadline is not None  # an answered case has its answer time
+        if now > deadline:
             raise InvalidTransition(
                 _("An answer can be disputed within %(days)s days; that time is over.")
                 % {"days": settings.CASE_DISPUTE_DAYS}

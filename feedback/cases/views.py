@@ -78,7 +78,7 @@ def item_rows(items: list[dict], department) -> list[dict]:
     return [
         {
             "kind": item.get("kind"),
-            "kind_label": kinds.get(item.get("kind"), ""),
+            "kind_label": kinds.get(item.get("kind", ""), ""),
             "name": item.get("name", ""),
             "code": item.get("code", "") if item.get("kind") == "officer" else "",
             "level": item.get("level"),

@@ -226,6 +226,8 @@ def parse_item(raw, index: int, errors: BatchErrors) -> DeclarationInput | None:
 
     if len(errors.by_item.get(index, {})) > before:
         return None
+    # Without a new error both were set: a missing channel or registration time is an error above.
+    assert channel is not None and registered_at is not None
     return DeclarationInput(
         number, type_code, channel, tax_code, business_name, branch_code, team_code, officers, registered_at, cleared_at
     )
@@ -299,6 +301,7 @@ def resolve_batch(
             errors.add(index, "business_name", _("The name is required for a business not yet known to the portal."))
             ok = False
         if ok:
+            assert branch_id is not None  # an unknown branch code is not ok
             resolved.append(
                 ResolvedDeclaration(
                     number=item.number,

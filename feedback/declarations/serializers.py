@@ -83,7 +83,8 @@ class _ItemErrorsField(serializers.JSONField):
 
 
 class IngestErrorSerializer(serializers.Serializer):
-    errors = serializers.DictField(
+    # Documents the error answer only (never validates), so the field may shadow Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=_ItemErrorsField(),
         help_text=(
             "Item index -> field -> messages, or non_field_errors -> messages for the whole request (too many "

@@ -110,7 +110,7 @@ def _upsert(items: list[ResolvedDeclaration], actor) -> IngestResult:
         audit.record_many(actor, "declaration.updated", [(d, changes) for d, _item, changes in changed_rows])
         declaration_ids.update((d.number, d.pk) for d, _item, changes in changed_rows if "officers" in changes)
 
-    links = []
+    links: list[tuple[int, int, str, int | None]] = []  # (declaration, officer, stage, team on the day)
     for item in [*new_items, *(i for _d, i, c in changed_rows if "officers" in c)]:
         day = item.registered_at.astimezone(LOCAL_TZ).date()
         declaration_id = declaration_ids[item.number]

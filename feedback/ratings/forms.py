@@ -1,6 +1,7 @@
 """Forms of the rating page. They only read the input; feedback.ratings.services decides what is valid."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +11,9 @@ from ..choices import DISSATISFIED_LEVELS, Level, Reason
 from ..models import Declaration
 from .services import COMMENT_MAX_LENGTH
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass
 class RatedUnit:
@@ -17,32 +21,39 @@ class RatedUnit:
 
     key: str  # prefix of the row's fields: "officer_0", "team", "branch"
     kind: str  # "officer", "team", "branch"
-    kind_label: str
+    kind_label: "StrOrPromise"
     name: str
     detail: str = ""
     code: str = ""  # the officer's code, as submit_rating expects it
-    form: forms.Form | None = field(default=None, repr=False)
+    form: forms.Form | None = field(default=None, repr=False)  # set by RatingForm when it adds the row
+
+    @property
+    def _form(self) -> forms.Form:
+        assert self.form is not None, "a row is read only once RatingForm has added it"
+        return self.form
 
     @property
     def level(self) -> forms.BoundField:
-        return self.form[f"{self.key}_level"]
+        return self._form[f"{self.key}_level"]
 
     @property
     def reasons(self) -> forms.BoundField:
-        return self.form[f"{self.key}_reasons"]
+        return self._form[f"{self.key}_reasons"]
 
     @property
     def chosen_level(self) -> int | None:
-        return self.form.cleaned_data.get(f"{self.key}_level") if hasattr(self.form, "cleaned_data") else None
+        if self.form is None or not hasattr(self.form, "cleaned_data"):
+            return None
+        return self.form.cleaned_data.get(f"{self.key}_level")
 
     @property
-    def chosen_level_label(self) -> str:
+    def chosen_level_label(self) -> "StrOrPromise":
         level = self.chosen_level
         return Level(level).label if level is not None else ""
 
     @property
-    def chosen_reason_labels(self) -> list[str]:
-        if not hasattr(self.form, "cleaned_data"):
+    def chosen_reason_labels(self) -> list["StrOrPromise"]:
+        if self.form is None or not hasattr(self.form, "cleaned_data"):
             return []
         return [Reason(value).label for value in self.form.cleaned_data.get(f"{self.key}_reasons") or ()]
 
@@ -97,7 +108,7 @@ class RatingForm(forms.Form):
                 )
             )
         department = declaration.branch.department
-        if declaration.team_id is not None:
+        if declaration.team is not None:  # no query when team_id is None
             self._add_unit(
                 RatedUnit(key="team", kind="team", kind_label=department.team_level_name, name=declaration.team.name)
             )

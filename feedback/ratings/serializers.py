@@ -1,5 +1,7 @@
 """How the API reads a rating (POST /declarations/{number}/rating/) and shows a stored one."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -86,7 +88,12 @@ class RatingInSerializer(serializers.Serializer):
 # Building them costs more than the rest of the request's Python (a deep copy of every declared field, per
 # request), so the action reads a plain body directly and writes the answer as a dict; tests check both
 # against the serializers.
-_OPTIONAL_DEFAULTS = {"branch_reasons": list, "team_level": lambda: None, "team_reasons": list, "comment": str}
+_OPTIONAL_DEFAULTS: dict[str, Callable[[], object]] = {
+    "branch_reasons": list,
+    "team_level": lambda: None,
+    "team_reasons": list,
+    "comment": str,
+}
 
 
 def _plain_text(value) -> str | None:
@@ -139,6 +146,7 @@ def plain_rating_body(data) -> dict | None:
             body[name] = default()
             continue
         value = data[name]
+        plain: int | str | list[str] | None
         if name == "team_level":
             plain = None if value is None else _plain_level(value)
             if value is not None and plain is None:

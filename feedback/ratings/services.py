@@ -31,7 +31,9 @@ from ..choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
 from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
 from .window import open_for_rating_q, rating_window
 
-COMMENT_MAX_LENGTH = Rating._meta.get_field("comment").max_length
+_comment_max_length = Rating._meta.get_field("comment").max_length
+assert _comment_max_length is not None  # the comment is a CharField
+COMMENT_MAX_LENGTH: int = _comment_max_length
 # How many declaration numbers the daily digest lists before "and N more".
 REMINDER_NUMBERS_SHOWN = 5
 REMINDER_KIND = "rating_reminder"
@@ -324,11 +326,16 @@ def _check_officers(
         errors["officers"].append(_("Officers must be a list of {code, level, reasons}."))
         return []
     officers = list(officers)
-    if officers and links is None:
+    if links is None:
         links = {}
         # An officer may have handled several stages; the first link gives the team of that day.
-        for link in DeclarationOfficer.objects.filter(declaration=declaration).select_related("officer").order_by("id"):
-            links.setdefault(link.officer.code.upper(), OfficerLink(link.officer, link.team_id))
+        if officers:
+            for officer_link in (
+                DeclarationOfficer.objects.filter(declaration=declaration).select_related("officer").order_by("id")
+            ):
+                links.setdefault(
+                    officer_link.officer.code.upper(), OfficerLink(officer_link.officer, officer_link.team_id)
+                )
     rows: list[RatingOfficer] = []
     seen: set[str] = set()
     for index, entry in enumerate(officers):
@@ -403,10 +410,10 @@ def correct_rating(
                     changes["team_reasons"] = [rating.team_reasons, []]
                     values["team_reasons"] = []
         if comment is not UNCHANGED:
-            new = _check_comment(comment, errors)
-            if new != rating.comment:
-                changes["comment"] = [rating.comment, new]
-                values["comment"] = new
+            new_comment = _check_comment(comment, errors)
+            if new_comment != rating.comment:
+                changes["comment"] = [rating.comment, new_comment]
+                values["comment"] = new_comment
         officer_updates: list[RatingOfficer] = []
         for code, level in (officer_levels or {}).items():
             field = f"officers.{code}"

@@ -169,7 +169,9 @@ class RateDeclarationView(LoginRequiredMixin, View):
     """
 
     def get_declaration(self) -> Declaration:
-        if self.request.user.role != Role.BUSINESS:
+        user = self.request.user
+        assert user.is_authenticated  # LoginRequiredMixin let only signed-in users in
+        if user.role != Role.BUSINESS:
             raise Http404
         return get_object_or_404(
             declarations_for(self.request.user).select_related("branch__department", "rating__team", "rating__branch"),

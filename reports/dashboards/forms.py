@@ -106,8 +106,10 @@ class DashboardFilterForm(forms.Form):
             with contextlib.suppress(ValueError):  # a shared link with a period not in the list: offer it too
                 choices.insert(0, (wanted, period_label(Period.parse(wanted))))
         self.fields["period"].widget.choices = choices
-        self.fields["unit"].choices = units
-        self.fields["unit"].label = unit_label
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = units
+        unit_field.label = unit_label
         self.show_units = len(units) > 1
 
     def _month(self, name: str) -> Period | None:

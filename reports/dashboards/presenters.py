@@ -271,7 +271,7 @@ def charts(trend: Table, units: list[Figures] | None, current: Figures, cases: T
         ranked = [unit for unit in units if unit.channel_adjusted is not None]
         data["units"] = {
             "labels": [unit.unit_name for unit in ranked],
-            "adjusted": [unit.channel_adjusted.adjusted for unit in ranked],
+            "adjusted": [unit.channel_adjusted.adjusted for unit in ranked if unit.channel_adjusted is not None],
             "satisfaction": [unit.satisfaction_rate for unit in ranked],
             "ratings": [unit.ratings for unit in ranked],
         }

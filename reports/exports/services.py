@@ -186,8 +186,8 @@ def run_export_job(job_id: int) -> None:
                     count -= 1  # the header line
                 else:
                     count = tables.write_rows_xlsx(path, _("Ratings"), columns, rows, on_progress=report)
-                with path.open("rb") as handle:
-                    job.file.save(export.filename(), File(handle), save=False)
+                with path.open("rb") as written:
+                    job.file.save(export.filename(), File(written), save=False)
     except Cancelled:
         return
     except (OperationalError, InterfaceError):

@@ -36,7 +36,12 @@ from .periods import Period
 LEVELS = (1, 2, 3, 4, 5)
 SATISFIED = (4, 5)
 DISSATISFIED = (1, 2)
-UNIT_MODELS = {UnitKind.DEPARTMENT: Department, UnitKind.BRANCH: Branch, UnitKind.TEAM: Team, UnitKind.OFFICER: Officer}
+UNIT_MODELS: dict[UnitKind, type[Department] | type[Branch] | type[Team] | type[Officer]] = {
+    UnitKind.DEPARTMENT: Department,
+    UnitKind.BRANCH: Branch,
+    UnitKind.TEAM: Team,
+    UnitKind.OFFICER: Officer,
+}
 CHILD_KIND = {UnitKind.DEPARTMENT: UnitKind.BRANCH, UnitKind.BRANCH: UnitKind.TEAM, UnitKind.TEAM: UnitKind.OFFICER}
 
 
@@ -523,6 +528,12 @@ def monthly_series(user, kind, unit_id: int, period: Period, *, channel: str | N
     return _series(kind, unit_id, name, period, by_month, reference, presence, cases)
 
 
+def _ranking_key(item: Figures) -> tuple[float, int, str]:
+    """Highest channel-adjusted rate first, then more ratings, then by name."""
+    assert item.channel_adjusted is not None  # only ranked units are sorted with this key
+    return (-item.channel_adjusted.adjusted, -item.ratings, item.unit_name)
+
+
 def rank_units(
     user,
     kind,
@@ -599,7 +610,7 @@ def rank_units(
     ]
     ranked = sorted(
         (item for item in figures if item.channel_adjusted is not None),
-        key=lambda item: (-item.channel_adjusted.adjusted, -item.ratings, item.unit_name),
+        key=_ranking_key,
     )
     unranked = sorted((item for item in figures if item.channel_adjusted is None), key=lambda item: item.unit_name)
     return [replace(item, rank=position) for position, item in enumerate(ranked, start=1)] + unranked

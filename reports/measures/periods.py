@@ -30,7 +30,7 @@ class Period:
     first: datetime.date
     last: datetime.date
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.first.day != 1 or self.last.day != 1 or self.last < self.first:
             raise ValueError(_("A period runs from the first day of one month to that of the same or a later month."))
 

@@ -114,7 +114,7 @@ def build_invitations(campaign: Campaign, *, actor: User | None) -> list[IssuedC
         ),
         batch_size=1000,
     )
-    segments = defaultdict(int)
+    segments: defaultdict[str, int] = defaultdict(int)
     for invitation in invitations:
         segments[invitation.segment] += 1
     audit.record(actor, "survey.invitations_built", campaign, {"added": len(invitations), **segments})

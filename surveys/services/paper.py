@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import audit
-from directory.models import User
+from directory.models import Branch, User
 
 from .. import codes
 from ..choices import CampaignStatus, ResponseSource
@@ -70,7 +70,7 @@ def import_paper_responses(
             InvitationUnit.objects.filter(invitation__in=invitations.values()).values_list("invitation_id", "branch_id")
         )
         errors: list[CellError] = []
-        parsed = []
+        parsed: list[tuple[Invitation, Branch, dict[int, Any], str]] = []
         seen: dict[tuple[int, int], int] = {}
         for index, row in enumerate(rows):
             number = first_row + index
@@ -92,7 +92,7 @@ def import_paper_responses(
                     errors.append(
                         CellError(number, PAPER_CODE_COLUMN, _("Same code and unit as row %(row)s.") % {"row": earlier})
                     )
-            values = {}
+            values: dict[int, Any] = {}
             for column, raw in cells.items():
                 question = questions.get(column)
                 if question is None:
@@ -105,7 +105,8 @@ def import_paper_responses(
                     values[question.pk] = parse_value(question, raw)
                 except ValidationError as exc:
                     errors.extend(CellError(number, question.code, message) for message in exc.messages)
-            parsed.append((invitation, unit, values, "" if is_blank(comment) else str(comment).strip()))
+            if invitation is not None and unit is not None:  # else the row has an error and the file is refused
+                parsed.append((invitation, unit, values, "" if is_blank(comment) else str(comment).strip()))
         if not rows:
             errors.append(CellError(first_row, PAPER_CODE_COLUMN, _("The file has no answers.")))
         if errors:

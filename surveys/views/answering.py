@@ -1,6 +1,8 @@
 """The public questionnaire under /survey/<code>/: the business knows the survey only through its code,
 and the pages show nothing of it but its name."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
@@ -143,7 +145,7 @@ def _state_page(request, invitation: Invitation | None):
     return None
 
 
-def _refused(request, exc: Exception):
+def _refused(request, exc: SurveyClosed | AlreadySubmitted):
     """The page for SurveyClosed or AlreadySubmitted raised while saving (the state changed meanwhile)."""
     state = "used" if isinstance(exc, AlreadySubmitted) else "closed"
     return render(request, "surveys/answer_state.html", {"state": state, "message": exc.message})
@@ -170,6 +172,7 @@ def answer(request, code: str):
     invitation = invitation_for_code(code)
     if (refusal := _state_page(request, invitation)) is not None:
         return refusal
+    assert invitation is not None  # an unknown code got its 404 page above
     if codes.normalize_code(code) != code:
         # One canonical address per code (a typed code may have dashes or lower case).
         return redirect("surveys:answer", code=codes.normalize_code(code))
@@ -197,12 +200,13 @@ def answer_page(request, code: str, step: int):
     invitation = invitation_for_code(code)
     if (refusal := _state_page(request, invitation)) is not None:
         return refusal
+    assert invitation is not None  # an unknown code got its 404 page above
     questionnaire = Questionnaire(invitation)
     if not 1 <= step <= questionnaire.total:
         return render(request, "surveys/answer_state.html", {"state": "unknown"}, status=404)
     component = questionnaire.components[step - 1]
     questions = list(component.questions.all())
-    form_options = {"questions": questions, "units": questionnaire.units}
+    form_options: dict[str, Any] = {"questions": questions, "units": questionnaire.units}
     if request.method == "POST":
         form = AnswerPageForm(request.POST, **form_options)
         if form.is_valid():
@@ -266,6 +270,7 @@ def answer_review(request, code: str):
     invitation = invitation_for_code(code)
     if (refusal := _state_page(request, invitation)) is not None:
         return refusal
+    assert invitation is not None  # an unknown code got its 404 page above
     questionnaire = Questionnaire(invitation)
     comments = {
         response.unit_id: response.comment

@@ -22,7 +22,7 @@ from ..services.campaigns import close_campaign, create_campaign, open_campaign,
 from .staff import add_errors, campaign_in_scope, require_survey_staff
 
 
-def _count(queryset) -> Subquery:
+def _count(queryset) -> Coalesce:
     return Coalesce(
         Subquery(queryset.order_by().values("campaign_id").annotate(n=Count("pk")).values("n")[:1]),
         0,

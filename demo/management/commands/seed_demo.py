@@ -33,7 +33,8 @@ def seconds(value: float) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # Lazy text is resolved when --help prints it; the stubs type BaseCommand.help as str only.
+    help = gettext_lazy(  # type: ignore[assignment]
         "Build (or complete) the demo department: units, officers, businesses, users, declarations and ratings."
     )
 

@@ -7,8 +7,9 @@ from directory.services import issue_api_token
 
 
 class Command(BaseCommand):
+    # A property: argparse cannot format lazy text. (The stubs type BaseCommand.help as a plain attribute.)
     @property
-    def help(self) -> str:  # a property: argparse cannot format lazy text
+    def help(self) -> str:  # type: ignore[override]
         return _(
             "Issue an API token to USERNAME. Only the key is printed on stdout, so a script can capture it; "
             "it is shown once and cannot be recovered (only its hash is stored)."

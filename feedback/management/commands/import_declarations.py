@@ -24,8 +24,9 @@ LOCAL_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 
 
 class Command(BaseCommand):
+    # A property: argparse cannot format lazy text. (The stubs type BaseCommand.help as a plain attribute.)
     @property
-    def help(self) -> str:  # a property: argparse cannot format lazy text
+    def help(self) -> str:  # type: ignore[override]
         return _(
             "Import cleared declarations from an .xlsx (first sheet) or .csv (UTF-8, comma separated) file whose "
             "header row names the columns: number, type_code, channel, business_tax_code, business_name, "

@@ -10,7 +10,8 @@ from reports.rollups import rebuild_rollups
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # Lazy text is resolved when --help prints it; the stubs type BaseCommand.help as str only.
+    help = gettext_lazy(  # type: ignore[assignment]
         "Recompute the rating figures (rollups) from all ratings, declarations and corrections, in one transaction."
     )
 
