@@ -15,8 +15,6 @@ from rest_framework.views import APIView
 from . import selectors
 from .public_query import publication_query
 
-NUMBER = {"allow_null": True}
-
 
 class ComponentSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -30,35 +28,37 @@ class RankedUnitSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     respondents = serializers.IntegerField(
-        **NUMBER, help_text="Valid responses about the unit (null when fewer than 5: suppressed)."
+        allow_null=True, help_text="Valid responses about the unit (null when fewer than 5: suppressed)."
     )
     effective_n = serializers.FloatField(
-        **NUMBER, help_text="Effective sample size (Kish) after the segment weights, 1 decimal."
+        allow_null=True, help_text="Effective sample size (Kish) after the segment weights, 1 decimal."
     )
-    business_score = serializers.FloatField(**NUMBER, help_text="Survey score, 0-100.")
-    assessment = serializers.FloatField(**NUMBER, help_text="The department's own assessment, 0-100.")
-    total = serializers.FloatField(**NUMBER, help_text="Blend of the survey score and the assessment, 0-100.")
+    business_score = serializers.FloatField(allow_null=True, help_text="Survey score, 0-100.")
+    assessment = serializers.FloatField(allow_null=True, help_text="The department's own assessment, 0-100.")
+    total = serializers.FloatField(allow_null=True, help_text="Blend of the survey score and the assessment, 0-100.")
     total_low = serializers.FloatField(
-        **NUMBER,
+        allow_null=True,
         help_text="Bootstrap interval of the total at settings.confidence, lower end; called a confidence "
         "interval only when coverage.passed.",
     )
-    total_high = serializers.FloatField(**NUMBER)
-    rank_low = serializers.IntegerField(**NUMBER, help_text="Rank range under resampling (sampling), best end.")
-    rank_high = serializers.IntegerField(**NUMBER, help_text="Rank range under resampling, worst end.")
+    total_high = serializers.FloatField(allow_null=True)
+    rank_low = serializers.IntegerField(allow_null=True, help_text="Rank range under resampling (sampling), best end.")
+    rank_high = serializers.IntegerField(allow_null=True, help_text="Rank range under resampling, worst end.")
     method_rank_median = serializers.FloatField(
-        **NUMBER, help_text="Median rank when the weights, blend, standardisation and aggregation vary."
+        allow_null=True, help_text="Median rank when the weights, blend, standardisation and aggregation vary."
     )
-    method_rank_low = serializers.IntegerField(**NUMBER, help_text="90% range of the rank under method variation.")
-    method_rank_high = serializers.IntegerField(**NUMBER)
+    method_rank_low = serializers.IntegerField(
+        allow_null=True, help_text="90% range of the rank under method variation."
+    )
+    method_rank_high = serializers.IntegerField(allow_null=True)
     tier = serializers.CharField(help_text="very_good, good, fair or average.")
     tier_label = serializers.CharField()
     first_on = serializers.IntegerField(help_text="Components on which the unit ranks first.")
-    total_change = serializers.FloatField(**NUMBER, help_text="Change of total on the last published year.")
-    rank_change = serializers.IntegerField(**NUMBER, help_text="Positive = moved up.")
+    total_change = serializers.FloatField(allow_null=True, help_text="Change of total on the last published year.")
+    rank_change = serializers.IntegerField(allow_null=True, help_text="Positive = moved up.")
     indexes = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text="Component code -> 1-10.")
     satisfaction_rate = serializers.FloatField(
-        **NUMBER,
+        allow_null=True,
         help_text="Share of post-clearance ratings at levels 4-5 of the branch, declarations cleared that year.",
     )
     rated = serializers.IntegerField(help_text="Post-clearance ratings behind the satisfaction rate.")
@@ -72,19 +72,20 @@ class UnscoredUnitSerializer(serializers.Serializer):
 class ComparisonSerializer(serializers.Serializer):
     ahead = serializers.CharField(help_text="Code of the unit ranked higher.")
     behind = serializers.CharField(help_text="Code of the unit ranked just below.")
-    difference = serializers.FloatField(**NUMBER, help_text="Total of `ahead` minus total of `behind`.")
+    difference = serializers.FloatField(allow_null=True, help_text="Total of `ahead` minus total of `behind`.")
     difference_low = serializers.FloatField(
-        **NUMBER, help_text="Simultaneous interval of the difference (adjusted for the number of pairs), low end."
+        allow_null=True,
+        help_text="Simultaneous interval of the difference (adjusted for the number of pairs), low end.",
     )
-    difference_high = serializers.FloatField(**NUMBER)
-    flip_share = serializers.FloatField(**NUMBER, help_text="Share of resamples (0-1) in which the order flips.")
+    difference_high = serializers.FloatField(allow_null=True)
+    flip_share = serializers.FloatField(allow_null=True, help_text="Share of resamples (0-1) in which the order flips.")
     distinguishable = serializers.BooleanField(help_text="True when `ahead` is ahead; false: cannot be told apart.")
     sentence = serializers.CharField(help_text="The comparison in plain words, in the request's language.")
 
 
 class CoverageSerializer(serializers.Serializer):
     normalisation = serializers.CharField(required=False)
-    min_coverage = serializers.FloatField(**NUMBER, required=False)
+    min_coverage = serializers.FloatField(allow_null=True, required=False)
     passed = serializers.BooleanField(help_text="Whether the intervals passed the coverage study.")
     command = serializers.CharField(required=False, help_text="The command that produced the study.")
 

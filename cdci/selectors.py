@@ -3,6 +3,7 @@ administrators) only, through surveys.selectors.campaigns_for; publications are 
 JSON is loaded only where a page shows it; lists read the small columns."""
 
 import datetime
+from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
@@ -27,7 +28,7 @@ HEAT_BANDS = ((8.5, 5), (7.0, 4), (5.0, 3), (3.0, 2), (float("-inf"), 1))
 
 
 def tier_label(key: str | None) -> str:
-    return str(TIER_LABELS.get(key, key or ""))
+    return str(TIER_LABELS.get(key or "", key or ""))
 
 
 # --- staff -------------------------------------------------------------------------------------------------
@@ -70,9 +71,9 @@ def publications_of(campaign) -> list[CdciPublication]:
 # --- public -------------------------------------------------------------------------------------------------
 
 
-def published_years() -> list[dict]:
+def published_years() -> list[dict[str, Any]]:
     """One row per published campaign: year, department, latest version, first and last publication."""
-    return list(
+    rows = (
         CdciPublication.objects.values(
             "campaign_id",
             "campaign__year",
@@ -83,6 +84,7 @@ def published_years() -> list[dict]:
         .annotate(latest_version=Max("version"), last_published_at=Max("published_at"))
         .order_by("-campaign__year", "campaign__department__code")
     )
+    return [dict(row) for row in rows]
 
 
 def publication_for(year: int, *, department: str | None = None, version: int | None = None):

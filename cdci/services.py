@@ -710,7 +710,9 @@ def _check_options(options: RunOptions) -> None:
             _("The minimum of respondents must be at least 1."),
         ),
         (
-            lambda: options.component_weights is None or method.check_weights(options.component_weights.values()),
+            lambda: (
+                None if options.component_weights is None else method.check_weights(options.component_weights.values())
+            ),
             _("The component weights must be finite, not negative, and add up to 100."),
         ),
     )
@@ -867,6 +869,7 @@ def publish_draft(
         version = 1 if last is None else last.version + 1
         if version > 1 and not reason:
             raise ValidationError({"reason": _("Publishing again makes a new version: state the reason.")})
+        assert run.result is not None  # a draft is a finished run
         snapshot = {
             **run.result,
             "campaign": {

@@ -178,6 +178,7 @@ def draft(request, pk: int):
     if run is None:
         messages.error(request, _("There is no draft yet: compute the campaign first."))
         return redirect("cdci:cdci-campaign", pk=campaign.pk)
+    assert run.result is not None  # a draft is a finished run
     publications = selectors.publications_of(campaign)
     rates = selectors.satisfaction_rates([unit["unit_id"] for unit in run.result["units"]], campaign.year)
     return render(
@@ -226,7 +227,7 @@ def publish(request, pk: int):
 def draft_xlsx(request, pk: int):
     campaign = _campaign(request, pk)
     run = selectors.draft_for(campaign)
-    if run is None:
+    if run is None or run.result is None:
         raise Http404
     result = {**run.result, "campaign": {"year": campaign.year, "title": campaign.title}}
     rates = selectors.satisfaction_rates([unit["unit_id"] for unit in result["units"]], campaign.year)

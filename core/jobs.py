@@ -96,7 +96,7 @@ def claim(model: type[BackgroundJob], job_id: int) -> bool:
     now = timezone.now()
     takeable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - heartbeat_stale())
     return bool(
-        model.objects.filter(takeable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
+        model._default_manager.filter(takeable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
             status=JobStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now, progress=0, error=""
         )
     )
@@ -107,17 +107,17 @@ def beat(model: type[BackgroundJob], job_id: int, progress: int | None = None) -
     fields: dict = {"heartbeat_at": timezone.now()}
     if progress is not None:
         fields["progress"] = max(0, min(99, progress))
-    return bool(model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields))
+    return bool(model._default_manager.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields))
 
 
 def finish(model: type[BackgroundJob], job_id: int, **fields) -> bool:
     """Mark a running job done with its results; False when it is no longer ours (cancelled)."""
     done = {"status": JobStatus.DONE, "progress": 100, "finished_at": timezone.now(), **fields}
-    return bool(model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**done))
+    return bool(model._default_manager.filter(pk=job_id, status=JobStatus.RUNNING).update(**done))
 
 
 def fail(model: type[BackgroundJob], job_id: int, message: str) -> None:
-    model.objects.filter(pk=job_id, status__in=ACTIVE).update(
+    model._default_manager.filter(pk=job_id, status__in=ACTIVE).update(
         status=JobStatus.FAILED, error=message[:4000], finished_at=timezone.now()
     )
 
@@ -125,7 +125,7 @@ def fail(model: type[BackgroundJob], job_id: int, message: str) -> None:
 def cancel(model: type[BackgroundJob], job_id: int) -> bool:
     """Stop a queued or running job: a running task sees it at its next beat and stops."""
     return bool(
-        model.objects.filter(pk=job_id, status__in=ACTIVE).update(
+        model._default_manager.filter(pk=job_id, status__in=ACTIVE).update(
             status=JobStatus.CANCELLED, finished_at=timezone.now()
         )
     )
@@ -134,7 +134,7 @@ def cancel(model: type[BackgroundJob], job_id: int) -> bool:
 def retry(model: type[BackgroundJob], task, job_id: int) -> bool:
     """Queue a failed or cancelled job again, from scratch, and send it after the commit."""
     with transaction.atomic():
-        again = model.objects.filter(pk=job_id, status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).update(
+        again = model._default_manager.filter(pk=job_id, status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).update(
             status=JobStatus.QUEUED, attempts=0, progress=0, error="", heartbeat_at=None, finished_at=None
         )
         if again:
@@ -146,11 +146,11 @@ def sweep(model: type[BackgroundJob], task, *, created_field: str = "created_at"
     """Send again what was lost; fail what was lost too often. Safe to run at any time and twice."""
     now = timezone.now()
     lost = Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - heartbeat_stale())
-    worn_out = model.objects.filter(lost, attempts__gte=MAX_ATTEMPTS).update(
+    worn_out = model._default_manager.filter(lost, attempts__gte=MAX_ATTEMPTS).update(
         status=JobStatus.FAILED,
         error=str(_("Stopped: the job lost its worker too many times.")),
         finished_at=now,
     )
     waiting = Q(status=JobStatus.QUEUED, **{f"{created_field}__lt": now - DISPATCH_GRACE})
-    resent = sum(send(task, pk) for pk in model.objects.filter(lost | waiting).values_list("pk", flat=True))
+    resent = sum(send(task, pk) for pk in model._default_manager.filter(lost | waiting).values_list("pk", flat=True))
     return {"resent": resent, "failed": worn_out}

@@ -223,15 +223,7 @@ class Business(models.Model):
             raise ValidationError({"tax_code": exc.messages}) from exc
 
 
-class UserQuerySet(models.QuerySet):
-    pass
-
-
-# A module-level name, so that the django-stubs plugin can type the manager it builds.
-_UserManagerBase = DjangoUserManager.from_queryset(UserQuerySet)
-
-
-class UserManager(_UserManagerBase):
+class UserManager(DjangoUserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         return super().create_superuser(username, email, password, **extra_fields)

@@ -193,7 +193,7 @@ def close_campaign(campaign: Campaign, *, actor: User | None, reason: str = "") 
         raise ValidationError({"reason": _("The campaign closes before its end date: state the reason.")})
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status"])
-    changes = {"status": [CampaignStatus.OPEN, CampaignStatus.CLOSED]}
+    changes: dict[str, object] = {"status": [CampaignStatus.OPEN, CampaignStatus.CLOSED]}
     if early:
         changes |= {"early": True, "close_on": campaign.close_on.isoformat(), "reason": reason}
     audit.record(actor, "survey.campaign_closed", campaign, changes)

@@ -16,7 +16,9 @@ from ...selectors import tier_label
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Compute the CDCI of a closed campaign (a draft), print the ranking, optionally publish it.")
+    help = gettext_lazy(  # type: ignore[assignment]  # a lazy string, translated when help is shown
+        "Compute the CDCI of a closed campaign (a draft), print the ranking, optionally publish it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("year", type=int)
@@ -83,6 +85,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         if run.status != JobStatus.DONE:
             raise CommandError(_("The computation failed: %(error)s") % {"error": run.error})
+        assert run.result is not None  # a finished run has its result
         for unit in run.result["units"]:
             interval = ""
             if unit["total_low"] is not None:
