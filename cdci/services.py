@@ -782,6 +782,16 @@ def execute_run(run_id: int) -> CdciRun | None:
     return CdciRun.objects.get(pk=run_id)
 
 
+def cancel_run(run: CdciRun, *, actor: User | None) -> bool:
+    """Department staff stop a queued or running computation (audited); a new one may then start."""
+    _require_staff(actor, run.campaign.department_id)
+    with transaction.atomic():
+        cancelled = jobs.cancel(CdciRun, run.pk)
+        if cancelled:
+            audit.record(actor, "cdci.run_cancelled", run, {})
+    return cancelled
+
+
 def compute_now(campaign: Campaign, *, actor: User | None, options: RunOptions | None = None) -> CdciRun:
     """Start a run and compute it in this process (management command, demo), whatever the broker."""
     run = start_run(campaign, actor=actor, options=options)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("cdci/campaigns/<int:pk>/draft.xlsx", views.draft_xlsx, name="cdci-draft-xlsx"),
     path("cdci/campaigns/<int:pk>/publish/", views.publish, name="cdci-publish"),
     path("cdci/runs/<int:run_id>.json", views.run_status, name="cdci-run-status"),
+    path("cdci/runs/<int:run_id>/cancel/", views.run_cancel, name="cdci-run-cancel"),
     path("api/v1/cdci/<int:year>/ranking/", api.RankingView.as_view(), name="cdci-api-ranking"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import jobs
-from core.jobs import JobStatus
+from core.jobs import ENDED, JobStatus
 from surveys.choices import CampaignStatus
 
 from . import excel, selectors, services, tasks
@@ -104,10 +104,25 @@ def run_status(request, run_id: int):
             "status_label": run.get_status_display(),
             "progress": run.progress,
             "error": run.error,
-            "done": run.status in (JobStatus.DONE, JobStatus.FAILED),
+            "done": run.status in ENDED,
+            "waiting": run.waits_for_service,
             "draft_url": reverse("cdci:cdci-draft", args=[run.campaign_id]) if run.status == JobStatus.DONE else "",
         }
     )
+
+
+@login_required
+@require_POST
+def run_cancel(request, run_id: int):
+    """Stop a queued or running computation (it stops at its next progress report); start again at will."""
+    run = selectors.run_for(request.user, run_id)
+    if run is None:
+        raise Http404
+    try:
+        services.cancel_run(run, actor=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect("cdci:cdci-campaign", pk=run.campaign_id)
 
 
 @login_required

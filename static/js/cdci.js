@@ -23,7 +23,9 @@
           bar.textContent = data.progress + "%";
           percent.textContent = data.progress;
           label.textContent = data.status_label;
-          if (data.status === "failed") {
+          board.querySelector("[data-run-waiting]").hidden = !data.waiting;
+          if (data.done) board.querySelector("[data-run-cancel]").hidden = true;
+          if (data.status === "failed" || data.status === "cancelled") {
             errorLine.textContent = data.error;
             errorLine.hidden = false;
           } else if (data.status === "done") {
