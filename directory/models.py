@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 from .choices import Role
+from .scoping import branch_filter, business_filter, officer_filter
 from .taxcode import normalize_tax_code
 
 unit_code_validator = RegexValidator(
@@ -62,8 +63,6 @@ class Department(models.Model):
 
 class BranchQuerySet(models.QuerySet):
     def for_user(self, user):
-        from .scoping import branch_filter
-
         return self.filter(branch_filter(user, prefix=""))
 
 
@@ -88,8 +87,6 @@ class Branch(models.Model):
 
 class TeamQuerySet(models.QuerySet):
     def for_user(self, user):
-        from .scoping import branch_filter
-
         return self.filter(branch_filter(user, prefix="branch__"))
 
 
@@ -115,8 +112,6 @@ class Team(models.Model):
 
 class OfficerQuerySet(models.QuerySet):
     def for_user(self, user):
-        from .scoping import officer_filter
-
         return self.filter(officer_filter(user, prefix=""))
 
     def with_team_on(self, day: datetime.date):
@@ -189,8 +184,6 @@ class TeamMembership(models.Model):
 
 class BusinessQuerySet(models.QuerySet):
     def for_user(self, user):
-        from .scoping import business_filter
-
         return self.filter(business_filter(user, prefix=""))
 
 

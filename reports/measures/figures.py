@@ -23,9 +23,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.choices import Role
 from directory.models import Branch, Department, Officer, Team
-from directory.scoping import NOTHING, officer_filter
+from directory.scoping import figures_filter
 from feedback.cases.selectors import Median, case_figures
 from feedback.choices import Channel
 from feedback.models import DissatisfactionCase
@@ -117,40 +116,8 @@ def not_enough_ratings_label() -> str:
 
 
 def _scope(user, kind: UnitKind) -> Q:
-    """Which units of `kind` `user` may see figures of.
-
-    Department staff: their department and everything in it. Branch leader: their branch, its teams,
-    its officers. Team leader: their team and its officers. Officer: themselves. Administrators: all.
-    Businesses and integration clients: nothing (the public ranking is the CDCI's, not this).
-    """
-    if not user.is_authenticated or not user.is_active:
-        return NOTHING
-    if user.is_administrator:
-        return Q()
-    role = user.role
-    if role == Role.DEPARTMENT_STAFF:
-        department = user.department_id
-        return {
-            UnitKind.DEPARTMENT: Q(pk=department),
-            UnitKind.BRANCH: Q(department_id=department),
-            UnitKind.TEAM: Q(branch__department_id=department),
-            UnitKind.OFFICER: officer_filter(user, prefix=""),
-        }[kind]
-    if role == Role.BRANCH_LEADER:
-        branch = user.branch_id
-        return {
-            UnitKind.DEPARTMENT: NOTHING,
-            UnitKind.BRANCH: Q(pk=branch),
-            UnitKind.TEAM: Q(branch_id=branch),
-            UnitKind.OFFICER: officer_filter(user, prefix=""),
-        }[kind]
-    if role == Role.TEAM_LEADER:
-        if kind == UnitKind.TEAM:
-            return Q(pk=user.team_id)
-        return officer_filter(user, prefix="") if kind == UnitKind.OFFICER else NOTHING
-    if role == Role.OFFICER:
-        return Q(pk=user.officer_id) if kind == UnitKind.OFFICER else NOTHING
-    return NOTHING
+    """Which units of `kind` `user` may see figures of: directory.scoping.figures_filter, the one rule."""
+    return figures_filter(user, UnitKind(kind).name.lower())
 
 
 def visible_units(user, kind):
