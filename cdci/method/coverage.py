@@ -26,7 +26,7 @@ COVERAGE_STUDY: dict[str, dict[str, Any]] = {
         "normalisation": "fixed",
         "min_coverage": 0.929,
         "min_total_coverage": 0.929,
-        "min_rank_coverage": 0.994,
+        "min_rank_coverage": 0.995,
         "surveys": 1000,
         "replicates": 1000,
         "passed": passes(0.929, 1000),
