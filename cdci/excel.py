@@ -107,6 +107,7 @@ def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]
         _("Satisfaction rate (post-clearance)"),
         _("Effective sample size"),
         _("Rank under other methods: median"),
+        # xgettext:no-python-format
         _("Rank under other methods: 90% range"),
     ]
     _prepare(sheet, title, subtitle, headers, [7, 36, 11, 11, 13, 10, 11, 11, 12, 12, 12, 10, 16, 11, 12, 12])
@@ -228,7 +229,9 @@ def _intervals_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[st
     row = HEADER_ROW + len(view["rows"]) + 2
     if view["comparisons"]:
         _set(sheet.cell(row=row, column=1), _("Neighbours in the ranking")).font = Font(bold=True)
-        headers = [_("Comparison"), _("Difference"), _("from"), _("to"), _("Order flips in (% of resamples)")]
+        # xgettext:no-python-format
+        flips = _("Order flips in (% of resamples)")
+        headers = [_("Comparison"), _("Difference"), _("from"), _("to"), flips]
         for column, text in enumerate(headers, start=2):
             cell = _set(sheet.cell(row=row + 1, column=column), text)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL

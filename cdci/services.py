@@ -1009,6 +1009,7 @@ def publication_checklist(run: CdciRun) -> PublicationChecklist:
         )
     if not checklist.coverage_passed:
         checklist.warnings.append(
+            # xgettext:no-python-format
             _("The intervals of this method have not passed the coverage study: they will not be called 95% intervals.")
         )
     return checklist
