@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rating figures: fold new ratings every minute; rebuild nightly to take in edited declarations.
     "fold-rollups": {"task": "reports.tasks.fold_rollups_task", "schedule": crontab()},
     "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
+    "delete-expired-exports": {
+        "task": "reports.tasks.delete_expired_exports_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- REST API -----------------------------------------------------------------------------------
@@ -224,6 +228,8 @@ ROLLUP_SAFETY_LAG_SECONDS = env_int("ROLLUP_SAFETY_LAG_SECONDS", 0 if EMBEDDED_D
 ROLLUP_FOLD_ON_READ = env_bool("ROLLUP_FOLD_ON_READ", EMBEDDED_DATABASE)
 # Rating exports with more rows than this run as a Celery job with a progress bar and a download link.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 50_000)
+# Days an export file is kept after its job finished; a nightly task deletes older files.
+EXPORT_FILE_DAYS = env_int("EXPORT_FILE_DAYS", 7)
 
 LOGGING = {
     "version": 1,

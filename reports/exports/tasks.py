@@ -1,5 +1,6 @@
-"""Celery task of big exports: a thin wrapper around reports.exports.services. Its name is pinned to where
-it was first registered, so queued jobs survive the move."""
+"""Celery tasks of big exports: thin wrappers around reports.exports.services. Names are pinned (the
+export's to where it was first registered, so queued jobs survive the move; the beat schedule names the
+other)."""
 
 from celery import shared_task
 
@@ -10,3 +11,9 @@ from . import services
 def export_ratings_task(job_id: int) -> None:
     """Write the file of a big export of rating rows. A job already taken, done or failed is left alone."""
     services.run_export_job(job_id)
+
+
+@shared_task(name="reports.tasks.delete_expired_exports_task", ignore_result=True, soft_time_limit=600, time_limit=660)
+def delete_expired_exports_task() -> int:
+    """Delete the files of exports finished more than settings.EXPORT_FILE_DAYS days ago."""
+    return services.delete_expired_exports()
