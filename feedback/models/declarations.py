@@ -1,7 +1,7 @@
 """Declarations as the clearance system reported them, with the officers who handled each stage."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Role
@@ -22,8 +22,9 @@ class DeclarationQuerySet(models.QuerySet):
         if role == Role.BUSINESS:
             return self.filter(business_filter(user, prefix="business__"))
         if role == Role.OFFICER:
-            handled = DeclarationOfficer.objects.filter(declaration=OuterRef("pk"), officer_id=user.officer_id)
-            return self.filter(Exists(handled))
+            # From the officer's own link rows (declaration_officer_idx), not from every declaration.
+            handled = DeclarationOfficer.objects.filter(officer_id=user.officer_id)
+            return self.filter(pk__in=handled.values("declaration_id"))
         if role == Role.TEAM_LEADER:
             return self.filter(team_id=user.team_id)
         if role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.INTEGRATION):

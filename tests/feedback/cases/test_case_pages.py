@@ -381,3 +381,30 @@ def test_declaration_page_links_to_the_case_and_tells_the_department_deadline(ca
     html = response.content.decode()
     assert "within 3 working days" in html
     assert page(response).xpath(f"//p[@class='case-link']/a[@href='/cases/{case.pk}/']")
+
+
+@pytest.mark.parametrize("who", ["leader", "staff", "officer", "business"])
+def test_inbox_leaves_the_long_texts_out(case_cast, case, as_user, who):
+    with CaptureQueriesContext(connection) as queries:
+        response = as_user(getattr(case_cast.users, who)).get("/cases/")
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    listing = [q["sql"] for q in queries.captured_queries if 'FROM "feedback_dissatisfactioncase"' in q["sql"]]
+    listing = [sql for sql in listing if "ORDER BY" in sql]
+    assert listing
+    for column in ("findings", "answer", "internal_note", "corrective_action", "dispute_reason", "comment"):
+        assert f'."{column}"' not in listing[0], column
+    assert '"feedback_dissatisfactioncase"."items"' in listing[0]
+
+
+def test_officer_cases_start_from_their_own_rating_rows(case_cast, case, as_user):
+    with CaptureQueriesContext(connection) as queries:
+        response = as_user(case_cast.users.officer).get("/cases/")
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    listing = [
+        q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "dissatisfactioncase" in q["sql"]
+    ]
+    assert listing and all(
+        'IN (SELECT U0."rating_id" AS "rating_id" FROM "feedback_ratingofficer" U0' in sql for sql in listing
+    )
+    assert not any("EXISTS" in sql for sql in listing)
