@@ -75,6 +75,9 @@ class Declaration(models.Model):
             models.Index(fields=["business", "-cleared_at"], name="declaration_business_idx"),
             models.Index(fields=["branch", "-cleared_at"], name="declaration_branch_idx"),
             models.Index(fields=["team", "-cleared_at"], name="declaration_team_idx"),
+            # The list's order for a whole department (or everything, for administrators): the first page
+            # is read from the top of this index instead of sorting every declaration.
+            models.Index(fields=["-cleared_at", "-registered_at"], name="declaration_list_idx"),
         ]
 
     def __str__(self) -> str:
