@@ -28,6 +28,7 @@ from core.spreadsheet import (
     TITLE_FONT,
     WHOLE,
     csv_text,
+    looks_like_formula,
     set_cell,
     sheet_title,
     style_header,
@@ -247,11 +248,16 @@ def write_rows_xlsx(
         if sheet is None or on_sheet == rows_per_sheet:
             number = count // rows_per_sheet + 1
             sheet = _rows_sheet(workbook, title if number == 1 else f"{title} ({number})", columns, taken)
+            # One formatted cell per column, its value replaced row after row: a write-only sheet writes
+            # each row as it is appended, and styling a new cell per value was most of the writing time.
+            formatted = [
+                write_only_cell(sheet, 0, number_format) if number_format else None for number_format in formats
+            ]
             on_sheet = 0
         sheet.append(
             [
-                write_only_cell(sheet, _excel_value(value, kind), number_format)
-                for kind, number_format, value in zip(kinds, formats, row, strict=True)
+                _row_cell(sheet, _excel_value(value, kind), template)
+                for kind, template, value in zip(kinds, formatted, row, strict=True)
             ]
         )
         count += 1
@@ -262,6 +268,17 @@ def write_rows_xlsx(
         _rows_sheet(workbook, title, columns, taken)
     workbook.save(target)
     return count
+
+
+def _row_cell(sheet, value, template):
+    """What `write_only_cell` would write, cheaply: plain values as they are, numbers and dates in their
+    column's formatted cell, formula-like text through the one cell writer."""
+    if looks_like_formula(value):
+        return write_only_cell(sheet, value)
+    if template is None or value is None or isinstance(value, str):
+        return value
+    template.value = value
+    return template
 
 
 def _rows_sheet(workbook, title: str, columns: list[Column], taken: set[str]):

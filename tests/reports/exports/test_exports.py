@@ -417,3 +417,17 @@ def test_export_files_expire_after_export_file_days(cast, rated, settings, tmp_p
     assert old.status == ExportStatus.DONE  # the job stays; its download answers 404
     assert delete_expired_exports_task() == 0
     assert settings.CELERY_BEAT_SCHEDULE["delete-expired-exports"]["task"] == delete_expired_exports_task.name
+
+
+def test_every_row_keeps_its_formats_and_formula_text_stays_inert():
+    columns = [Column("Text"), Column("When", "datetime"), Column("Level", "int")]
+    when = timezone.now()
+    rows = [["a", when, 3], ["=1+1", None, 4], ["b", when, None]]
+    buffer = io.BytesIO()
+    write_rows_xlsx(buffer, "Ratings", columns, rows)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [sheet[f"B{row}"].number_format for row in (2, 4)] == ["dd/mm/yyyy hh:mm"] * 2
+    assert [sheet[f"C{row}"].value for row in (2, 3, 4)] == [3, 4, None]
+    assert sheet["C3"].number_format == "#,##0" and sheet["B3"].value is None
+    assert sheet["A3"].value == "=1+1" and sheet["A3"].data_type == "s" and sheet["A3"].quotePrefix
+    assert not sheet["A4"].quotePrefix
