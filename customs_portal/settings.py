@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-export-jobs": {"task": "reports.tasks.sweep_export_jobs_task", "schedule": crontab()},
     "sweep-mailings": {"task": "surveys.tasks.sweep_mailings_task", "schedule": crontab()},
     "sweep-cdci-runs": {"task": "cdci.tasks.sweep_cdci_runs_task", "schedule": crontab()},
+    "delete-expired-exports": {
+        "task": "reports.tasks.delete_expired_exports_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- cache (API throttles, survey-code throttles) ----------------------------------------------
@@ -297,6 +301,8 @@ ROLLUP_SAFETY_LAG_SECONDS = env_int("ROLLUP_SAFETY_LAG_SECONDS", 0 if EMBEDDED_D
 ROLLUP_FOLD_ON_READ = env_bool("ROLLUP_FOLD_ON_READ", EMBEDDED_DATABASE)
 # Rating exports with more rows than this run as a Celery job with a progress bar and a download link.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 50_000)
+# Days an export file is kept after its job finished; a nightly task deletes older files.
+EXPORT_FILE_DAYS = env_int("EXPORT_FILE_DAYS", 7)
 
 LOGGING = {
     "version": 1,

@@ -993,7 +993,8 @@ def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.d
         closes_at = moments[3] + datetime.timedelta(days=settings.CASE_DISPUTE_DAYS, hours=1)
         if closes_at <= now:
             with clock.at(closes_at):
-                jobs.close_answered_cases(now=closes_at)
+                # This case only: the whole table's answered cases once per case would make the phase quadratic.
+                jobs.close_answered_cases(now=closes_at, case_ids=[case.pk])
 
 
 def _answerable_case_for(business_ids: list[int], now: datetime.datetime) -> DissatisfactionCase | None:

@@ -3,7 +3,9 @@
 from celery import shared_task
 
 from . import rollups
-from .exports.tasks import export_ratings_task, sweep_export_jobs_task  # noqa: F401  (registered with the worker here)
+
+# Registered with the worker through this module (Celery discovers each app's tasks.py).
+from .exports.tasks import delete_expired_exports_task, export_ratings_task, sweep_export_jobs_task  # noqa: F401
 
 
 @shared_task(name="reports.tasks.fold_rollups_task", ignore_result=True, soft_time_limit=240, time_limit=270)

@@ -47,11 +47,15 @@ def claim_escalation(pk: int, now: datetime.datetime) -> bool:
     )
 
 
-def close_answered_cases(*, now: datetime.datetime | None = None) -> int:
-    """Close the cases answered more than CASE_DISPUTE_DAYS ago that the business neither accepted nor disputed."""
+def close_answered_cases(*, now: datetime.datetime | None = None, case_ids: list[int] | None = None) -> int:
+    """Close the cases answered more than CASE_DISPUTE_DAYS ago that the business neither accepted nor disputed.
+
+    `case_ids`: only among these (a loader replaying cases one by one reads just its own)."""
     now = now or clock.now()
     cutoff = now - datetime.timedelta(days=settings.CASE_DISPUTE_DAYS)
     answered = DissatisfactionCase.objects.filter(status=CaseStatus.ANSWERED, answered_at__lte=cutoff)
+    if case_ids is not None:
+        answered = answered.filter(pk__in=case_ids)
     closed = 0
     for pk in list(answered.values_list("pk", flat=True)):
         with transaction.atomic():

@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,10 +65,9 @@ class DissatisfactionCaseQuerySet(models.QuerySet):
         if role == Role.TEAM_LEADER:
             return self.filter(assigned_to=user, branch__teams__id=user.team_id)
         if role == Role.OFFICER:
-            rated = RatingOfficer.objects.filter(
-                rating_id=OuterRef("rating_id"), officer_id=user.officer_id, level__in=DISSATISFIED_LEVELS
-            )
-            return self.filter(Exists(rated))
+            # From the officer's own rating rows (rating_officer_idx), not from every case of the department.
+            rated = RatingOfficer.objects.filter(officer_id=user.officer_id, level__in=DISSATISFIED_LEVELS)
+            return self.filter(rating_id__in=rated.values("rating_id"))
         if role == Role.BUSINESS:
             return self.filter(business_filter(user, prefix="business__"))
         return self.filter(NOTHING)

@@ -58,6 +58,15 @@ class DeclarationListView(LoginRequiredMixin, ListView):
             queryset = open_for_rating(queryset)
         return queryset
 
+    def paginate_queryset(self, queryset, page_size):
+        """Ids first, then the page's rows: the sort and the count read the declarations alone, and only
+        the 25 rows shown are joined to their business, units, rating and officers."""
+        paginator, page, ids, is_paginated = super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+        ids = list(ids)
+        rows = queryset.order_by().in_bulk(ids)
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return paginator, page, page.object_list, is_paginated
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset

@@ -14,9 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import InterfaceError, OperationalError
-from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import jobs
@@ -88,51 +87,68 @@ def ratings_for(user, export: RatingExport):
     elif export.kind == UnitKind.TEAM:  # the team snapshot of the rating, as the team's figures count it
         ratings = ratings.filter(team_id=export.unit_id)
     else:
-        rated = RatingOfficer.objects.filter(rating=OuterRef("pk"), officer_id=export.unit_id)
-        ratings = ratings.filter(Exists(rated))
+        # From the officer's own rating rows (rating_officer_idx), not from every rating of the period.
+        rated = RatingOfficer.objects.filter(officer_id=export.unit_id)
+        ratings = ratings.filter(pk__in=rated.values("rating_id"))
     if export.channel:
         ratings = ratings.filter(declaration__channel=export.channel)
     return ratings.order_by("declaration__cleared_at", "pk")
 
 
+ROW_FIELDS = (
+    "pk",
+    "declaration__number",
+    "declaration__cleared_at",
+    "created_at",
+    "declaration__channel",
+    "branch__name",
+    "team__name",
+    "branch_level",
+    "team_level",
+    "comment",
+)
+
+
 def rating_rows(ratings, *, officer_id: int | None = None):
-    """One list of values per rating, read in chunks with the officers' levels prefetched per chunk."""
+    """One list of values per rating: plain tuples read through a server-side cursor, CHUNK at a time,
+    with the officers' levels of each chunk read in one query (no model instances, no query per row)."""
+    chunk: list[tuple] = []
+    for row in ratings.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from _with_officers(chunk, officer_id)
+            chunk = []
+    if chunk:
+        yield from _with_officers(chunk, officer_id)
+
+
+def _with_officers(chunk: list[tuple], officer_id: int | None):
     channels = dict(Channel.choices)
-    officers = RatingOfficer.objects.select_related("officer").order_by("id")
+    officers = RatingOfficer.objects.filter(rating_id__in=[row[0] for row in chunk])
     if officer_id is not None:
         officers = officers.filter(officer_id=officer_id)
-    queryset = (
-        ratings.select_related("declaration", "branch", "team")
-        .only(
-            "declaration__number",
-            "declaration__cleared_at",
-            "declaration__channel",
-            "created_at",
-            "branch__name",
-            "team__name",
-            "branch_level",
-            "team_level",
-            "comment",
-        )
-        .prefetch_related(Prefetch("officer_ratings", queryset=officers))
-    )
-    for rating in queryset.iterator(chunk_size=CHUNK):
-        officer_rows = list(rating.officer_ratings.all())
+    by_rating: dict[int, list[tuple]] = {}
+    for rating_id, name, code, level in officers.order_by("id").values_list(
+        "rating_id", "officer__full_name", "officer__code", "level"
+    ):
+        by_rating.setdefault(rating_id, []).append((name, code, level))
+    for pk, number, cleared_at, created_at, channel, branch, team, branch_level, team_level, comment in chunk:
+        officer_rows = by_rating.get(pk, [])
         if officer_id is not None:
-            levels = officer_rows[0].level if officer_rows else None
+            levels = officer_rows[0][2] if officer_rows else None
         else:
-            levels = "; ".join(f"{row.officer.full_name} ({row.officer.code}): {row.level}" for row in officer_rows)
+            levels = "; ".join(f"{name} ({code}): {level}" for name, code, level in officer_rows)
         yield [
-            rating.declaration.number,
-            rating.declaration.cleared_at,
-            rating.created_at,
-            str(channels.get(rating.declaration.channel, rating.declaration.channel)),
-            rating.branch.name,
-            rating.team.name if rating.team_id else "",
-            rating.branch_level,
-            rating.team_level,
+            number,
+            cleared_at,
+            created_at,
+            str(channels.get(channel, channel)),
+            branch,
+            team or "",
+            branch_level,
+            team_level,
             levels,
-            rating.comment,
+            comment,
         ]
 
 
@@ -198,6 +214,18 @@ def run_export_job(job_id: int) -> None:
         return
     if not jobs.finish(ExportJob, job_id, row_count=count, file=job.file.name):
         job.file.delete(save=False)  # cancelled at the last moment: keep no file nobody will fetch
+
+
+def delete_expired_exports(now: datetime.datetime | None = None) -> int:
+    """Delete the files of jobs finished more than settings.EXPORT_FILE_DAYS days before `now`; the job
+    rows stay (their page then says the file is gone). Returns the number of files deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EXPORT_FILE_DAYS)
+    deleted = 0
+    for job in ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file="").only("pk", "file"):
+        job.file.delete(save=False)  # a file already missing from storage is no error
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+        deleted += 1
+    return deleted
 
 
 def jobs_of(user):

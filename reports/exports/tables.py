@@ -28,6 +28,7 @@ from core.spreadsheet import (
     TITLE_FONT,
     WHOLE,
     csv_text,
+    looks_like_formula,
     set_cell,
     sheet_title,
     style_header,
@@ -219,6 +220,10 @@ def figures_workbook(tables: list[Table], subtitle: str, chart: tuple[str, str, 
 # --- Excel: rating rows, in write-only mode (memory stays flat whatever the count) ---------------------
 
 
+# Excel's limit of rows per sheet; the header takes one.
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def write_rows_xlsx(
     target,
     title: str,
@@ -227,28 +232,62 @@ def write_rows_xlsx(
     *,
     on_progress: Callable[[int], None] | None = None,
     every: int = 5000,
+    rows_per_sheet: int = EXCEL_MAX_ROWS - 1,
 ) -> int:
     """Stream rows into an .xlsx file (a path or a binary file object) with openpyxl's write-only mode;
-    `on_progress(rows written)` is called every `every` rows. Returns the number of rows."""
+    `on_progress(rows written)` is called every `every` rows. Rows beyond `rows_per_sheet` (what fits
+    under Excel's row limit) go on to a next sheet, "title (2)" and so on, each with the header.
+    Returns the number of rows."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(title, set()))
+    taken: set[str] = set()
+    formats = [EXCEL_FORMATS.get(column.kind) for column in columns]
+    kinds = [column.kind for column in columns]
+    sheet = None
+    count = on_sheet = 0
+    for row in rows:
+        if sheet is None or on_sheet == rows_per_sheet:
+            number = count // rows_per_sheet + 1
+            sheet = _rows_sheet(workbook, title if number == 1 else f"{title} ({number})", columns, taken)
+            # One formatted cell per column, its value replaced row after row: a write-only sheet writes
+            # each row as it is appended, and styling a new cell per value was most of the writing time.
+            formatted = [
+                write_only_cell(sheet, 0, number_format) if number_format else None for number_format in formats
+            ]
+            on_sheet = 0
+        sheet.append(
+            [
+                _row_cell(sheet, _excel_value(value, kind), template)
+                for kind, template, value in zip(kinds, formatted, row, strict=True)
+            ]
+        )
+        count += 1
+        on_sheet += 1
+        if on_progress and count % every == 0:
+            on_progress(count)
+    if sheet is None:
+        _rows_sheet(workbook, title, columns, taken)
+    workbook.save(target)
+    return count
+
+
+def _row_cell(sheet, value, template):
+    """What `write_only_cell` would write, cheaply: plain values as they are, numbers and dates in their
+    column's formatted cell, formula-like text through the one cell writer."""
+    if looks_like_formula(value):
+        return write_only_cell(sheet, value)
+    if template is None or value is None or isinstance(value, str):
+        return value
+    template.value = value
+    return template
+
+
+def _rows_sheet(workbook, title: str, columns: list[Column], taken: set[str]):
+    sheet = workbook.create_sheet(sheet_title(title, taken))
     for position, column in enumerate(columns, start=1):  # widths must come before the first row
         sheet.column_dimensions[get_column_letter(position)].width = WIDTHS[column.kind]
     sheet.freeze_panes = "B2"
     sheet.append([write_only_cell(sheet, column.label, header=True) for column in columns])
-    count = 0
-    for row in rows:
-        sheet.append(
-            [
-                write_only_cell(sheet, _excel_value(value, column.kind), EXCEL_FORMATS.get(column.kind))
-                for column, value in zip(columns, row, strict=True)
-            ]
-        )
-        count += 1
-        if on_progress and count % every == 0:
-            on_progress(count)
-    workbook.save(target)
-    return count
+    return sheet
 
 
 def rating_columns(*, one_officer: bool) -> list[Column]:

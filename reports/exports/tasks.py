@@ -1,5 +1,6 @@
-"""Celery task of big exports: a thin wrapper around reports.exports.services. Its name is pinned to where
-it was first registered, so queued jobs survive the move."""
+"""Celery tasks of big exports: thin wrappers around reports.exports.services. Names are pinned (the
+export's to where it was first registered, so queued jobs survive the move; the beat schedule names the
+other)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -28,3 +29,9 @@ def export_ratings_task(job_id: int) -> None:
 def sweep_export_jobs_task() -> dict:
     """Every minute: send again the export jobs a broker outage or a killed worker left behind."""
     return jobs.sweep(ExportJob, export_ratings_task)
+
+
+@shared_task(name="reports.tasks.delete_expired_exports_task", ignore_result=True, soft_time_limit=600, time_limit=660)
+def delete_expired_exports_task() -> int:
+    """Delete the files of exports finished more than settings.EXPORT_FILE_DAYS days ago."""
+    return services.delete_expired_exports()

@@ -295,7 +295,7 @@ def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> di
     and medians over the same cases (a median does not add up across months or branches)."""
     wanted = set(branch_ids)
     totals: dict = defaultdict(lambda: [0, 0, 0])
-    for figures in case_figures(user, opened_from=period.first, opened_until=period.last_day):
+    for figures in case_figures(user, opened_from=period.first, opened_until=period.last_day, branch_ids=branch_ids):
         if figures.branch_id not in wanted:
             continue
         key = {"branch": figures.branch_id, "month": figures.month, None: None}[by]

@@ -400,3 +400,30 @@ def test_rated_officers_case_page_shows_no_more_than_their_api_view(case_cast, c
     assert api_view["declaration"] in html and api_view["branch"]["name"] in html
     # Leaders still see the business.
     assert business.name in as_user(case_cast.users.leader).get(url(case)).content.decode()
+
+
+@pytest.mark.parametrize("who", ["leader", "staff", "officer", "business"])
+def test_inbox_leaves_the_long_texts_out(case_cast, case, as_user, who):
+    with CaptureQueriesContext(connection) as queries:
+        response = as_user(getattr(case_cast.users, who)).get("/cases/")
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    listing = [q["sql"] for q in queries.captured_queries if 'FROM "feedback_dissatisfactioncase"' in q["sql"]]
+    listing = [sql for sql in listing if "ORDER BY" in sql]
+    assert listing
+    for column in ("findings", "answer", "internal_note", "corrective_action", "dispute_reason", "comment"):
+        assert f'."{column}"' not in listing[0], column
+    assert '"feedback_dissatisfactioncase"."items"' in listing[0]
+
+
+def test_officer_cases_start_from_their_own_rating_rows(case_cast, case, as_user):
+    with CaptureQueriesContext(connection) as queries:
+        response = as_user(case_cast.users.officer).get("/cases/")
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    listing = [
+        q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "dissatisfactioncase" in q["sql"]
+    ]
+    assert listing and all(
+        'IN (SELECT U0."rating_id" AS "rating_id" FROM "feedback_ratingofficer" U0' in sql for sql in listing
+    )
+    assert not any("EXISTS" in sql for sql in listing)

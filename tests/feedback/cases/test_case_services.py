@@ -405,6 +405,16 @@ def test_answered_cases_close_by_themselves_after_seven_days(case_cast):
     assert case.events.last().actor_role == "system"
 
 
+def test_closing_can_be_limited_to_given_cases(case_cast):
+    cast = case_cast
+    case = walk_to(complain(cast), "answered", cast)
+    later = case.answered_at + datetime.timedelta(days=8)
+    assert jobs.close_answered_cases(now=later, case_ids=[case.pk + 1000]) == 0
+    assert jobs.close_answered_cases(now=later, case_ids=[case.pk]) == 1
+    case.refresh_from_db()
+    assert (case.status, case.closed_how) == ("closed", "auto")
+
+
 def test_disputed_case_is_not_closed_until_answered_again(case_cast):
     cast = case_cast
     case = walk_to(complain(cast), "answered", cast)

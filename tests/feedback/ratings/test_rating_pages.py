@@ -3,6 +3,7 @@
 import lxml.html
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Declaration, Rating
@@ -348,3 +349,38 @@ def test_rating_pages_need_few_queries(cast, business, django_assert_max_num_que
     submit_rating(cast.dx, cast.users.business, channel="web", branch_level=5, officers=[{"code": "OA1", "level": 4}])
     with django_assert_max_num_queries(6):
         assert business.get(f"/declarations/{DX}/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["officer", "broker", "leader"])
+def test_list_reads_ids_first_then_only_the_page(cast, client, username):
+    """The sort and the count read declarations alone; only the page's rows are joined to what they show.
+    The same rows, in the same order, as the whole list sorted at once."""
+    _many_declarations(cast, 30)
+    user = getattr(cast.users, username)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST_URL)
+    assert response.status_code == 200
+    shown = [declaration.number for declaration in response.context["declarations"]]
+    expected = list(
+        Declaration.objects.for_user(user).order_by("-cleared_at", "-registered_at").values_list("number", flat=True)
+    )
+    if username == "broker":
+        expected = [
+            d.number
+            for d in Declaration.objects.for_user(user).order_by(
+                F("cleared_at").desc(nulls_last=True), "-registered_at", "-pk"
+            )
+        ]
+    assert shown == expected[:25] and len(shown) == 25
+    listing = [q["sql"] for q in captured.captured_queries if 'FROM "feedback_declaration"' in q["sql"]]
+    sorted_once = [sql for sql in listing if "ORDER BY" in sql and "LIMIT 25" in sql]
+    assert len(sorted_once) == 1 and '"feedback_rating"' not in sorted_once[0]
+    assert any('"feedback_rating"' in sql and "LIMIT" not in sql and " IN (" in sql for sql in listing)
+
+
+def test_officer_sees_the_declarations_they_handled_only(cast, client):
+    client.force_login(cast.users.officer)
+    shown = {d.number for d in client.get(LIST_URL).context["declarations"]}
+    handled = set(Declaration.objects.filter(officer_links__officer=cast.officers.oa1).values_list("number", flat=True))
+    assert shown == handled and shown

@@ -340,3 +340,95 @@ def test_every_formula_prefix_is_neutralised_in_csv_and_xlsx_exports(prefix):
     rows = load_workbook(io.BytesIO(buffer.getvalue())).active
     for cell in (figures["A2"], figures["A4"], figures["A5"], rows["A1"], rows["A2"]):
         assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+
+
+# --- speed and upkeep: rows without model instances, sheets under Excel's limit, files that expire -------
+
+
+def test_rating_rows_read_officers_once_per_chunk(cast, rated, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.exports import services
+
+    monkeypatch.setattr(services, "CHUNK", 50)
+    export = RatingExport(UnitKind.DEPARTMENT, cast.department.pk, Period.parse(PERIOD), None, "csv")
+    ratings = services.ratings_for(cast.users.staff, export)
+    total = ratings.count()
+    assert total > 100
+    chunks = -(-total // 50)
+    # The rows through one server-side cursor (declare, fetches, close), then one officer query per chunk.
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(services.rating_rows(ratings))
+    officer_queries = [q for q in captured.captured_queries if "feedback_ratingofficer" in q["sql"]]
+    assert len(officer_queries) == chunks
+    assert len(rows) == total == len(rated)
+    first = rows[0]
+    assert first[0] == rated[0].declaration.number and first[6] == rated[0].branch_level
+    officers = "; ".join(
+        f"{row.officer.full_name} ({row.officer.code}): {row.level}" for row in rated[0].officer_ratings.order_by("id")
+    )
+    assert first[8] == officers
+
+
+def test_rating_rows_xlsx_go_on_to_a_next_sheet_at_the_row_limit():
+    columns = [Column("Number"), Column("Level", "int")]
+    buffer = io.BytesIO()
+    count = write_rows_xlsx(buffer, "Ratings", columns, ([f"{n:03d}", n] for n in range(7)), rows_per_sheet=3)
+    book = load_workbook(io.BytesIO(buffer.getvalue()))
+    assert count == 7
+    assert book.sheetnames == ["Ratings", "Ratings (2)", "Ratings (3)"]
+    assert [[cell.value for cell in row] for row in book["Ratings (3)"].iter_rows()] == [
+        ["Number", "Level"],
+        ["006", 6],
+    ]
+    assert sum(sheet.max_row - 1 for sheet in book.worksheets) == 7
+
+
+def test_no_rows_still_make_a_sheet_with_its_header():
+    buffer = io.BytesIO()
+    assert write_rows_xlsx(buffer, "Ratings", [Column("Number")], []) == 0
+    assert load_workbook(io.BytesIO(buffer.getvalue())).active["A1"].value == "Number"
+
+
+def test_export_files_expire_after_export_file_days(cast, rated, settings, tmp_path):
+    from reports.exports.tasks import delete_expired_exports_task
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXPORT_FILE_DAYS = 7
+    export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "csv")
+    jobs = []
+    for _ in range(2):
+        job = ExportJob.objects.create(user=cast.users.leader, kind="ratings", params=export.as_params())
+        run_export_job(job.pk)
+        job.refresh_from_db()
+        jobs.append(job)
+    old, recent = jobs
+    old_name = old.file.name
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - datetime.timedelta(days=8))
+    assert (tmp_path / old.file.name).exists()
+
+    assert delete_expired_exports_task.name == "reports.tasks.delete_expired_exports_task"
+    assert delete_expired_exports_task() == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert not old.file and not (tmp_path / old_name).exists()
+    assert recent.file and (tmp_path / recent.file.name).exists()
+    assert old.status == JobStatus.DONE  # the job stays; its download answers 404
+    assert delete_expired_exports_task() == 0
+    assert settings.CELERY_BEAT_SCHEDULE["delete-expired-exports"]["task"] == delete_expired_exports_task.name
+
+
+def test_every_row_keeps_its_formats_and_formula_text_stays_inert():
+    columns = [Column("Text"), Column("When", "datetime"), Column("Level", "int")]
+    when = timezone.now()
+    rows = [["a", when, 3], ["=1+1", None, 4], ["b", when, None]]
+    buffer = io.BytesIO()
+    write_rows_xlsx(buffer, "Ratings", columns, rows)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [sheet[f"B{row}"].number_format for row in (2, 4)] == ["dd/mm/yyyy hh:mm"] * 2
+    assert [sheet[f"C{row}"].value for row in (2, 3, 4)] == [3, 4, None]
+    assert sheet["C3"].number_format == "#,##0" and sheet["B3"].value is None
+    assert sheet["A3"].value == "=1+1" and sheet["A3"].data_type == "s" and sheet["A3"].quotePrefix
+    assert not sheet["A4"].quotePrefix
