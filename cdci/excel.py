@@ -6,34 +6,30 @@ sheet prints on A4 landscape, fitted to the page width, with its title and a rep
 Text that a spreadsheet could read as a formula (= + - @ first) is stored as quoted text.
 """
 
-import re
-from io import BytesIO
-
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
-from core.spreadsheet import HEADER_FILL, HEADER_FONT, PERCENT, SCORE, TITLE_FONT, WHOLE, WRAP
+from core.spreadsheet import (
+    HEADER_FILL,
+    HEADER_FONT,
+    PERCENT,
+    SCORE,
+    TITLE_FONT,
+    WHOLE,
+    WRAP,
+    set_column_widths,
+    sheet_title,
+    workbook_bytes,
+)
 from core.spreadsheet import set_cell as _set
 
 from . import selectors
 from .methodology import METHOD_SECTIONS
 
 HEADER_ROW = 4
-SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_name(text: str, taken: set[str]) -> str:
-    name = SHEET_NAME_FORBIDDEN.sub(" ", text).strip()[:31] or "Sheet"
-    base, number = name, 2
-    while name.lower() in taken:
-        suffix = f" ({number})"
-        name, number = base[: 31 - len(suffix)] + suffix, number + 1
-    taken.add(name.lower())
-    return name
 
 
 def _prepare(sheet, title: str, subtitle: str, headers: list[str], widths: list[float]) -> None:
@@ -43,8 +39,7 @@ def _prepare(sheet, title: str, subtitle: str, headers: list[str], widths: list[
         cell = _set(sheet.cell(row=HEADER_ROW, column=column), text)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    set_column_widths(sheet, widths)
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
@@ -84,13 +79,11 @@ def build_report(result: dict, rates: dict[int, dict] | None = None, *, draft: b
         _component_sheet(workbook.create_sheet(), component, view, result, subtitle, taken)
     _intervals_sheet(workbook.create_sheet(), view, title, subtitle, taken)
     _method_sheet(workbook.create_sheet(), view, result, title, taken)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]) -> None:
-    sheet.title = _sheet_name(_("Ranking"), taken)
+    sheet.title = sheet_title(_("Ranking"), taken)
     headers = [
         _("Rank"),
         _("Unit"),
@@ -167,7 +160,7 @@ def _ranking_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]
 
 
 def _component_sheet(sheet, component: dict, view: dict, result: dict, subtitle: str, taken: set[str]) -> None:
-    sheet.title = _sheet_name(f"{component['code']} {component['name']}", taken)
+    sheet.title = sheet_title(f"{component['code']} {component['name']}", taken)
     questions = [q["code"] for q in result.get("questions", []) if q["component"] == component["code"]]
     headers = [_("Rank on the component"), _("Unit"), _("Index (1-10)"), _("Change on last year"), *questions]
     title = _("%(component)s (weight %(weight)s%%)") % {
@@ -190,7 +183,7 @@ def _component_sheet(sheet, component: dict, view: dict, result: dict, subtitle:
 
 
 def _intervals_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[str]) -> None:
-    sheet.title = _sheet_name(_("Responses and intervals"), taken)
+    sheet.title = sheet_title(_("Responses and intervals"), taken)
     segments = sorted({segment for row in view["rows"] for segment in row["segments"]})
     labels = {"in_province": _("In-province"), "out_of_province": _("Out-of-province")}
     headers = [
@@ -252,7 +245,7 @@ def _intervals_sheet(sheet, view: dict, title: str, subtitle: str, taken: set[st
 
 
 def _method_sheet(sheet, view: dict, result: dict, title: str, taken: set[str]) -> None:
-    sheet.title = _sheet_name(_("Methodology"), taken)
+    sheet.title = sheet_title(_("Methodology"), taken)
     sheet.column_dimensions["A"].width = 110
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

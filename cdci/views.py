@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import jobs
 from core.jobs import ENDED, JobStatus
+from core.spreadsheet import XLSX
 from surveys.choices import CampaignStatus
 
 from . import excel, selectors, services, tasks
@@ -26,8 +27,6 @@ from .forms import AssessmentForm, MethodForm, PublishForm
 from .methodology import METHOD_SECTIONS
 from .models import DepartmentAssessment
 from .public_query import publication_query
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaign(request, pk: int):
