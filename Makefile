@@ -31,8 +31,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py seed_demo --if-empty
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian packages the suite needs: chromium for the browser tests (Playwright never downloads a
 # browser here), gettext to compile translations, docker-compose to validate docker-compose.yml.
