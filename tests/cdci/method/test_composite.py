@@ -12,6 +12,7 @@ import pytest
 
 from cdci.method import composite as cdci
 
+from . import steps
 from .support import COMPONENTS, QUESTIONS, answers_frame
 
 # respondent -> (unit, segment, {question: value})
@@ -48,7 +49,7 @@ def hand_answers():
 
 
 def test_question_means_average_each_units_answers(hand_answers):
-    means = cdci.question_means(hand_answers)
+    means = steps.question_means(hand_answers)
 
     # A: q1 (5+3)/2 = 4, q2 (4+4)/2 = 4, q3 (1+1)/2 = 1, q4 (2+4)/2 = 3
     # B: q1 (2+4)/2 = 3, q2 (5+3)/2 = 4, q3 (0+1)/2 = 0.5, q4 (6+8)/2 = 7
@@ -67,9 +68,9 @@ def test_segment_weighting_matches_the_invited_mix():
     answers = answers_frame(table)
     invited = pd.DataFrame({"unit": ["X", "X"], "segment": ["in_province", "out_of_province"], "invited": [60, 60]})
 
-    weights = cdci.respondent_weights(answers, invited)
-    weighted = cdci.question_means(answers, invited).loc["X", "q1"]
-    unweighted = cdci.question_means(answers).loc["X", "q1"]
+    weights = steps.respondent_weights(answers, invited)
+    weighted = steps.question_means(answers, invited).loc["X", "q1"]
+    unweighted = steps.question_means(answers).loc["X", "q1"]
 
     # w = P_s / (n_s / n): in 0.5 / (10/15) = 0.75, out 0.5 / (5/15) = 1.5 (the weights average 1)
     assert weights.to_dict() == pytest.approx(
@@ -91,7 +92,7 @@ def test_segment_weighting_without_invitations_for_a_unit_leaves_it_unweighted()
     )
     invited = pd.DataFrame({"unit": ["Z"], "segment": ["in_province"], "invited": [10]})
 
-    assert cdci.question_means(answers, invited).loc["X", "q1"] == pytest.approx(4.0)  # (5 + 5 + 2) / 3
+    assert steps.question_means(answers, invited).loc["X", "q1"] == pytest.approx(4.0)  # (5 + 5 + 2) / 3
 
 
 def test_segment_weighting_refuses_invitations_that_match_nothing():
@@ -99,14 +100,14 @@ def test_segment_weighting_refuses_invitations_that_match_nothing():
     invited = pd.DataFrame({"unit": ["X"], "segment": ["in"], "invited": [10]})  # "in", not "in_province"
 
     with pytest.raises(ValueError, match="invited matches no unit"):
-        cdci.question_means(answers, invited)
+        steps.question_means(answers, invited)
 
 
 # ---------------------------------------------------------------------------------- standardisation
 
 
 def test_standardise_on_fixed_bounds(hand_answers):
-    scores = cdci.standardise_questions(cdci.question_means(hand_answers), QUESTIONS)
+    scores = steps.standardise_questions(steps.question_means(hand_answers), QUESTIONS)
 
     # q1 on 1-5: A 1 + 9*(4-1)/4 = 7.75, B 1 + 9*(3-1)/4 = 5.5, C 1 + 9*(2-1)/4 = 3.25
     assert scores["q1"].tolist() == pytest.approx([7.75, 5.5, 3.25])
@@ -122,18 +123,18 @@ def test_a_mean_beyond_the_declared_range_scores_1_or_10():
     means = pd.DataFrame({"q4": [12.0, -1.0]}, index=["A", "B"])
 
     # q4 negative on 0-10: 12 hours is worse than the range allows -> 1; below 0 -> 10
-    assert cdci.standardise_questions(means, QUESTIONS)["q4"].tolist() == [1.0, 10.0]
+    assert steps.standardise_questions(means, QUESTIONS)["q4"].tolist() == [1.0, 10.0]
 
 
 def test_fixed_bounds_need_a_declared_range():
     means = pd.DataFrame({"q4": [3.0]}, index=["A"])
 
     with pytest.raises(cdci.CdciInputError, match="declared range .* q4"):
-        cdci.standardise_questions(means, QUESTIONS.assign(scale_min=[1.0, 1.0, 0.0, np.nan]))
+        steps.standardise_questions(means, QUESTIONS.assign(scale_min=[1.0, 1.0, 0.0, np.nan]))
 
 
 def test_minmax_standardise_positive_and_negative_indicators(hand_answers):
-    scores = cdci.standardise_questions(cdci.question_means(hand_answers), QUESTIONS, normalisation="minmax")
+    scores = steps.standardise_questions(steps.question_means(hand_answers), QUESTIONS, normalisation="minmax")
 
     # q1 positive, min 2 max 4: A 1 + 9*(4-2)/2 = 10, B 1 + 9*(3-2)/2 = 5.5, C 1 + 9*0 = 1
     assert scores["q1"].tolist() == pytest.approx([10, 5.5, 1])
@@ -144,7 +145,7 @@ def test_minmax_standardise_positive_and_negative_indicators(hand_answers):
 
 
 def test_minmax_gives_ten_to_everyone_when_all_units_are_equal(hand_answers):
-    scores = cdci.standardise_questions(cdci.question_means(hand_answers), QUESTIONS, normalisation="minmax")
+    scores = steps.standardise_questions(steps.question_means(hand_answers), QUESTIONS, normalisation="minmax")
 
     # q2: every unit's mean is 4, so max == min: 10 for all (not a division by zero)
     assert scores["q2"].tolist() == [10, 10, 10]
@@ -161,7 +162,7 @@ def test_minmax_over_three_campaigns_uses_the_history_bounds():
         }
     )
 
-    scores = cdci.standardise_questions(means, QUESTIONS, history, normalisation="minmax")
+    scores = steps.standardise_questions(means, QUESTIONS, history, normalisation="minmax")
 
     # q1 over three campaigns: min 1 (A 2023), max 5 (B 2023)
     # A 1 + 9*(4-1)/4 = 7.75, B 1 + 9*(3-1)/4 = 5.5, C 1 + 9*(2-1)/4 = 3.25
@@ -174,9 +175,9 @@ def test_minmax_over_three_campaigns_uses_the_history_bounds():
 
 
 def test_component_index_is_the_mean_of_its_questions(hand_answers):
-    scores = cdci.standardise_questions(cdci.question_means(hand_answers), QUESTIONS, normalisation="minmax")
+    scores = steps.standardise_questions(steps.question_means(hand_answers), QUESTIONS, normalisation="minmax")
 
-    indexes = cdci.component_indexes(scores, QUESTIONS, COMPONENTS)
+    indexes = steps.component_indexes(scores, QUESTIONS, COMPONENTS)
 
     # K1 = (q1 + q2) / 2: A (10+10)/2 = 10, B (5.5+10)/2 = 7.75, C (1+10)/2 = 5.5
     # K2 = (q3 + q4) / 2: A (10+7)/2 = 8.5, B (5.5+1)/2 = 3.25, C (1+10)/2 = 5.5
@@ -187,7 +188,7 @@ def test_component_index_is_the_mean_of_its_questions(hand_answers):
 def test_component_index_skips_a_question_the_unit_has_no_answer_for():
     scores = pd.DataFrame({"q1": [4.0], "q2": [np.nan], "q3": [np.nan], "q4": [np.nan]}, index=["A"])
 
-    indexes = cdci.component_indexes(scores, QUESTIONS, COMPONENTS)
+    indexes = steps.component_indexes(scores, QUESTIONS, COMPONENTS)
 
     assert indexes.loc["A", "K1"] == 4.0  # q1 alone, not (4 + 0) / 2
     assert np.isnan(indexes.loc["A", "K2"])  # nothing to average
@@ -196,7 +197,7 @@ def test_component_index_skips_a_question_the_unit_has_no_answer_for():
 def test_business_score_is_the_weighted_mean_scaled_to_100():
     indexes = pd.DataFrame({"K1": [10, 7.75, 5.5, 10], "K2": [8.5, 3.25, 5.5, 10]}, index=["A", "B", "C", "D"])
 
-    scores = cdci.business_scores(indexes, COMPONENTS)
+    scores = steps.business_scores(indexes, COMPONENTS)
 
     # (60*K1 + 40*K2) / 10: A (600 + 340)/10 = 94, B (465 + 130)/10 = 59.5, C (330 + 220)/10 = 55; all 10 -> 100
     assert scores.tolist() == pytest.approx([94, 59.5, 55, 100])
@@ -205,13 +206,13 @@ def test_business_score_is_the_weighted_mean_scaled_to_100():
 def test_blend_uses_70_30_with_an_assessment_and_100_0_without():
     business = pd.Series([94.0, 59.5, 55.0], index=["A", "B", "C"])
 
-    blended = cdci.blend_totals(business, pd.Series({"A": 80.0, "B": 90.0}))
+    blended = steps.blend_totals(business, pd.Series({"A": 80.0, "B": 90.0}))
 
     # A 0.7*94 + 0.3*80 = 65.8 + 24 = 89.8; B 0.7*59.5 + 0.3*90 = 41.65 + 27 = 68.65; C has none: 55
     assert blended["total"].tolist() == pytest.approx([89.8, 68.65, 55])
     assert blended["business_share"].tolist() == pytest.approx([0.7, 0.7, 1.0])
     # Other weights, e.g. 80/20: A 0.8*94 + 0.2*80 = 91.2
-    assert cdci.blend_totals(business, pd.Series({"A": 80.0}), blend=(80, 20))["total"]["A"] == pytest.approx(91.2)
+    assert steps.blend_totals(business, pd.Series({"A": 80.0}), blend=(80, 20))["total"]["A"] == pytest.approx(91.2)
 
 
 # ------------------------------------------------------------------------------ rank, tier, first on

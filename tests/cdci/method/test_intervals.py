@@ -6,6 +6,7 @@ import pytest
 from cdci.method import composite as cdci
 from cdci.method import intervals
 
+from . import steps
 from .support import ONE_COMPONENT, ONE_QUESTION, answers_frame, one_question_units
 
 # Scores of q1 on 1-5 become totals 10 * (1 + 9 (mean - 1) / 4): linear, so variances are easy by hand.
@@ -53,7 +54,7 @@ def test_a_cluster_in_two_segments_is_refused():
         {1: ("A", "in_province", {"q1": 5}), 2: ("B", "out_of_province", {"q1": 4})}, clusters={1: 7, 2: 7}
     )
     with pytest.raises(cdci.CdciInputError, match="more than one segment"):
-        cdci.question_means(answers)
+        steps.question_means(answers)
 
 
 def test_interval_levels_widen_for_small_samples():

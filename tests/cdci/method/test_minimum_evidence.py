@@ -7,6 +7,7 @@ import pytest
 
 from cdci.method import composite as cdci
 
+from . import steps
 from .support import COMPONENTS, ONE_COMPONENT, ONE_QUESTION, QUESTIONS, answers_frame, one_question_units
 
 QUICK = {"replicates": 0, "sensitivity_draws": 0}
@@ -64,8 +65,8 @@ def test_a_segment_of_fewer_than_five_is_merged():
     answers = answers_frame(table)
     invited = pd.DataFrame({"unit": ["X", "X"], "segment": ["in_province", "out_of_province"], "invited": [50, 50]})
 
-    assert cdci.question_means(answers, invited).loc["X", "q1"] == pytest.approx(4.25)
-    assert set(cdci.respondent_weights(answers, invited)) == {1.0}
+    assert steps.question_means(answers, invited).loc["X", "q1"] == pytest.approx(4.25)
+    assert set(steps.respondent_weights(answers, invited)) == {1.0}
 
 
 def test_weights_are_capped_at_three_and_the_effective_sample_size_follows():
@@ -84,7 +85,7 @@ def test_weights_are_capped_at_three_and_the_effective_sample_size_follows():
         {"unit": list("XXYYZZ"), "segment": ["in_province", "out_of_province"] * 3, "invited": [10, 90] * 3}
     )
 
-    weights = cdci.respondent_weights(answers, invited)
+    weights = steps.respondent_weights(answers, invited)
     result = cdci.compute_cdci(answers, ONE_QUESTION, ONE_COMPONENT, invited=invited, **QUICK)
 
     assert sorted(set(np.round(weights, 6))) == [0.125, 3.0]
