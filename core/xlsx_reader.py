@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _SCAN_CHUNK = 1 << 20
@@ -105,8 +107,6 @@ def read_rows(source, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, tu
     archive or the declared dimension is out of bounds, and while reading at the first row, column,
     cell or second past the limits, or at the first formula.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         with open(source, "rb") as handle:

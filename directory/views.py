@@ -1,3 +1,4 @@
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -111,10 +112,8 @@ def revoke_token(request, token_id: int):
 def _broker_state() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    from customs_portal.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # any failure to reach the broker is a health fact, not an error here
         return f"unreachable: {exc.__class__.__name__}"
