@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from core import clock
 from directory import audit, outbox
 from directory.choices import Role
-from directory.models import BusinessMembership, Officer, OutboxMessage, User
+from directory.models import BusinessMembership, Officer, User
 from directory.permissions import has_role
 
 from ..cases.services import open_case
@@ -487,24 +487,25 @@ def send_rating_reminders(*, now: datetime.datetime | None = None) -> int:
         )
         .filter(position__lte=REMINDER_NUMBERS_SHOWN)
         .order_by("user_id", "position")
-        .values_list("user_id", "business__declarations__id", "number", "cleared_at", "pending")
+        .values_list(
+            "user_id", "user__email", "user__language", "business__declarations__id", "number", "cleared_at", "pending"
+        )
     )
+    # The recipients come with the pairs (all the outbox needs of them), so the query count stays flat.
     digests: dict[int, dict] = {}
-    for user_id, declaration_id, number, cleared_at, pending in pairs:
-        digest = digests.setdefault(user_id, {"count": pending, "declarations": []})
+    for user_id, email, language, declaration_id, number, cleared_at, pending in pairs:
+        digest = digests.setdefault(
+            user_id, {"user": User(pk=user_id, email=email, language=language), "count": pending, "declarations": []}
+        )
         digest["declarations"].append(Declaration(pk=declaration_id, number=number, cleared_at=cleared_at))
-    # A digest already queued today is not sent again: make no links for it.
-    dedup_keys = {user_id: f"{REMINDER_KIND}:{user_id}:{today.isoformat()}" for user_id in digests}
-    already = set(OutboxMessage.objects.filter(dedup_key__in=dedup_keys.values()).values_list("dedup_key", flat=True))
-    digests = {user_id: digest for user_id, digest in digests.items() if dedup_keys[user_id] not in already}
     if not digests:
         return 0
-    users = User.objects.in_bulk(list(digests))
     drafts = []
     links: list[RatingLink] = []
     for user_id, digest in digests.items():
-        user = users[user_id]
-        # One one-click link per declaration listed, for this user.
+        user = digest["user"]
+        # One one-click link per declaration listed, for this user. A digest the day's dedup key drops
+        # leaves its links unsent: their secrets existed only in that body, so nobody can use them.
         listed = []
         for declaration in digest["declarations"]:
             link, token = new_link(declaration, user, now)
@@ -512,7 +513,8 @@ def send_rating_reminders(*, now: datetime.datetime | None = None) -> int:
             listed.append((declaration.number, declaration.cleared_at, link_url(token)))
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject, body = _reminder_text(digest["count"], listed)
-        drafts.append(outbox.Draft(user, REMINDER_KIND, subject, body, dedup_key=dedup_keys[user_id]))
+        dedup_key = f"{REMINDER_KIND}:{user_id}:{today.isoformat()}"
+        drafts.append(outbox.Draft(user, REMINDER_KIND, subject, body, dedup_key=dedup_key))
     with transaction.atomic():
         # No AuditEvent for these: the link rows record what was issued to whom and when, and the digest
         # that carries them is the outbox row; using a link is audited (feedback.ratings.links).
