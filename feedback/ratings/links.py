@@ -84,3 +84,15 @@ def rate_with_link(link: RatingLink, **fields) -> Rating:
         audit.record(link.user, "rating_link.used", link, {"declaration": link.declaration.number, "rating": rating.pk})
     link.used_at = now
     return rating
+
+
+def revoke_links(links, *, actor: User) -> int:
+    """Withdraw the unused, unrevoked links among `links` (a queryset), audited; returns how many."""
+    now = clock.now()
+    with transaction.atomic():
+        targets = list(links.filter(used_at__isnull=True, revoked_at__isnull=True).select_for_update())
+        RatingLink.objects.filter(pk__in=[link.pk for link in targets]).update(revoked_at=now)
+        audit.record_many(
+            actor, "rating_link.revoked", [(link, {"declaration_id": link.declaration_id}) for link in targets]
+        )
+    return len(targets)

@@ -225,3 +225,18 @@ def test_the_reminder_digest_carries_a_working_link_per_declaration(cast):
     assert Rating.objects.get().declaration == Declaration.objects.get(number="102000000001")
     assert Client().get(first).status_code == 410
     assert Client().get(path_of(urls[1])).status_code == 200
+
+
+def test_an_administrator_revokes_a_link_in_the_admin(cast, client_for):
+    path = path_of(issue(client_for, cast.users.business))
+    admin = Client()
+    admin.force_login(cast.users.admin)
+    link = RatingLink.objects.get()
+    response = admin.post(
+        "/admin/feedback/ratinglink/", {"action": "revoke", "_selected_action": [link.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    assert audit_actions(link) == ["rating_link.issued", "rating_link.revoked"]
+    assert Client().get(path).status_code == 410
