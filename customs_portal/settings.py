@@ -236,7 +236,10 @@ CACHES = {
 
 # Pages limited per client address: (requests, seconds). The survey pages take the respondent's code in
 # the address; a respondent needs a few dozen requests to answer.
-PAGE_LIMITS = {"survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600))}
+PAGE_LIMITS = {
+    "survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600)),
+    "rating-link": (env_int("RATING_LINK_PAGE_LIMIT", 120), env_int("RATING_LINK_PAGE_WINDOW_SECONDS", 600)),
+}
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -286,6 +289,8 @@ SPECTACULAR_SETTINGS = {
 DECLARATION_BATCH_MAX = env_int("DECLARATION_BATCH_MAX", 1000)
 # Days after clearance during which a business may rate a declaration.
 RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 30)
+# One-click rating links (API and reminder e-mails) last this many days, never past the rating window.
+RATING_LINK_DAYS = env_int("RATING_LINK_DAYS", 7)
 # Working days a branch has to answer a dissatisfaction case (a department may set its own).
 CASE_DUE_WORKING_DAYS = env_int("CASE_DUE_WORKING_DAYS", 5)
 # Days after an answer during which the business may dispute it; then the case closes by itself.

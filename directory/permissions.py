@@ -23,3 +23,11 @@ class IsBusinessUser(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return has_role(request.user, Role.BUSINESS)
+
+
+class IsDeclarantUser(BasePermission):
+    """A business user only, administrators excluded: for what acts as the business itself (a rating link)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.role == Role.BUSINESS)

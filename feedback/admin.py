@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from directory.admin_base import ReadOnlyAdmin, ScopedAdmin
 
@@ -11,8 +12,10 @@ from .models import (
     OfficerExplanation,
     Rating,
     RatingCorrection,
+    RatingLink,
     RatingOfficer,
 )
+from .ratings.links import revoke_links
 
 
 class DeclarationOfficerInline(admin.TabularInline):
@@ -130,3 +133,27 @@ class CaseEventAdmin(ReadOnlyAdmin):
 class DepartmentCasePolicyAdmin(ScopedAdmin):
     list_display = ["department", "due_working_days"]
     search_fields = ["department__code", "department__name"]
+
+
+@admin.register(RatingLink)
+class RatingLinkAdmin(ScopedAdmin):
+    """One-click rating links: seen and revoked here, never made (the secret is shown only in its URL)."""
+
+    list_display = ["declaration", "user", "created_at", "expires_at", "used_at", "revoked_at"]
+    list_filter = ["used_at", "revoked_at"]
+    search_fields = ["declaration__number", "user__username"]
+    list_select_related = ["declaration", "user"]
+    readonly_fields = ["declaration", "user", "created_at", "expires_at", "used_at", "revoked_at"]
+    exclude = ["token_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected rating links"))
+    def revoke(self, request, queryset):
+        revoke_links(queryset, actor=request.user)
+        self.message_user(request, _("The selected rating links are revoked."), messages.SUCCESS)

@@ -9,6 +9,7 @@ from .cases import (
     OfficerExplanation,
 )
 from .declarations import Declaration, DeclarationOfficer, DeclarationQuerySet
+from .rating_links import RatingLink
 from .ratings import Rating, RatingCorrection, RatingOfficer
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "OfficerExplanation",
     "Rating",
     "RatingCorrection",
+    "RatingLink",
     "RatingOfficer",
 ]

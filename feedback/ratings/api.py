@@ -1,4 +1,5 @@
-"""The rating action of the declarations API: POST /declarations/{number}/rating/.
+"""The rating actions of the declarations API: POST /declarations/{number}/rating/ and
+POST /declarations/{number}/rating-link/ (a one-click link for the declaration software).
 
 A mixin of feedback.declarations.api.DeclarationViewSet, so the URL, its name and the OpenAPI
 operation stay those of the declaration it rates.
@@ -15,12 +16,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from directory.permissions import IsBusinessUser
+from directory.permissions import IsBusinessUser, IsDeclarantUser
 
 from ..choices import SubmissionChannel
 from ..models import Declaration
-from .serializers import RatingInSerializer, RatingSerializer, plain_rating_body, rating_answer
+from .links import issue_link
+from .serializers import RatingInSerializer, RatingLinkSerializer, RatingSerializer, plain_rating_body, rating_answer
 from .services import AlreadyRated, load_rating_target, submit_target_rating
+from .window import rating_window
 
 
 class RatingActionMixin:
@@ -76,3 +79,44 @@ class RatingActionMixin:
                 errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
             raise serializers.ValidationError(errors)
         return Response(rating_answer(stored.rating, stored.officers), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="A one-click rating link for a cleared declaration",
+        description=(
+            "For the declaration software of the business that made the declaration: answers the address of "
+            "a page where the declaration can be rated once, without a password, until expires_at "
+            "(RATING_LINK_DAYS, 7, and never past the rating window). Only business users' tokens; "
+            "administrators and customs roles get 403. Each call makes a new link; an unused one simply expires."
+        ),
+        request=None,
+        responses={
+            201: OpenApiResponse(RatingLinkSerializer, description="The link"),
+            400: OpenApiResponse(
+                description='Not rateable now, e.g. {"declaration": ["This declaration has not been cleared yet; ..."]}'
+            ),
+            403: OpenApiResponse(description="The caller is not a business user"),
+            404: OpenApiResponse(description="No such declaration among the caller's businesses"),
+            409: OpenApiResponse(description="The declaration is already rated"),
+        },
+        tags=["ratings"],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="rating-link",
+        permission_classes=[IsAuthenticated, IsDeclarantUser],
+        filter_backends=[],
+        renderer_classes=[JSONRenderer],
+    )
+    def rating_link(self, request, number=None):
+        declaration = Declaration.objects.for_user(request.user).filter(number=number).select_related("rating").first()
+        if declaration is None:
+            raise Http404(f"No {Declaration._meta.object_name} matches the given query.")
+        if getattr(declaration, "rating", None) is not None:
+            return Response({"detail": _("This declaration has already been rated.")}, status=status.HTTP_409_CONFLICT)
+        window = rating_window(declaration)
+        if not window.is_open:
+            return Response({"declaration": [window.refusal()]}, status=status.HTTP_400_BAD_REQUEST)
+        issued = issue_link(declaration, request.user, via="api")
+        answer = RatingLinkSerializer({"url": issued.url, "expires_at": issued.link.expires_at}).data
+        return Response(answer, status=status.HTTP_201_CREATED)

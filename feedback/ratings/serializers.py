@@ -198,3 +198,10 @@ def rating_answer(rating: Rating, officer_rows) -> dict:
         "submitted_at": _DATETIME.to_representation(rating.created_at),
         "corrected_at": _DATETIME.to_representation(rating.corrected_at) if rating.corrected_at else None,
     }
+
+
+class RatingLinkSerializer(serializers.Serializer):
+    """A one-click rating link: open it in a browser to rate the declaration once, without signing in."""
+
+    url = serializers.URLField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)

@@ -28,7 +28,8 @@ from directory.permissions import has_role
 
 from ..cases.services import open_case
 from ..choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
-from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingOfficer
+from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingLink, RatingOfficer
+from .link_tokens import link_url, new_link
 from .window import open_for_rating_q, rating_window
 
 _comment_max_length = Rating._meta.get_field("comment").max_length
@@ -486,28 +487,42 @@ def send_rating_reminders(*, now: datetime.datetime | None = None) -> int:
         )
         .filter(position__lte=REMINDER_NUMBERS_SHOWN)
         .order_by("user_id", "position")
-        .values_list("user_id", "number", "cleared_at", "pending")
+        .values_list(
+            "user_id", "user__email", "user__language", "business__declarations__id", "number", "cleared_at", "pending"
+        )
     )
+    # The recipients come with the pairs (all the outbox needs of them), so the query count stays flat.
     digests: dict[int, dict] = {}
-    for user_id, number, cleared_at, pending in pairs:
-        digest = digests.setdefault(user_id, {"count": pending, "declarations": []})
-        digest["declarations"].append((number, cleared_at))
+    for user_id, email, language, declaration_id, number, cleared_at, pending in pairs:
+        digest = digests.setdefault(
+            user_id, {"user": User(pk=user_id, email=email, language=language), "count": pending, "declarations": []}
+        )
+        digest["declarations"].append(Declaration(pk=declaration_id, number=number, cleared_at=cleared_at))
     if not digests:
         return 0
-    users = User.objects.in_bulk(list(digests))
     drafts = []
+    links: list[RatingLink] = []
     for user_id, digest in digests.items():
-        user = users[user_id]
+        user = digest["user"]
+        # One one-click link per declaration listed, for this user. A digest the day's dedup key drops
+        # leaves its links unsent: their secrets existed only in that body, so nobody can use them.
+        listed = []
+        for declaration in digest["declarations"]:
+            link, token = new_link(declaration, user, now)
+            links.append(link)
+            listed.append((declaration.number, declaration.cleared_at, link_url(token)))
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = _reminder_text(digest["count"], digest["declarations"])
-        drafts.append(
-            outbox.Draft(user, REMINDER_KIND, subject, body, dedup_key=f"{REMINDER_KIND}:{user_id}:{today.isoformat()}")
-        )
+            subject, body = _reminder_text(digest["count"], listed)
+        dedup_key = f"{REMINDER_KIND}:{user_id}:{today.isoformat()}"
+        drafts.append(outbox.Draft(user, REMINDER_KIND, subject, body, dedup_key=dedup_key))
     with transaction.atomic():
+        # No AuditEvent for these: the link rows record what was issued to whom and when, and the digest
+        # that carries them is the outbox row; using a link is audited (feedback.ratings.links).
+        RatingLink.objects.bulk_create(links, batch_size=1000)
         return outbox.enqueue_many(drafts)
 
 
-def _reminder_text(count: int, declarations: list[tuple[str, datetime.datetime]]) -> tuple[str, str]:
+def _reminder_text(count: int, declarations: list[tuple[str, datetime.datetime, str]]) -> tuple[str, str]:
     subject = ngettext(
         "%(count)s cleared declaration is waiting for your rating",
         "%(count)s cleared declarations are waiting for your rating",
@@ -524,9 +539,10 @@ def _reminder_text(count: int, declarations: list[tuple[str, datetime.datetime]]
         % {"days": settings.RATING_WINDOW_DAYS},
         "",
     ]
-    for number, cleared_at in declarations:
+    for number, cleared_at, url in declarations:
         cleared_on = formats.date_format(timezone.localtime(cleared_at), "SHORT_DATE_FORMAT")
         lines.append(_("- %(number)s, cleared on %(date)s") % {"number": number, "date": cleared_on})
+        lines.append(_("  rate it in one click (no password needed, the link works once): %(url)s") % {"url": url})
     if count > len(declarations):
         more = count - len(declarations)
         lines.append(ngettext("… and %(more)s more.", "… and %(more)s more.", more) % {"more": more})
