@@ -9,6 +9,9 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/customs_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# Two workers on these 2-core machines; a file's tests stay on one worker (the broker-fault tests of a file
+# share their own Redis database).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format messages system-deps clean
 
@@ -43,7 +46,7 @@ system-deps:
 test: $(VENV)/.installed-dev node_modules/.installed system-deps
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
-		DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+		DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
