@@ -124,6 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Links in password reset mails work for a day, invitations for a week; both once only (directory.accounts).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
+INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT_DAYS", 7) * 86400
 
 # --- language, time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
