@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import accounts, audit
 from .choices import Role
-from .models import Branch, Department, Officer, Team
+from .models import Branch, Business, Department, Officer, Team
 from .taxcode import normalize_tax_code
 
 
@@ -71,7 +71,7 @@ class InvitationForm(forms.Form):
         help_text=_("One or more tax codes separated by commas, e.g. 5700100104, 5700100111."),
     )
     businesses = forms.ModelMultipleChoiceField(
-        queryset=None, label=_("Businesses"), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Business.objects.none(), label=_("Businesses"), required=False, widget=forms.CheckboxSelectMultiple
     )
     business_admin = forms.BooleanField(
         label=_("Business administrator (may invite colleagues and manage API tokens)"), required=False
