@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -84,7 +85,8 @@ def end_sessions(request):
     ref = request.POST.get("session") or None
     ended = accounts.end_sessions(request.user, request.session.session_key, ref=ref)
     if ended:
-        messages.success(request, _("Signed out of %(count)s other session(s).") % {"count": ended})
+        text = ngettext("Signed out of %(count)s other session.", "Signed out of %(count)s other sessions.", ended)
+        messages.success(request, text % {"count": ended})
     else:
         messages.info(request, _("No other session was ended."))
     return redirect("sessions")
