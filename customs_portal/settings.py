@@ -239,7 +239,11 @@ CACHES = {
 
 # Pages limited per client address: (requests, seconds). The survey pages take the respondent's code in
 # the address; a respondent needs a few dozen requests to answer.
-PAGE_LIMITS = {"survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600))}
+PAGE_LIMITS = {
+    "survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600)),
+    # Requests of a reset mail from one address; each account also gets at most one mail per 5 minutes.
+    "password-reset": (env_int("PASSWORD_RESET_LIMIT", 10), 3600),
+}
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -14,10 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import accounts
 from .account_forms import AcceptInvitationForm, InvitationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .throttling import limit_per_address
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
+
+    @method_decorator(limit_per_address("password-reset"))
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

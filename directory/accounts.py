@@ -23,6 +23,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from core import clock
+
 from . import audit, outbox
 from .auth import demo_accounts_allowed
 from .choices import Role
@@ -30,6 +32,8 @@ from .models import Business, BusinessMembership, User
 
 SESSION_USER_AGENT = "portal_user_agent"
 SESSION_SIGNED_IN_AT = "portal_signed_in_at"
+# However often a reset is asked for, an account receives at most one mail per window: no mailbox flooding.
+RESET_MAIL_WINDOW_SECONDS = 300
 
 
 def render_mail(user: User, template: str, context: dict) -> tuple[str, str]:
@@ -56,7 +60,8 @@ def send_password_reset(user: User, uid: str, token: str) -> None:
     subject, body = render_mail(
         user, "registration/password_reset_email.txt", {"url": settings.SITE_URL + path, "hours": hours}
     )
-    outbox.enqueue(user, "password_reset", subject, body)
+    window = int(clock.now().timestamp()) // RESET_MAIL_WINDOW_SECONDS
+    outbox.enqueue(user, "password_reset", subject, body, dedup_key=f"password_reset:{user.pk}:{window}")
 
 
 # --- invitations --------------------------------------------------------------------------------

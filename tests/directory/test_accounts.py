@@ -1,5 +1,6 @@
 """Accounts that manage themselves: password reset and change, invitations, the user's sessions."""
 
+import datetime
 import re
 from urllib.parse import urlsplit
 
@@ -8,12 +9,14 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from core import clock
 from directory import accounts
 from directory.choices import Role
 from directory.models import AuditEvent, BusinessMembership, OutboxMessage, User
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a-long-new-passphrase-42"
+RESET_URL = "/accounts/password_reset/"
 
 
 def link_in(message: OutboxMessage) -> str:
@@ -365,3 +368,19 @@ def test_a_user_cannot_end_someone_elses_session(cast):
     assert victim.get("/account/").status_code == 200
     assert Session.objects.count() == 2
     assert not AuditEvent.objects.filter(action="user.sessions_ended").exists()
+
+
+def test_reset_requests_cannot_flood_a_mailbox(cast, client, settings):
+    settings.PAGE_LIMITS = {**settings.PAGE_LIMITS, "password-reset": (3, 3600)}
+    cast.users.business.email = "ketoan@congty-x.vn"
+    cast.users.business.save()
+    start = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+    with clock.at(start):
+        answers = [client.post(RESET_URL, {"email": "ketoan@congty-x.vn"}).status_code for _ in range(4)]
+    assert answers == [302, 302, 302, 429]
+    # One mail per account and window however many requests got through.
+    assert OutboxMessage.objects.filter(kind="password_reset").count() == 1
+    settings.PAGE_LIMITS = {**settings.PAGE_LIMITS, "password-reset": (10, 3600)}
+    with clock.at(start + datetime.timedelta(seconds=accounts.RESET_MAIL_WINDOW_SECONDS)):
+        client.post("/accounts/password_reset/", {"email": "ketoan@congty-x.vn"})
+    assert OutboxMessage.objects.filter(kind="password_reset").count() == 2
