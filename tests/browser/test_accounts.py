@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from directory.choices import Role
 from directory.models import OutboxMessage, User
 from tests.browser.conftest import login
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,3 +71,28 @@ def test_administrator_invites_a_business_user_who_sets_a_password_and_signs_in(
     login(invitee, live_server, "nv@congty-x.vn", NEW_PASSWORD)
     expect(invitee.get_by_role("link", name="My account")).to_be_visible()
     assert User.objects.get(username="nv@congty-x.vn").businesses.get() == cast.business_x
+
+
+def test_user_changes_password_and_ends_another_session(cast, open_page, live_server):
+    elsewhere = open_page()
+    login(elsewhere, live_server, "leader")
+    page = open_page()
+    login(page, live_server, "leader")
+    page.get_by_role("link", name="My account").click()
+    page.get_by_role("link", name="Signed-in sessions").click()
+    rows = page.locator("table.data tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("This session")
+    with page.expect_navigation():
+        page.get_by_role("button", name="End all other sessions").click()
+    expect(page.locator("ul.messages")).to_contain_text("Signed out of 1 other session")
+    expect(rows).to_have_count(1)
+    elsewhere.reload()
+    expect(elsewhere.get_by_role("navigation", name="Main menu").get_by_role("link", name="Log in")).to_be_visible()
+
+    page.get_by_role("link", name="Back to my account").click()
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Old password").fill(PASSWORD)
+    set_password(page, "Change password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Password changed")
+    assert User.objects.get(username="leader").check_password(NEW_PASSWORD)
