@@ -384,3 +384,22 @@ def test_reset_requests_cannot_flood_a_mailbox(cast, client, settings):
     with clock.at(start + datetime.timedelta(seconds=accounts.RESET_MAIL_WINDOW_SECONDS)):
         client.post("/accounts/password_reset/", {"email": "ketoan@congty-x.vn"})
     assert OutboxMessage.objects.filter(kind="password_reset").count() == 2
+
+
+def test_administrator_invites_an_officer_attached_to_their_officer_record(cast, client):
+    spare = cast.officers.oa2  # no account yet
+    client.force_login(cast.users.admin)
+    page = client.get("/account/invite/").content.decode()
+    assert spare.full_name in page and cast.officers.oa1.full_name not in page  # oa1 has an account
+    response = client.post(
+        "/account/invite/",
+        {"email": "binh@haiquan.example", "full_name": spare.full_name, "role": Role.OFFICER, "officer": spare.pk},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="binh@haiquan.example").officer == spare
+
+
+def test_password_fields_speak_vietnamese_by_default(cast, client, vietnamese_default):
+    client.force_login(cast.users.business)
+    page = client.get("/accounts/password_change/").content.decode()
+    assert "Mật khẩu mới" in page
