@@ -124,6 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Links in password reset mails work for a day, invitations for a week; both once only (directory.accounts).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
+INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT_DAYS", 7) * 86400
 
 # --- language, time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -239,6 +242,8 @@ CACHES = {
 PAGE_LIMITS = {
     "survey-code": (env_int("SURVEY_PAGE_LIMIT", 300), env_int("SURVEY_PAGE_WINDOW_SECONDS", 600)),
     "rating-link": (env_int("RATING_LINK_PAGE_LIMIT", 120), env_int("RATING_LINK_PAGE_WINDOW_SECONDS", 600)),
+    # Requests of a reset mail from one address; each account also gets at most one mail per 5 minutes.
+    "password-reset": (env_int("PASSWORD_RESET_LIMIT", 10), 3600),
 }
 
 # --- REST API -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customs_portal import views as portal_views
+from directory import account_views
 from directory import views as directory_views
 from feedback.cases.api import CaseViewSet
 from feedback.declarations.api import DeclarationViewSet
@@ -24,6 +25,22 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", directory_views.revoke_token, name="api-token-revoke"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "accounts/invitation/<uidb64>/<token>/", account_views.AcceptInvitationView.as_view(), name="invitation-accept"
+    ),
+    path("account/invite/", account_views.invite, name="invite"),
+    path("account/sessions/", account_views.sessions, name="sessions"),
+    path("account/sessions/end/", account_views.end_sessions, name="sessions-end"),
     path("", include("feedback.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),

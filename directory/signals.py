@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from . import audit
+from . import accounts, audit
 from .models import User
 
 
@@ -28,3 +28,10 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
     user = User.objects.filter(username=username).first() if username else None
     if user is not None:
         audit.record(None, "auth.locked_out", user, {"ip_address": ip_address, "path": request.path})
+
+
+@receiver(user_logged_in, dispatch_uid="directory.remember_sign_in")
+def remember_sign_in(sender, request, user, **kwargs):
+    """The device and time of each sign-in, shown on the user's list of sessions."""
+    if request is not None and hasattr(request, "session"):
+        accounts.remember_sign_in(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .accounts import may_invite
 from .choices import Role
 from .forms import AccountPreferencesForm, ApiTokenForm
 from .models import ApiToken, BusinessMembership
@@ -71,7 +72,8 @@ def account(request):
         else:  # the portal's default from now on, not what this browser chose before
             response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
-    return render(request, "directory/account.html", {"form": form, "is_business_admin": is_business_admin(user)})
+    context = {"form": form, "is_business_admin": is_business_admin(user), "may_invite": may_invite(user)}
+    return render(request, "directory/account.html", context)
 
 
 def _require_business_admin(request) -> None:
