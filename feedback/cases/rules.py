@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import clock
-from core.workdays import add_working_days
+from core.working_time import add_working_days
 from directory.choices import Role
 from directory.models import BusinessMembership, Department, User
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.workdays import working_days_between
+from core.working_time import working_days_between
 from directory.models import Branch, Team, User
 
 from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus

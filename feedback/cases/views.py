@@ -24,7 +24,7 @@ from django.views.generic import ListView
 
 from core import clock
 from core.query import check_form, page_number
-from core.workdays import working_days_between
+from core.working_time import working_days_between
 from directory.choices import Role
 
 from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
-from core.workdays import add_working_days, is_working_day
+from core.working_time import add_working_days, is_working_day
 from directory.models import Department, OutboxMessage
 from feedback.cases import jobs, rules, services
 from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating
