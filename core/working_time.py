@@ -4,7 +4,8 @@ Weekends and Vietnamese public holidays (Tết, Hùng Kings, 30/4, 1/5, 2/9 and 
 `holidays` package knows) are not worked. Each year the government also moves days (ngày làm bù: a
 Saturday is worked in exchange for a bridge day off); the package knows those decided before its
 release, not those announced after it, nor a department's own closures: a department keeps these as
-exceptions (directory.CalendarDay) and passes them here as a WorkingCalendar. Case deadlines and charter timings both reckon through this module.
+exceptions (directory.CalendarDay) and passes them here as a WorkingCalendar.
+Case deadlines and charter timings both reckon through this module.
 
 Pure: no Django, no database. Datetimes must be aware; they are read in the calendar's time zone
 (Asia/Ho_Chi_Minh).

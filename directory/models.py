@@ -62,6 +62,9 @@ class Department(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
     def clean(self) -> None:
         super().clean()
         times = [self.morning_starts, self.morning_ends, self.afternoon_starts, self.afternoon_ends]
@@ -69,9 +72,6 @@ class Department(models.Model):
             raise ValidationError(
                 _("Office hours must run in order: morning start, morning end, afternoon start, afternoon end.")
             )
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def branch_level_name(self) -> str:
