@@ -1,6 +1,8 @@
 """A department's working calendar for core.working_time: its office hours and its days that depart from
 the statute (swap days worked, days off), read from the database once per call."""
 
+import datetime
+
 from core.working_time import STATUTORY, WorkingCalendar
 
 from .choices import CalendarDayKind
@@ -18,7 +20,8 @@ def department_calendar(department_id: int | None) -> WorkingCalendar:
     )
     if hours is None:
         return STATUTORY
-    working_days, days_off = set(), set()
+    working_days: set[datetime.date] = set()
+    days_off: set[datetime.date] = set()
     for day, kind in CalendarDay.objects.filter(department_id=department_id).values_list("date", "kind"):
         (working_days if kind == CalendarDayKind.WORKING_DAY else days_off).add(day)
     return WorkingCalendar(

@@ -183,7 +183,7 @@ class CaseListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         now = clock.now()
-        calendars: dict[int, WorkingCalendar] = {}
+        calendars = {}  # department id -> its calendar, read once per page
         for case in context["cases"]:
             items = case.items
             if self.kind == OFFICER_VIEW:
