@@ -189,6 +189,30 @@ def _clearance_delay(rng: random.Random, channel: str) -> datetime.timedelta:
     return datetime.timedelta(seconds=int(minutes * 60))
 
 
+# Stage durations in minutes (median, lognormal spread), by channel: most within the charter's timings
+# (register within 30 minutes, documents within 2 working hours, inspection within 8), a tail beyond,
+# longer on the red channel, whose declarations are the complex ones.
+RECEPTION_MINUTES = {Channel.GREEN: (10, 0.6), Channel.YELLOW: (12, 0.6), Channel.RED: (16, 0.75)}
+DOCUMENT_CHECK_MINUTES = {Channel.YELLOW: (50, 0.7), Channel.RED: (70, 0.8)}
+INSPECTION_MINUTES = (240, 0.6)
+STAGE_NAMES = ("received_at", "document_check_done_at", "inspection_done_at")
+
+
+def _stage_times(rng: random.Random, item: dict) -> dict:
+    """The optional stage times of a planned declaration, in order and never after its clearance."""
+    channel, registered_at, cleared_at = item["channel"], item["registered_at"], item["cleared_at"]
+
+    def minutes(median: float, spread: float) -> datetime.timedelta:
+        return datetime.timedelta(seconds=int(rng.lognormvariate(math.log(median), spread) * 60))
+
+    times = {"received_at": registered_at - minutes(*RECEPTION_MINUTES[channel])}
+    if channel in DOCUMENT_CHECK_MINUTES:
+        times["document_check_done_at"] = min(registered_at + minutes(*DOCUMENT_CHECK_MINUTES[channel]), cleared_at)
+    if channel == Channel.RED:
+        times["inspection_done_at"] = min(times["document_check_done_at"] + minutes(*INSPECTION_MINUTES), cleared_at)
+    return times
+
+
 def _officers(rng: random.Random, channel: str, members: list[str]) -> list[dict]:
     """1-3 officers of the team and the stages they handled, by channel."""
     picked = rng.sample(members, min(3, len(members)))
@@ -237,6 +261,10 @@ def _day_declarations(day: datetime.date, mean: float, profiles, cumulative, tea
                 "cleared_at": registered_at + _clearance_delay(rng, channel),
             }
         )
+    # Their own random stream, so adding them left every other planned value as it was.
+    stage_rng = random.Random(f"{SEED}:stages:{day.isoformat()}")
+    for item in items:
+        item.update(_stage_times(stage_rng, item))
     # Numbers grow with registration time, as VNACCS numbers do: prefix, day, rank in the day.
     items.sort(key=lambda item: item["registered_at"])
     day_number = (day - NUMBER_EPOCH).days
@@ -276,6 +304,9 @@ def plan_declarations(
     for position, item in enumerate(reversed(items)):
         if position < uncleared or item["cleared_at"] >= until:
             item["cleared_at"] = None
+            for name in STAGE_NAMES:  # nothing of what is still to come is reported
+                if item.get(name) is not None and item[name] >= until:
+                    item[name] = None
         elif item["registered_at"] < until - datetime.timedelta(days=3):
             break
     return items

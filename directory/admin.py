@@ -2,14 +2,17 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import audit, services
 from .admin_base import ReadOnlyAdmin, ScopedAdmin, is_admin_user
+from .choices import Role
 from .models import (
     ApiToken,
     AuditEvent,
     Branch,
     Business,
     BusinessMembership,
+    CalendarDay,
+    CharterCommitment,
     Department,
     Officer,
     OutboxMessage,
@@ -23,6 +26,97 @@ from .models import (
 class DepartmentAdmin(ScopedAdmin):
     list_display = ["code", "name", "province_tax_prefix", "branch_label", "team_label"]
     search_fields = ["code", "name"]
+
+
+def _is_staff_of(user, department_id: int | None) -> bool:
+    return (
+        user.is_active
+        and user.is_authenticated
+        and user.role == Role.DEPARTMENT_STAFF
+        and user.department_id is not None
+        and department_id in (None, user.department_id)
+    )
+
+
+class DepartmentOwnedAdmin(ScopedAdmin):
+    """Rows a department's own staff edit (administrators too): the department field offers theirs only,
+    and every change is audited."""
+
+    audit_prefix = ""
+
+    def _may_edit(self, request, obj=None) -> bool:
+        return is_admin_user(request.user) or _is_staff_of(request.user, obj.department_id if obj else None)
+
+    def has_add_permission(self, request) -> bool:
+        return self._may_edit(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department" and not is_admin_user(request.user):
+            kwargs["queryset"] = Department.objects.filter(pk=request.user.department_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = {
+            name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))] for name in form.changed_data
+        }
+        audit.record(request.user, f"{self.audit_prefix}.{'changed' if change else 'created'}", obj, changes)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, f"{self.audit_prefix}.deleted", obj, {"deleted": str(obj)})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        audit.record_many(
+            request.user, f"{self.audit_prefix}.deleted", [(obj, {"deleted": str(obj)}) for obj in queryset]
+        )
+        super().delete_queryset(request, queryset)
+
+
+def _plain(value):
+    """An admin form value as JSON for the audit trail (a department by its id, a date or time as text)."""
+    if isinstance(value, Department):
+        return value.pk
+    if value is None or isinstance(value, (int, str)):
+        return value
+    return str(value)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(DepartmentOwnedAdmin):
+    audit_prefix = "calendar_day"
+    list_display = ["date", "kind", "note", "department"]
+    list_filter = ["kind", "department"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+    list_select_related = ["department"]
+
+
+@admin.register(CharterCommitment)
+class CharterCommitmentAdmin(DepartmentOwnedAdmin):
+    """A department may tighten or relax a timing; the set of commitments is the charter's, so only an
+    administrator adds or removes one."""
+
+    audit_prefix = "charter_commitment"
+    list_display = ["code", "limit", "unit", "department"]
+    list_filter = ["department", "code"]
+    search_fields = ["code", "department__name"]
+    list_select_related = ["department"]
+
+    def has_add_permission(self, request) -> bool:
+        return is_admin_user(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_admin_user(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["department", "code"] if obj is not None else []
 
 
 @admin.register(Branch)

@@ -16,3 +16,26 @@ class Role(models.TextChoices):
 
 # Roles of people who work inside customs (as opposed to businesses and machines).
 CUSTOMS_ROLES = (Role.OFFICER, Role.TEAM_LEADER, Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF)
+
+
+class CalendarDayKind(models.TextChoices):
+    """How a department's day departs from the statutory calendar."""
+
+    WORKING_DAY = "working_day", _("Working day (a swap day worked)")
+    DAY_OFF = "day_off", _("Day off")
+
+
+class CharterCode(models.TextChoices):
+    """The timings of the customer service charter (Decision 225/QĐ-TCHQ)."""
+
+    REGISTRATION = "registration", _("Register a declaration after receiving it")
+    DOCUMENT_CHECK = "document_check", _("Check the documents")
+    PHYSICAL_INSPECTION = "physical_inspection", _("Inspect the goods")
+    TAX_EXEMPTION = "tax_exemption", _("Settle a tax-exemption dossier")
+    INQUIRY_REPLY = "inquiry_reply", _("Reply in writing to an inquiry")
+
+
+class CharterUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
-from .choices import Role
+from .choices import CalendarDayKind, CharterCode, CharterUnit, Role
 from .scoping import branch_filter, business_filter, officer_filter
 from .taxcode import normalize_tax_code
 
@@ -43,14 +43,35 @@ class Department(models.Model):
     )
     branch_label = models.CharField(_("label of the branch level"), max_length=60, blank=True)
     team_label = models.CharField(_("label of the team level"), max_length=60, blank=True)
+    # Office hours of a working day, around the lunch break: working-hour timings count only these.
+    morning_starts = models.TimeField(_("morning session starts"), default=datetime.time(7, 30))
+    morning_ends = models.TimeField(_("morning session ends"), default=datetime.time(11, 30))
+    afternoon_starts = models.TimeField(_("afternoon session starts"), default=datetime.time(13, 30))
+    afternoon_ends = models.TimeField(_("afternoon session ends"), default=datetime.time(17, 0))
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(morning_starts__lt=models.F("morning_ends"))
+                & Q(morning_ends__lte=models.F("afternoon_starts"))
+                & Q(afternoon_starts__lt=models.F("afternoon_ends")),
+                name="department_office_hours_in_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        times = [self.morning_starts, self.morning_ends, self.afternoon_starts, self.afternoon_ends]
+        if None not in times and not (times[0] < times[1] <= times[2] < times[3]):
+            raise ValidationError(
+                _("Office hours must run in order: morning start, morning end, afternoon start, afternoon end.")
+            )
 
     @property
     def branch_level_name(self) -> str:
@@ -59,6 +80,87 @@ class Department(models.Model):
     @property
     def team_level_name(self) -> str:
         return self.team_label or str(_("Team"))
+
+
+class DepartmentOwnedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Rows of the user's own department for its staff and integration clients; every row for administrators."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator:
+            return self
+        if user.role in (Role.DEPARTMENT_STAFF, Role.INTEGRATION) and user.department_id:
+            return self.filter(department_id=user.department_id)
+        return self.none()
+
+
+class CalendarDay(models.Model):
+    """A day on which a department departs from the statutory calendar: a swap Saturday it works, or a
+    bridge day or local closure it does not. Deadlines and charter timings of the department follow it."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="calendar_days", verbose_name=_("department")
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=CalendarDayKind.choices)
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("The decision or reason, e.g. the swap.")
+    )
+
+    objects = DepartmentOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["department_id", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "date"], name="calendar_day_once_per_department"),
+            models.CheckConstraint(condition=Q(kind__in=CalendarDayKind.values), name="calendar_day_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()}: {self.get_kind_display()}"
+
+
+class CharterCommitment(models.Model):
+    """One timing of the customer service charter as a department commits to it (defaults: CHARTER_DEFAULTS)."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="charter_commitments", verbose_name=_("department")
+    )
+    code = models.CharField(_("commitment"), max_length=30, choices=CharterCode.choices)
+    limit = models.PositiveIntegerField(_("limit"))
+    unit = models.CharField(_("unit"), max_length=15, choices=CharterUnit.choices)
+
+    objects = DepartmentOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("charter commitment")
+        verbose_name_plural = _("charter commitments")
+        ordering = ["department_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "code"], name="charter_commitment_once_per_department"),
+            models.CheckConstraint(condition=Q(code__in=CharterCode.values), name="charter_commitment_code_valid"),
+            models.CheckConstraint(condition=Q(unit__in=CharterUnit.values), name="charter_commitment_unit_valid"),
+            models.CheckConstraint(condition=Q(limit__gte=1), name="charter_commitment_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.limit} {self.get_unit_display()}"
+
+    @property
+    def label(self) -> str:
+        return str(self.get_code_display())
+
+
+# The charter's timings (Decision 225/QĐ-TCHQ): what every department commits to until it sets its own.
+CHARTER_DEFAULTS: dict[str, tuple[int, str]] = {
+    CharterCode.REGISTRATION: (30, CharterUnit.MINUTES),
+    CharterCode.DOCUMENT_CHECK: (2, CharterUnit.WORKING_HOURS),
+    CharterCode.PHYSICAL_INSPECTION: (8, CharterUnit.WORKING_HOURS),
+    CharterCode.TAX_EXEMPTION: (10, CharterUnit.WORKING_DAYS),
+    CharterCode.INQUIRY_REPLY: (5, CharterUnit.WORKING_DAYS),
+}
 
 
 class BranchQuerySet(models.QuerySet):

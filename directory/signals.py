@@ -1,10 +1,12 @@
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from . import accounts, audit
-from .models import User
+from .charter import create_default_commitments
+from .models import Department, User
 
 
 @receiver(user_logged_in, dispatch_uid="directory.adopt_language_chosen_before_login")
@@ -35,3 +37,10 @@ def remember_sign_in(sender, request, user, **kwargs):
     """The device and time of each sign-in, shown on the user's list of sessions."""
     if request is not None and hasattr(request, "session"):
         accounts.remember_sign_in(request)
+
+
+@receiver(post_save, sender=Department, dispatch_uid="directory.charter_defaults_for_new_department")
+def charter_defaults_for_new_department(sender, instance, created, raw=False, **kwargs):
+    """A new department commits to the charter's timings until it sets its own (not while loading fixtures)."""
+    if created and not raw:
+        create_default_commitments(instance)

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import clock
-from core.workdays import add_working_days
+from core.working_time import STATUTORY, WorkingCalendar, add_working_days
 from directory.choices import Role
 from directory.models import BusinessMembership, Department, User
 
@@ -102,13 +102,18 @@ def due_working_days(department_id: int) -> int:
     return days
 
 
-def due_at_for(opened_at: datetime.datetime, working_days: int) -> datetime.datetime:
-    """The end of the `working_days`-th working day after the day of `opened_at` (the opening day never counts)."""
-    return end_of_day(add_working_days(local_date(opened_at), working_days))
+def due_at_for(
+    opened_at: datetime.datetime, working_days: int, calendar: WorkingCalendar = STATUTORY
+) -> datetime.datetime:
+    """The end of the `working_days`-th working day after the day of `opened_at` (the opening day never counts),
+    in the calendar of the case's department (directory.calendar.department_calendar)."""
+    return end_of_day(add_working_days(local_date(opened_at), working_days, calendar))
 
 
 def due_soon_horizon(now: datetime.datetime) -> datetime.datetime:
-    """Cases due before this moment are "due soon": within DUE_SOON_WORKING_DAYS working days from today."""
+    """Cases due before this moment are "due soon": within DUE_SOON_WORKING_DAYS working days from today.
+
+    One horizon for every department (it filters cases of many at once), so on the statutory calendar."""
     return end_of_day(add_working_days(local_date(now), DUE_SOON_WORKING_DAYS))
 
 

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.workdays import working_days_between
+from core.working_time import working_days_between
+from directory.calendar import department_calendar
 from directory.models import Branch, Team, User
 
 from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus
@@ -100,7 +101,9 @@ def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> Dissat
             status=CaseStatus.NEW,
             items=_dissatisfied_items(rating, branch.name),
             opened_at=now,
-            due_at=rules.due_at_for(now, rules.due_working_days(branch.department_id)),
+            due_at=rules.due_at_for(
+                now, rules.due_working_days(branch.department_id), department_calendar(branch.department_id)
+            ),
         )
         event = record_event(case, rating.submitted_by, CaseAction.OPENED, rating.comment, now=now)
         case_facts = facts(case)
@@ -309,7 +312,12 @@ def answer(case: DissatisfactionCase, text: str, actor: User, *, now: datetime.d
         if case.first_answered_at is None:
             case.first_answered_at = now
             case.answer_working_days = max(
-                working_days_between(rules.local_date(case.opened_at), rules.local_date(now)), 0
+                working_days_between(
+                    rules.local_date(case.opened_at),
+                    rules.local_date(now),
+                    department_calendar(case.branch.department_id),
+                ),
+                0,
             )
         case.status = CaseStatus.ANSWERED
         case.save(

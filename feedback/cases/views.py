@@ -24,7 +24,8 @@ from django.views.generic import ListView
 
 from core import clock
 from core.query import check_form, page_number
-from core.workdays import working_days_between
+from core.working_time import WorkingCalendar, working_days_between
+from directory.calendar import department_calendar
 from directory.choices import Role
 
 from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
@@ -61,7 +62,7 @@ def _label(choices, value) -> str:
         return value or ""
 
 
-def due_badge(case, now: datetime.datetime) -> dict | None:
+def due_badge(case, now: datetime.datetime, calendar: WorkingCalendar) -> dict | None:
     """ "Overdue by N days" (calendar days past the due date) or "due in N working days"; None once answered."""
     if not rules.is_open(case):
         return None
@@ -73,7 +74,7 @@ def due_badge(case, now: datetime.datetime) -> dict | None:
             "kind": "overdue",
             "text": ngettext("Overdue by %(days)s day", "Overdue by %(days)s days", days) % {"days": days},
         }
-    days = working_days_between(today, due_day)
+    days = working_days_between(today, due_day, calendar)
     if days <= 0:
         return {"kind": "due-today", "text": _("Due today")}
     text = ngettext("Due in %(days)s working day", "Due in %(days)s working days", days) % {"days": days}
@@ -182,12 +183,16 @@ class CaseListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         now = clock.now()
+        calendars = {}  # department id -> its calendar, read once per page
         for case in context["cases"]:
             items = case.items
             if self.kind == OFFICER_VIEW:
                 items = rules.items_seen_by_officer(items, user.officer_id)
             case.item_rows = item_rows(items, case.branch.department)
-            case.due_badge = due_badge(case, now)
+            department_id = case.branch.department_id
+            if department_id not in calendars:
+                calendars[department_id] = department_calendar(department_id)
+            case.due_badge = due_badge(case, now, calendars[department_id])
         query = self.request.GET.copy()
         query.pop("page", None)
         _plain_choices(self.filterset.form)
@@ -290,7 +295,7 @@ def _customs_context(request, case) -> dict:
         "events": events,
         "explanations": list(case.explanations.all()),
         "allowed_actions": allowed_actions(case, request.user),
-        "due_badge": due_badge(case, clock.now()),
+        "due_badge": due_badge(case, clock.now(), department_calendar(case.branch.department_id)),
     }
 
 

@@ -61,7 +61,9 @@ class DeclarationViewSet(RatingActionMixin, mixins.ListModelMixin, mixins.Retrie
         summary="Push declarations from the clearance system (idempotent upsert by number)",
         description=(
             "One declaration object or a list of up to DECLARATION_BATCH_MAX (1,000). Sending the same "
-            "declaration again changes nothing; a changed one is updated and audited. All or nothing."
+            "declaration again changes nothing; a changed one is updated and audited. All or nothing. The stage "
+            "times (received_at, document_check_done_at, inspection_done_at) are optional; when given they must "
+            "run in order: received <= registered <= document check <= inspection <= cleared."
         ),
         request=DeclarationInSerializer(many=True),
         responses={

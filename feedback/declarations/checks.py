@@ -33,6 +33,14 @@ FIELDS = (
     "registered_at",
     "cleared_at",
 )
+# Optional stage times (the service charter's timings are measured on them): a body or file without them
+# is as valid as before; an upsert without them stores none, as it replaces the whole declaration.
+STAGE_FIELDS = ("received_at", "document_check_done_at", "inspection_done_at")
+# `released_at` is another name for `cleared_at` (the goods released: the end of the clearance).
+RELEASED_ALIAS = "released_at"
+OPTIONAL_FIELDS = (*STAGE_FIELDS, RELEASED_ALIAS)
+# The order of the stages: each given time must not come before an earlier stage's.
+STAGE_ORDER = ("received_at", "registered_at", "document_check_done_at", "inspection_done_at", "cleared_at")
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
 _CHANNELS = {c.value: c.value for c in Channel} | {k: v.value for k, v in CHANNEL_ALIASES.items()}
 _STAGES = set(Stage.values)
@@ -60,6 +68,7 @@ class DeclarationInput:
     officers: list[tuple[str, str]]
     registered_at: datetime.datetime
     cleared_at: datetime.datetime | None
+    stage_times: dict[str, datetime.datetime | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,6 +86,9 @@ class ResolvedDeclaration:
     registered_at: datetime.datetime
     cleared_at: datetime.datetime | None
     business_id: int | None = None
+    received_at: datetime.datetime | None = None
+    document_check_done_at: datetime.datetime | None = None
+    inspection_done_at: datetime.datetime | None = None
 
 
 @dataclass
@@ -136,7 +148,9 @@ def _text(raw: dict, name: str) -> str:
 
 def _control_characters(raw: dict) -> list[str]:
     """The text fields of `raw` (its officers' too) holding a control character."""
-    found = [name for name in FIELDS if isinstance(raw.get(name), str) and _CONTROL.search(raw[name])]
+    found = [
+        name for name in (*FIELDS, *OPTIONAL_FIELDS) if isinstance(raw.get(name), str) and _CONTROL.search(raw[name])
+    ]
     officers = raw.get("officers")
     if isinstance(officers, list):
         for position, officer in enumerate(officers):
@@ -210,27 +224,67 @@ def parse_item(raw, index: int, errors: BatchErrors) -> DeclarationInput | None:
             continue
         officers.append(pair)
 
-    registered_at = cleared_at = None
-    try:
-        registered_at = parse_datetime(raw.get("registered_at"))
-    except ValueError as exc:
-        errors.add(index, "registered_at", str(exc))
-    if raw.get("cleared_at") not in (None, ""):
-        try:
-            cleared_at = parse_datetime(raw.get("cleared_at"))
-        except ValueError as exc:
-            errors.add(index, "cleared_at", str(exc))
-        else:
-            if registered_at is not None and cleared_at < registered_at:
-                errors.add(index, "cleared_at", _("Clearance cannot come before registration."))
+    times = _stage_times(raw, index, errors)
+    registered_at, cleared_at = times.get("registered_at"), times.get("cleared_at")
 
     if len(errors.by_item.get(index, {})) > before:
         return None
     # Without a new error both were set: a missing channel or registration time is an error above.
     assert channel is not None and registered_at is not None
     return DeclarationInput(
-        number, type_code, channel, tax_code, business_name, branch_code, team_code, officers, registered_at, cleared_at
+        number,
+        type_code,
+        channel,
+        tax_code,
+        business_name,
+        branch_code,
+        team_code,
+        officers,
+        registered_at,
+        cleared_at,
+        {name: times.get(name) for name in STAGE_FIELDS},
     )
+
+
+def _stage_times(raw: dict, index: int, errors: BatchErrors) -> dict[str, datetime.datetime]:
+    """The stage times given (registration is required), each parsed, then checked in STAGE_ORDER."""
+    times: dict[str, datetime.datetime] = {}
+    for name in STAGE_ORDER:
+        value = raw.get(name)
+        if name == "cleared_at" and value in (None, ""):
+            value = raw.get(RELEASED_ALIAS)
+        if value in (None, "") and name != "registered_at":
+            continue
+        try:
+            times[name] = parse_datetime(value)
+        except ValueError as exc:
+            errors.add(index, name, str(exc))
+    if raw.get("cleared_at") not in (None, "") and raw.get(RELEASED_ALIAS) not in (None, ""):
+        try:
+            released_at = parse_datetime(raw.get(RELEASED_ALIAS))
+        except ValueError as exc:
+            errors.add(index, RELEASED_ALIAS, str(exc))
+        else:
+            if "cleared_at" in times and released_at != times["cleared_at"]:
+                errors.add(
+                    index,
+                    RELEASED_ALIAS,
+                    _("released_at is another name for cleared_at: give one of them, or the same time."),
+                )
+
+    latest: tuple[str, datetime.datetime] | None = None
+    for name in STAGE_ORDER:
+        if name not in times:
+            continue
+        if latest is not None and times[name] < latest[1]:
+            if (latest[0], name) == ("registered_at", "cleared_at"):
+                message = _("Clearance cannot come before registration.")
+            else:
+                message = _("This time cannot come before %(earlier)s.") % {"earlier": latest[0]}
+            errors.add(index, name, message)
+        else:
+            latest = (name, times[name])
+    return times
 
 
 def resolve_batch(
@@ -315,6 +369,7 @@ def resolve_batch(
                     registered_at=item.registered_at,
                     cleared_at=item.cleared_at,
                     business_id=business_id,
+                    **item.stage_times,
                 )
             )
     return resolved, errors

@@ -37,7 +37,10 @@ class DeclarationSerializer(serializers.ModelSerializer):
             "team_code",
             "team_name",
             "officers",
+            "received_at",
             "registered_at",
+            "document_check_done_at",
+            "inspection_done_at",
             "cleared_at",
             "rating",
         ]
@@ -60,8 +63,22 @@ class DeclarationInSerializer(serializers.Serializer):
     branch_code = serializers.CharField()
     team_code = serializers.CharField(required=False, allow_blank=True)
     officers = OfficerInSerializer(many=True, required=False)
+    received_at = serializers.DateTimeField(
+        allow_null=True,
+        required=False,
+        help_text="When customs received the declaration (charter: register within 30 min)",
+    )
     registered_at = serializers.DateTimeField()
-    cleared_at = serializers.DateTimeField(allow_null=True, required=False)
+    document_check_done_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="When the document check ended (yellow and red channels)"
+    )
+    inspection_done_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="When the physical inspection ended (red channel)"
+    )
+    cleared_at = serializers.DateTimeField(allow_null=True, required=False, help_text="When the goods were released")
+    released_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="Another name for cleared_at; if both are given they must be equal"
+    )
 
 
 class IngestResultSerializer(serializers.Serializer):

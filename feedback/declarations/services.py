@@ -17,7 +17,18 @@ from ..models import Declaration, DeclarationOfficer
 from .checks import LOCAL_TZ, BatchErrors, ResolvedDeclaration, resolve_batch
 
 # Fields compared to decide whether a re-sent declaration changed.
-COMPARED_FIELDS = ("type_code", "channel", "business_id", "branch_id", "team_id", "registered_at", "cleared_at")
+COMPARED_FIELDS = (
+    "type_code",
+    "channel",
+    "business_id",
+    "branch_id",
+    "team_id",
+    "registered_at",
+    "cleared_at",
+    "received_at",
+    "document_check_done_at",
+    "inspection_done_at",
+)
 # Every column of the rows that _insert_rows writes without model instances. A field added to these
 # models must be added here too (tests/feedback/declarations/test_ingest_service.py checks it).
 DECLARATION_INSERT_FIELDS = ("number", *COMPARED_FIELDS, "created_at", "updated_at")
@@ -143,6 +154,9 @@ def _insert_declarations(items: list[ResolvedDeclaration], now: datetime.datetim
                 item.team_id,
                 as_db_time(item.registered_at),
                 as_db_time(item.cleared_at),
+                as_db_time(item.received_at),
+                as_db_time(item.document_check_done_at),
+                as_db_time(item.inspection_done_at),
                 as_db_time(now),
                 as_db_time(now),
             )
@@ -183,6 +197,9 @@ def _values(item: ResolvedDeclaration) -> dict:
         "team_id": item.team_id,
         "registered_at": item.registered_at,
         "cleared_at": item.cleared_at,
+        "received_at": item.received_at,
+        "document_check_done_at": item.document_check_done_at,
+        "inspection_done_at": item.inspection_done_at,
     }
 
 

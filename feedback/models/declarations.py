@@ -52,7 +52,13 @@ class Declaration(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations", verbose_name=_("team")
     )
+    # The stages of the clearance as the clearance system timed them, for the service charter's timings.
+    # All but `registered_at` are optional: older clearance systems send registration and clearance only.
+    # `cleared_at` is the release of the goods (the ingest also takes it as `released_at`).
+    received_at = models.DateTimeField(_("declaration received at"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"))
+    document_check_done_at = models.DateTimeField(_("document check done at"), null=True, blank=True)
+    inspection_done_at = models.DateTimeField(_("physical inspection done at"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -69,6 +75,25 @@ class Declaration(models.Model):
             models.CheckConstraint(
                 condition=Q(cleared_at__isnull=True) | Q(cleared_at__gte=models.F("registered_at")),
                 name="declaration_cleared_after_registered",
+            ),
+            # received <= registered <= document check <= inspection <= cleared, for the stages given.
+            models.CheckConstraint(
+                condition=(Q(received_at__isnull=True) | Q(received_at__lte=models.F("registered_at")))
+                & (Q(document_check_done_at__isnull=True) | Q(document_check_done_at__gte=models.F("registered_at")))
+                & (Q(inspection_done_at__isnull=True) | Q(inspection_done_at__gte=models.F("registered_at")))
+                & (
+                    Q(inspection_done_at__isnull=True)
+                    | Q(document_check_done_at__isnull=True)
+                    | Q(inspection_done_at__gte=models.F("document_check_done_at"))
+                )
+                & (
+                    Q(cleared_at__isnull=True)
+                    | (
+                        (Q(document_check_done_at__isnull=True) | Q(cleared_at__gte=models.F("document_check_done_at")))
+                        & (Q(inspection_done_at__isnull=True) | Q(cleared_at__gte=models.F("inspection_done_at")))
+                    )
+                ),
+                name="declaration_stages_in_order",
             ),
         ]
         indexes = [

@@ -527,3 +527,37 @@ def test_campaign_list_counts_valid_respondents_as_the_monitoring_page_does(clie
     assert listed.invitation_count == progress["total"]["invited"]
     # Per respondent, not per unit: most respondents answered about two units.
     assert listed.valid_count < Response.objects.filter(campaign=last_year, is_valid=True).count()
+
+
+@pytest.mark.django_db
+def test_demo_stage_times_mostly_keep_the_charter_with_a_tail_worse_on_red():
+    from core.working_time import working_hours_between
+    from directory.calendar import department_calendar
+
+    seed()
+    calendar = department_calendar(Department.objects.get(code="QN").pk)
+    rows = list(
+        Declaration.objects.values_list(
+            "channel", "received_at", "registered_at", "document_check_done_at", "inspection_done_at", "cleared_at"
+        )
+    )
+    assert all(received is not None for _c, received, *_rest in rows)
+
+    def share(flags: list[bool]) -> float:
+        return sum(flags) / len(flags)
+
+    def registered_in_time(channel: str) -> float:
+        return share([(reg - rec).total_seconds() <= 30 * 60 for c, rec, reg, *_ in rows if c == channel])
+
+    def checked_in_time(channel: str) -> float:
+        return share(
+            [working_hours_between(reg, done, calendar) <= 2 for c, _r, reg, done, *_ in rows if c == channel and done]
+        )
+
+    assert 0.85 < registered_in_time("green") < 1 and registered_in_time("red") < registered_in_time("green")
+    assert 0.6 < checked_in_time("red") < checked_in_time("yellow") < 1
+    red = [(done, inspected, cleared) for c, _rc, _rg, done, inspected, cleared in rows if c == "red"]
+    assert all(inspected is not None and done <= inspected for done, inspected, cleared in red if cleared)
+    assert not any(
+        done or inspected for c, _rc, _rg, done, inspected, _cl in rows if c == "green"
+    )  # no check on the green channel

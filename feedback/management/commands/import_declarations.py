@@ -13,7 +13,7 @@ from core.xlsx_reader import Limits, UnreadableWorkbook, read_rows
 from directory.choices import Role
 from directory.models import User
 from directory.permissions import has_role
-from feedback.declarations.checks import FIELDS, BatchErrors, resolve_batch
+from feedback.declarations.checks import FIELDS, OPTIONAL_FIELDS, RELEASED_ALIAS, BatchErrors, resolve_batch
 from feedback.declarations.services import DeclarationBatchError, IngestResult, ingest_declarations
 
 CHUNK_SIZE = 1000
@@ -30,7 +30,9 @@ class Command(BaseCommand):
         return _(
             "Import cleared declarations from an .xlsx (first sheet) or .csv (UTF-8, comma separated) file whose "
             "header row names the columns: number, type_code, channel, business_tax_code, business_name, "
-            "branch_code, team_code, officers, registered_at, cleared_at. `officers` lists CODE:stage pairs "
+            "branch_code, team_code, officers, registered_at, cleared_at; optionally the stage times received_at, "
+            "document_check_done_at and inspection_done_at (released_at is another name for cleared_at). "
+            "`officers` lists CODE:stage pairs "
             "separated by semicolons, e.g. OA1:reception;OA2:release (stages: reception, document_check, "
             "physical_inspection, release). Dates are Excel dates, ISO 8601 (2026-05-15T09:30:00+07:00) or "
             "dd/mm/yyyy hh:mm, in Vietnamese time unless an offset is given. A declaration already known is "
@@ -116,10 +118,14 @@ def read_declaration_rows(path: Path) -> tuple[list[dict], list[int]]:
     columns = [str(name).strip().lower() if name is not None else "" for name in header]
     # Every column is required, even those whose cells may be blank: an upsert replaces the whole
     # declaration, so a file without `officers` or `cleared_at` would silently erase them.
-    missing = [name for name in FIELDS if name not in columns]
+    # (A `released_at` column stands for `cleared_at`.)
+    missing = [
+        name for name in FIELDS if name not in columns and not (name == "cleared_at" and RELEASED_ALIAS in columns)
+    ]
     if missing:
         raise CommandError(_("Missing columns in the header row: %(columns)s.") % {"columns": ", ".join(missing)})
-    position = {name: columns.index(name) for name in FIELDS}
+    # The stage times are optional columns: a file without them stores no stage times, as before.
+    position = {name: columns.index(name) for name in (*FIELDS, *OPTIONAL_FIELDS) if name in columns}
 
     items, row_numbers = [], []
     for row_number, values in rows:
@@ -184,8 +190,9 @@ def _to_item(cells: dict) -> dict:
         # 12 digits left means a 13-digit code of a dependent unit.
         digits = str(tax_code)
         item["business_tax_code"] = digits.zfill(13 if len(digits) > 10 else 10)
-    for name in ("registered_at", "cleared_at"):
-        item[name] = _local_datetime(cells[name])
+    for name in ("registered_at", "cleared_at", *OPTIONAL_FIELDS):  # cleared_at may come as released_at
+        if name in item:
+            item[name] = _local_datetime(cells[name])
     item["officers"] = _officers(cells["officers"])
     return item
 

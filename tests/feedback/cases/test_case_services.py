@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
-from core.workdays import add_working_days, is_working_day
-from directory.models import Department, OutboxMessage
+from core.working_time import add_working_days, is_working_day
+from directory.models import CalendarDay, Department, OutboxMessage
 from feedback.cases import jobs, rules, services
 from feedback.models import CaseEvent, DepartmentCasePolicy, DissatisfactionCase, OfficerExplanation, Rating
 from feedback.ratings.services import correct_rating, submit_rating
@@ -107,6 +107,21 @@ def test_a_department_may_set_its_own_deadline(case_cast):
     DepartmentCasePolicy.objects.create(department=case_cast.department, due_working_days=10)
     case = complain(case_cast)
     assert timezone.localtime(case.due_at).date() == add_working_days(timezone.localdate(case.opened_at), 10)
+
+
+def test_a_department_day_off_moves_the_deadline_and_the_days_to_answer(case_cast):
+    today = timezone.localdate()
+    day_off = add_working_days(today, 1)
+    CalendarDay.objects.create(department=case_cast.department, date=day_off, kind="day_off", note="Nghỉ bù")
+    case = complain(case_cast)
+    assert timezone.localtime(case.due_at).date() == add_working_days(today, 6)  # the 5th day the department works
+
+    # Answered on the day after the day off: one working day for this department, two on the statute.
+    answered = timezone.make_aware(datetime.datetime.combine(add_working_days(day_off, 1), datetime.time(9)))
+    case = walk_to(case, "concluded", case_cast)
+    services.answer(case, "Đã xử lý.", case_cast.users.leader, now=answered)
+    case.refresh_from_db()
+    assert case.answer_working_days == 1
 
 
 # --- the workflow and who may take each step ------------------------------------------------------
