@@ -52,10 +52,12 @@ def suppress(result: dict) -> tuple[dict, list[dict]]:
             blanked.append({"unit": code, "cell": "unit"})
             small.add(code)
         segments = unit.get("segments") or {}
-        for segment, count in segments.items():
-            if count is not None and count < MIN_CELL:
-                segments[segment] = None
-                blanked.append({"unit": code, "cell": f"segment:{segment}"})
+        # One small segment blanks them all: beside the unit's total, the others would give it away.
+        if any(count is not None and count < MIN_CELL for count in segments.values()):
+            for segment, count in segments.items():
+                if count is not None:
+                    segments[segment] = None
+                    blanked.append({"unit": code, "cell": f"segment:{segment}"})
     means = safe.get("question_means") or {}
     for code in list(means):
         if code not in ranked:  # a unit not ranked gets no number anywhere

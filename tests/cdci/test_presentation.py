@@ -57,9 +57,12 @@ def test_suppression_blanks_cells_under_5_and_every_number_of_units_not_ranked(r
     assert safe["question_means"]["VG"] == {"C1.1": 3.77, "C2.1": None}
     assert "BL" not in safe["question_means"] and "BL" not in safe["question_counts"]
     vg = next(unit for unit in safe["units"] if unit["code"] == "VG")
-    assert vg["segments"] == {"in_province": 7, "out_of_province": None}
+    # One segment under 5 blanks both: the other segment beside the unit's total would give it away.
+    assert vg["respondents"] is not None
+    assert vg["segments"] == {"in_province": None, "out_of_province": None}
     assert {"unit": "VG", "cell": "question:C2.1"} in blanked
     assert {"unit": "VG", "cell": "segment:out_of_province"} in blanked
+    assert {"unit": "VG", "cell": "segment:in_province"} in blanked
     assert result["question_means"]["VG"]["C2.1"] == 2.333  # the stored result is left as it was
 
 
