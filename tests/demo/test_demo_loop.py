@@ -83,7 +83,7 @@ def test_a_dissatisfied_rating_of_the_loop_opens_a_case_the_leader_sees_and_work
 
 
 @pytest.mark.django_db
-def test_demo_team_leader_leads_the_officers_team_at_mong_cai():
+def test_demo_team_leader_leads_the_officers_team_at_mong_cai(settings):
     seed()
     teamleader, officer = User.objects.get(username="teamleader"), User.objects.get(username="officer")
 
@@ -91,6 +91,8 @@ def test_demo_team_leader_leads_the_officers_team_at_mong_cai():
     officer_team = TeamMembership.objects.get(officer=officer.officer, ended_on__isnull=True).team
     assert teamleader.team == officer_team and officer_team.branch.code == BRANCHES[0][0]
     assert Declaration.objects.for_user(teamleader).exists()
+    settings.DEBUG = True
+    assert Client().login(username="teamleader", password="demo")
 
 
 @pytest.mark.django_db
