@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -133,6 +135,13 @@ COMPANY_BRANDS = (  # noqa: SIM905
     "Việt Hàn|Tân Phú"
 ).split("|")
 IN_PROVINCE_PLACES = ["Quảng Ninh", "Móng Cái", "Hạ Long", "Cẩm Phả", "Đông Triều"]
+# Demo businesses' e-mail addresses, on a domain reserved for examples (RFC 2606): survey invitations and
+# reminders can be demonstrated, and even an SMTP server configured by mistake delivers nothing to anyone.
+BUSINESS_EMAIL_DOMAIN = "doanhnghiep.example"
+
+
+def business_email(tax_code: str) -> str:
+    return f"{tax_code}@{BUSINESS_EMAIL_DOMAIN}"
 
 
 @dataclass
@@ -334,13 +343,28 @@ def _build_businesses(scale: float, created: dict) -> list[Business]:
     tax_codes = [tax_code for tax_code, *_rest in plan]
     existing = Business.objects.in_bulk(tax_codes, field_name="tax_code")
     new_businesses = [
-        Business(tax_code=tax_code, name=name, province=province, is_in_province=in_province)
+        Business(
+            tax_code=tax_code,
+            name=name,
+            province=province,
+            is_in_province=in_province,
+            email=business_email(tax_code),
+        )
         for tax_code, name, province, in_province in plan
         if tax_code not in existing
     ]
     Business.objects.bulk_create(new_businesses)
+    fill_business_emails(tax_codes)
     created[Business._meta.verbose_name_plural] = len(new_businesses)
     return list(Business.objects.filter(tax_code__in=tax_codes).order_by("tax_code"))
+
+
+def fill_business_emails(tax_codes: list[str]) -> None:
+    """Give the demo address to those of `tax_codes` that have none (rows of a demo built before they had one);
+    an address someone entered is kept."""
+    Business.objects.filter(tax_code__in=tax_codes, email="").update(
+        email=Concat("tax_code", Value(f"@{BUSINESS_EMAIL_DOMAIN}"))
+    )
 
 
 @transaction.atomic
@@ -357,11 +381,14 @@ def build_demo_users(directory: DemoDirectory, *, business_tax_codes: list[str])
         .order_by("code")
         .first()
     )
+    officer_team = Team.objects.get(code=f"{main_branch.code}-TT")
     specs: dict[str, dict[str, Any]] = {
         "admin": {"role": Role.ADMINISTRATOR, "is_superuser": True, "is_staff": True},
         "staff": {"role": Role.DEPARTMENT_STAFF, "department": department, "is_staff": True},
         "leader": {"role": Role.BRANCH_LEADER, "branch": main_branch},
         "officer": {"role": Role.OFFICER, "officer": officer},
+        # Leads the `officer`'s team: records the findings of Móng Cái's complaints (demo.feedback._branch_people).
+        "teamleader": {"role": Role.TEAM_LEADER, "team": officer_team},
         "business": {"role": Role.BUSINESS},
         "integration": {"role": Role.INTEGRATION, "department": department},
     }

@@ -30,6 +30,7 @@ from directory.models import (
     Business,
     BusinessMembership,
     Department,
+    Officer,
     OutboxMessage,
     Team,
     TeamMembership,
@@ -312,6 +313,48 @@ def plan_declarations(
     return items
 
 
+# The core loop of the demo: the `business` account rates, at Móng Cái, a declaration the `officer` account's
+# officer handled; a dissatisfied rating opens a case that `leader` works. Its businesses trade mostly
+# elsewhere, so each of the LOOP_DAYS days before the present adds one declaration of its first business,
+# green, at the officer's team, cleared that day. Its rank in the day is far above any day's own ranks.
+LOOP_DAYS = 3
+LOOP_RANK = 99_001
+
+
+def plan_loop_declarations(business: Business, officer: Officer, *, until: datetime.datetime) -> list[dict]:
+    """The loop declarations of the LOOP_DAYS days before `until` (midnight, the present of the run), as
+    ingest items; each depends on its day alone, so a run on a later day only adds the days in between."""
+    membership = (
+        TeamMembership.objects.filter(officer=officer, ended_on__isnull=True).select_related("team__branch").first()
+    )
+    if membership is None:
+        return []
+    items = []
+    for back in range(LOOP_DAYS, 0, -1):
+        day = until.date() - datetime.timedelta(days=back)
+        rng = random.Random(f"{SEED}:loop:{day.isoformat()}")
+        registered_at = datetime.datetime.combine(day, datetime.time(8, 0), tzinfo=LOCAL_TZ)
+        registered_at += datetime.timedelta(minutes=rng.randrange(180), seconds=rng.randrange(60))
+        item = {
+            "number": f"10{(day - NUMBER_EPOCH).days:05d}{LOOP_RANK:05d}",
+            "type_code": "A11",
+            "channel": Channel.GREEN.value,
+            "business_tax_code": business.tax_code,
+            "business_name": business.name,
+            "branch_code": membership.team.branch.code,
+            "team_code": membership.team.code,
+            "officers": [
+                {"code": officer.code, "stage": Stage.RECEPTION.value},
+                {"code": officer.code, "stage": Stage.RELEASE.value},
+            ],
+            "registered_at": registered_at,
+            "cleared_at": registered_at + _clearance_delay(rng, Channel.GREEN),
+        }
+        item.update(_stage_times(rng, item))
+        items.append(item)
+    return items
+
+
 def build_declarations(
     department: Department,
     businesses: list[Business],
@@ -320,11 +363,14 @@ def build_declarations(
     scale: float,
     anchor: datetime.datetime,
     until: datetime.datetime,
+    loop: tuple[Business, Officer] | None = None,
     progress: Callable[[int, int, IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Ingest the demo declarations in batches; each batch is its own transaction, so an interrupted
-    run resumes where it stopped."""
+    """Ingest the demo declarations in batches, with the loop declarations of `loop` (business, officer);
+    each batch is its own transaction, so an interrupted run resumes where it stopped."""
     items = plan_declarations(department, businesses, scale=scale, anchor=anchor, until=until)
+    if loop is not None:
+        items.extend(plan_loop_declarations(*loop, until=until))
     total = IngestResult()
     for offset in range(0, len(items), BATCH_SIZE):
         result = ingest_declarations(items[offset : offset + BATCH_SIZE], actor=actor)
@@ -681,13 +727,16 @@ def plan_rating(
 
 
 def demo_account_pending(business_ids: list[int]) -> set[int]:
-    """Ids of the newest cleared declarations of each demo-account business, which stay unrated."""
+    """Ids of the declarations of the demo-account businesses which stay unrated: the newest cleared ones
+    of each, and the newest loop declarations (see LOOP_DAYS)."""
     pending: set[int] = set()
     for business_id in business_ids:
         newest = Declaration.objects.filter(business_id=business_id, cleared_at__isnull=False).order_by(
             "-cleared_at", "-number"
         )
         pending.update(newest.values_list("id", flat=True)[:DEMO_ACCOUNT_PENDING])
+        loop = newest.filter(number__endswith=f"{LOOP_RANK:05d}")
+        pending.update(loop.values_list("id", flat=True)[:LOOP_DAYS])
     return pending
 
 

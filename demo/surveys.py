@@ -31,7 +31,7 @@ from surveys import codes, services
 from surveys.choices import Direction, QuestionKind, ResponseSource, Segment
 from surveys.models import Answer, Campaign, Invitation, InvitationUnit, Question, Response
 
-from .directory import COMPANY_BRANDS, COMPANY_FORMS, COMPANY_TRADES, SEED
+from .directory import COMPANY_BRANDS, COMPANY_FORMS, COMPANY_TRADES, SEED, business_email, fill_business_emails
 
 LAST_YEAR_INVITATIONS = 1_200
 MIN_INVITATIONS_PER_UNIT = 30
@@ -161,10 +161,13 @@ def _panel_businesses(count: int, created: dict) -> list[Business]:
             name_rng = _rng("panel-name", tax_code)
             name = f"{name_rng.choices(forms, form_weights)[0]} {name_rng.choice(COMPANY_TRADES)} "
             name += f"{name_rng.choice(COMPANY_BRANDS)} {position + 1}"
-            plan.append(Business(tax_code=tax_code, name=name, is_in_province=province == 57))
+            plan.append(
+                Business(tax_code=tax_code, name=name, is_in_province=province == 57, email=business_email(tax_code))
+            )
     existing = set(Business.objects.filter(tax_code__in=[b.tax_code for b in plan]).values_list("tax_code", flat=True))
     new = [business for business in plan if business.tax_code not in existing]
     Business.objects.bulk_create(new, batch_size=1000)
+    fill_business_emails([b.tax_code for b in plan])
     created["panel businesses"] = len(new)
     return list(Business.objects.filter(tax_code__in=[b.tax_code for b in plan]).order_by("tax_code"))
 

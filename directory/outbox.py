@@ -92,6 +92,11 @@ def kick_sender() -> None:
     sends the rows within a minute anyway. So no publish retries: Celery's default policy tries four
     times, and against a broker that does not answer each try waits out the connection timeout.
     """
+    if send_outbox_task.app.conf.task_always_eager:
+        # Embedded mode: run it here. apply_async, even eager, takes a producer from the broker pool, and with
+        # no broker configured kombu logs a warning into seed_demo's output and the server log.
+        send_outbox_task.apply()
+        return
     send_outbox_task.apply_async(retry=False)
 
 

@@ -78,9 +78,8 @@ class Command(BaseCommand):
         until = directory_demo.day_anchor(now)
         directory = directory_demo.build_directory(scale=scale, anchor=anchor)
         profiles = feedback_demo.business_profiles(directory.businesses)
-        users = directory_demo.build_demo_users(
-            directory, business_tax_codes=feedback_demo.demo_account_businesses(profiles)
-        )
+        demo_tax_codes = feedback_demo.demo_account_businesses(profiles)
+        users = directory_demo.build_demo_users(directory, business_tax_codes=demo_tax_codes)
         created = ", ".join(f"{name} {number(count)}" for name, count in directory.created.items())
         self.stdout.write(
             _("Directory ready (%(seconds)s s); new rows: %(created)s.")
@@ -103,6 +102,9 @@ class Command(BaseCommand):
             )
 
         declarations_started = time.monotonic()
+        # The `business` account's first business (the one it administers) rates the `officer`'s work.
+        demo_business = next(b for b in directory.businesses if b.tax_code == demo_tax_codes[0])
+        officer = users["officer"]
         result = feedback_demo.build_declarations(
             directory.department,
             directory.businesses,
@@ -110,6 +112,7 @@ class Command(BaseCommand):
             scale=scale,
             anchor=anchor,
             until=until,
+            loop=(demo_business, officer.officer) if officer.officer else None,
             progress=progress,
         )
         elapsed = time.monotonic() - declarations_started
@@ -119,7 +122,6 @@ class Command(BaseCommand):
             self.stdout.write(_("Ratings %(done)s/%(total)s written") % {"done": number(done), "total": number(total)})
 
         ratings_started = time.monotonic()
-        officer = users["officer"]
         ratings_created = feedback_demo.build_ratings(
             directory.department,
             demo_account=users["business"],
