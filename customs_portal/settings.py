@@ -153,6 +153,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Files attached to complaints and inquiries (core/uploads.py): PDF, JPEG or PNG, checked by content,
+# stored under MEDIA_ROOT/attachments/ (no URL serves MEDIA_ROOT; views check who may download).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+ATTACHMENTS_PER_MESSAGE = env_int("ATTACHMENTS_PER_MESSAGE", 5)
 
 # --- security (strict as soon as DEBUG is off) --------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
