@@ -35,7 +35,7 @@ from surveys.models import Answer, Campaign, InvitationUnit, Question
 from surveys.selectors import is_department_staff
 
 from . import method
-from .disclosure import suppress
+from .disclosure import MIN_CELL, suppress
 from .models import (
     AssessmentPolicy,
     CdciMethod,
@@ -407,6 +407,8 @@ def compute(inputs: CdciInputs, options: RunOptions, progress=None) -> method.Cd
             component_weights=options.component_weights,
             sensitivity_draws=options.sensitivity_draws,
             progress=progress,
+            # The same threshold as public suppression: a mean too thin to show must not hide inside a total.
+            min_question_answers=MIN_CELL,
         )
     except method.CdciInputError as error:
         raise ValidationError(
@@ -538,6 +540,10 @@ def result_to_json(result: method.CdciResult, inputs: CdciInputs, options: RunOp
         ],
         "flags": {
             "questions_at_few_units": [str(q) for q in result.flags["questions_at_few_units"]],
+            "left_out": [
+                {"unit": str(item["unit"]), "question": str(item["question"]), "answers": item["answers"]}
+                for item in result.flags["left_out"]
+            ],
             "unanswered": [
                 {key: None if value is None else str(value) for key, value in item.items()}
                 for item in result.flags["unanswered"]
@@ -937,6 +943,7 @@ class PublicationChecklist:
     rankable: int
     not_enough: list[str]
     suppressed: list[dict]
+    left_out: list[dict]
     coverage: dict | None
     method_changes: list[dict]
     last_year: int | None
@@ -968,6 +975,15 @@ class PublicationChecklist:
         return labels
 
     @property
+    def left_out_labels(self) -> list[str]:
+        """The questions left out of a unit's scores in words: "MC: C1.2 (3 answers)"."""
+        return [
+            _("%(unit)s: %(question)s (%(answers)s answers)")
+            % {"unit": item["unit"], "question": item["question"], "answers": item["answers"]}
+            for item in self.left_out
+        ]
+
+    @property
     def coverage_passed(self) -> bool:
         return bool(self.coverage and self.coverage.get("passed"))
 
@@ -993,6 +1009,7 @@ def publication_checklist(run: CdciRun) -> PublicationChecklist:
         rankable=len(result.get("units", [])),
         not_enough=[unit["name"] for unit in result.get("not_enough_units", [])],
         suppressed=suppress(result)[1],
+        left_out=(result.get("flags") or {}).get("left_out", []),
         coverage=result.get("coverage"),
         method_changes=changes,
         last_year=earlier[0].campaign.year if earlier else None,

@@ -67,6 +67,10 @@ MERGE_SEGMENTS_BELOW = 5
 WEIGHT_CAP = 3.0
 # A question answered at fewer units than this is flagged: its standardised score compares almost nothing.
 FEW_UNITS_PER_QUESTION = 3
+# A unit's question answered by fewer respondents than this is left out of the unit's scores: its mean is
+# never published (it would come close to naming the respondents), and a published component index or total
+# that still contained it would give the hidden mean away by subtraction.
+DEFAULT_MIN_QUESTION_ANSWERS = 5
 METHOD_RANK_COVERAGE = 0.90
 PROGRESS_STEPS = 4  # the bootstrap reports its progress at least this many times
 # Bootstrap strata smaller than this are collapsed (see _strata).
@@ -140,7 +144,8 @@ class CdciResult:
         it exactly ("other" takes the rounding and any component one year lacks).
     segment_counts: unit x segment, valid responses.
     bootstrap_totals: replicates x units array of totals (columns in `units.index` order).
-    flags: questions_at_few_units, unanswered, merged_segments (see compute_cdci).
+    flags: questions_at_few_units, left_out (a unit's questions answered by fewer than min_question_answers),
+        unanswered, merged_segments (see compute_cdci).
     """
 
     units: pd.DataFrame
@@ -521,6 +526,7 @@ class _Model:
     history_max: np.ndarray
     assessment: np.ndarray  # (U,), NaN without
     business_share: np.ndarray  # (U,) 0-1
+    left_out: np.ndarray  # (U, Q) bool: answered by too few respondents to enter the unit's scores
 
     def bounds(self, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.normalisation == FIXED:
@@ -535,7 +541,8 @@ def _score(
 ) -> dict[str, np.ndarray]:
     """All steps from the cell sums of B replicates to their totals."""
     coefficients = _segment_coefficients(drawn, survey.invited_share, survey.same_group)
-    means = _question_means(value_sums, answer_counts, coefficients)
+    # Decided once on the point estimate, so that every replicate scores the same questions.
+    means = np.where(model.left_out, np.nan, _question_means(value_sums, answer_counts, coefficients))
     low, high = model.bounds(means)
     scores = _standardise(means, model.negative, low, high)
     indexes = _component_indexes(scores, model.membership)
@@ -817,12 +824,15 @@ def compute_cdci(
     component_weights: Mapping[str, float] | None = None,
     sensitivity_draws: int = DEFAULT_SENSITIVITY_DRAWS,
     progress: Callable[[float], None] | None = None,
+    min_question_answers: int = DEFAULT_MIN_QUESTION_ANSWERS,
 ) -> CdciResult:
     """The campaign's CDCI: scores, ranks, tiers, intervals, comparisons, sensitivity and changes.
 
     Units with fewer valid respondents than `min_respondents` are not ranked and get no numbers (listed in
-    not_enough_units); fewer than 3 rankable units is refused. `invited` switches segment weighting on;
-    `history` widens min-max bounds over earlier campaigns; `replicates=0` skips the bootstrap (intervals
+    not_enough_units); fewer than 3 rankable units is refused. A unit's question answered by fewer than
+    `min_question_answers` respondents is left out of that unit's scores (flags["left_out"]), as if
+    unanswered, so that no published figure contains a mean too thin to publish. `invited` switches segment
+    weighting on; `history` widens min-max bounds over earlier campaigns; `replicates=0` skips the bootstrap (intervals
     NaN, no comparisons); `sensitivity_draws=0` skips the sensitivity analysis. Same inputs and seed, same
     numbers. `progress`, when given, is called during the bootstrap with the share done (0-1].
     """
@@ -831,6 +841,7 @@ def compute_cdci(
     check_confidence(confidence)
     check_replicates(replicates)
     check_min_respondents(min_respondents)
+    check_min_respondents(min_question_answers, "min_question_answers")
     check_decimals(decimals)
     check_blend(blend)
     if isinstance(sensitivity_draws, bool) or not isinstance(sensitivity_draws, int) or sensitivity_draws < 0:
@@ -856,6 +867,8 @@ def compute_cdci(
     units = survey.units
     assessment_values, business_share = _blend_shares(units, assessment, blend)
     history_min, history_max = _history_bounds(history, question_index)
+    point_sums = _point_sums(survey)
+    answer_counts = point_sums[1][0].sum(axis=1)  # (U, Q) respondents who answered, unweighted
     model = _Model(
         negative=(questions["direction"] == NEGATIVE).to_numpy(),
         membership=_membership(questions, components),
@@ -867,14 +880,14 @@ def compute_cdci(
         history_max=history_max,
         assessment=assessment_values,
         business_share=business_share,
+        left_out=(answer_counts > 0) & (answer_counts < min_question_answers),
     )
 
-    point_sums = _point_sums(survey)
     point = {name: values[0] for name, values in _score(survey, model, *point_sums).items()}
     drawn = point_sums[2][0]
     effective_n = _effective_sizes(drawn, point["coefficients"])
     segment_counts = pd.DataFrame(drawn, index=units, columns=survey.segments).astype(int)
-    question_counts = pd.DataFrame(point_sums[1][0].sum(axis=1), index=units, columns=question_index).astype(int)
+    question_counts = pd.DataFrame(answer_counts, index=units, columns=question_index).astype(int)
 
     # Round once: everything below (rank, tier, first on, changes, differences) uses the rounded figures.
     total = round_half_up(point["total"], decimals)
@@ -953,7 +966,7 @@ def compute_cdci(
         comparisons=comparisons,
         question_counts=question_counts.loc[order],
         not_enough_units=list(not_enough),
-        flags=_flags(question_counts.loc[order], indexes.loc[order], point, units, order, questions, survey),
+        flags=_flags(question_counts.loc[order], indexes.loc[order], point, units, order, questions, survey, model),
         questions=questions.reindex(columns=list(QUESTION_META)).reset_index(drop=True),
         settings={
             "weight_by_segment": invited is not None,
@@ -966,6 +979,7 @@ def compute_cdci(
             "decimals": int(decimals),
             "normalisation": normalisation,
             "min_respondents": int(min_respondents),
+            "min_question_answers": int(min_question_answers),
             "component_weights": {str(code): float(w) for code, w in zip(component_index, weights, strict=True)},
             "sensitivity": sensitivity_settings,
             "weight_cap": WEIGHT_CAP,
@@ -1044,10 +1058,14 @@ def _flags(
     order: pd.Index,
     questions: pd.DataFrame,
     survey: _Survey,
+    model: _Model,
 ) -> dict[str, list[Any]]:
-    """What the reader must be told: thin questions, unanswered parts, merged segments."""
+    """What the reader must be told: thin questions, questions left out of a unit, unanswered parts,
+    merged segments."""
     answered_at = (question_counts > 0).sum(axis=0)
     means = pd.DataFrame(point["means"], index=units, columns=question_counts.columns).loc[order].to_numpy()
+    left_out = pd.DataFrame(model.left_out, index=units, columns=question_counts.columns).loc[order]
+    counts = question_counts.to_numpy()
     index_values = indexes.to_numpy(dtype=np.float64)
     question_component = pd.Index(indexes.columns).get_indexer(pd.Index(questions["component"]))
     unanswered: list[dict[str, Any]] = []
@@ -1057,10 +1075,15 @@ def _flags(
                 unanswered.append({"unit": unit, "component": component, "question": None})
                 continue
             for q, question in enumerate(question_counts.columns):
-                if question_component[q] == k and np.isnan(means[row, q]):
+                if question_component[q] == k and np.isnan(means[row, q]) and counts[row, q] == 0:
                     unanswered.append({"unit": unit, "component": component, "question": question})
+    thin_rows, thin_columns = np.nonzero(left_out.to_numpy())
     return {
         "questions_at_few_units": [q for q in question_counts.columns if answered_at[q] < FEW_UNITS_PER_QUESTION],
+        "left_out": [
+            {"unit": order[row], "question": question_counts.columns[q], "answers": int(counts[row, q])}
+            for row, q in zip(thin_rows.tolist(), thin_columns.tolist(), strict=True)
+        ],
         "unanswered": unanswered,
         "merged_segments": [{"unit": unit, "segments": segments} for unit, segments in survey.merged_segments],
     }

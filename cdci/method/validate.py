@@ -71,9 +71,9 @@ def check_normalisation(normalisation: str) -> None:
         raise CdciInputError(f"normalisation must be one of {', '.join(NORMALISATIONS)}, not {normalisation!r}")
 
 
-def check_min_respondents(min_respondents: int) -> None:
+def check_min_respondents(min_respondents: int, name: str = "min_respondents") -> None:
     if isinstance(min_respondents, bool) or not isinstance(min_respondents, int) or min_respondents < 1:
-        raise CdciInputError(f"min_respondents must be a whole number >= 1, not {min_respondents!r}")
+        raise CdciInputError(f"{name} must be a whole number >= 1, not {min_respondents!r}")
 
 
 def check_decimals(decimals: int) -> None:

@@ -46,7 +46,7 @@ def test_questions_answered_at_fewer_than_three_units_and_unanswered_parts_are_f
         }
     )
 
-    result = cdci.compute_cdci(answers, QUESTIONS, COMPONENTS, min_respondents=1, **QUICK)
+    result = cdci.compute_cdci(answers, QUESTIONS, COMPONENTS, min_respondents=1, min_question_answers=1, **QUICK)
 
     assert result.flags["questions_at_few_units"] == ["q2", "q3", "q4"]  # q2 at A and B only
     unanswered = result.flags["unanswered"]
@@ -55,6 +55,54 @@ def test_questions_answered_at_fewer_than_three_units_and_unanswered_parts_are_f
     # B has K1 only: q1 1 + 9*(3-1)/4 = 5.5, q2 5.5, K1 5.5; business 10 * 5.5 = 55 over the weight it has (stated)
     assert result.units.loc["B", "business_score"] == 55.0
     assert result.question_counts.loc["C"].tolist() == [1, 0, 0, 0]
+
+
+def thin_question_campaign(thin_values: list[int]) -> pd.DataFrame:
+    """Units A, B, C with 8 respondents answering q1; at A, 3 of them also answer q2 with `thin_values`;
+    B and C answer q2 fully."""
+    table = {}
+    respondent = 0
+    for unit, q1, q2 in (("A", [5, 4, 4, 5, 3, 4, 5, 4], None), ("B", [3] * 8, [4] * 8), ("C", [2] * 8, [2] * 8)):
+        for position, value in enumerate(q1):
+            respondent += 1
+            answers = {"q1": value}
+            if q2 is not None:
+                answers["q2"] = q2[position]
+            elif position < len(thin_values):
+                answers["q2"] = thin_values[position]
+            table[respondent] = (unit, "in_province", answers)
+    return answers_frame(table)
+
+
+def test_a_question_answered_by_fewer_than_five_at_a_unit_is_left_out_of_its_scores():
+    result = cdci.compute_cdci(thin_question_campaign([1, 1, 1]), QUESTIONS, COMPONENTS, min_respondents=5, **QUICK)
+
+    assert result.flags["left_out"] == [{"unit": "A", "question": "q2", "answers": 3}]
+    assert np.isnan(result.question_means.loc["A", "q2"])
+    assert result.question_counts.loc["A", "q2"] == 3  # the count stays: it names no answer
+    # K1 of A is its q1 score alone: mean 4.25 -> 1 + 9 * 3.25 / 4 = 8.3125
+    assert result.component_indexes.loc["A", "K1"] == pytest.approx(8.31, abs=0.005)
+    assert {"unit": "A", "component": "K1", "question": "q2"} not in result.flags["unanswered"]
+    assert result.settings["min_question_answers"] == 5
+
+
+def test_the_answers_of_a_left_out_question_cannot_be_read_from_any_published_figure():
+    options = {"min_respondents": 5, "replicates": 200}
+    low = cdci.compute_cdci(thin_question_campaign([1, 1, 1]), QUESTIONS, COMPONENTS, **options)
+    high = cdci.compute_cdci(thin_question_campaign([5, 5, 5]), QUESTIONS, COMPONENTS, **options)
+
+    for name in ("total", "business_score", "total_low", "total_high", "rank"):
+        assert low.units[name].tolist() == high.units[name].tolist(), name
+    pd.testing.assert_frame_equal(low.component_indexes, high.component_indexes)
+
+
+def test_the_threshold_of_thin_questions_is_a_parameter_checked_at_the_edge():
+    answers = thin_question_campaign([1, 1, 1])
+    kept = cdci.compute_cdci(answers, QUESTIONS, COMPONENTS, min_respondents=5, min_question_answers=3, **QUICK)
+    assert kept.flags["left_out"] == []
+    assert kept.question_means.loc["A", "q2"] == 1.0
+    with pytest.raises(cdci.CdciInputError, match="min_question_answers"):
+        cdci.compute_cdci(answers, QUESTIONS, COMPONENTS, min_question_answers=0, **QUICK)
 
 
 def test_a_segment_of_fewer_than_five_is_merged():
