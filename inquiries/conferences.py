@@ -16,7 +16,7 @@ from directory.models import Branch, Business, User
 
 from .choices import ConferenceFormat, ConferenceLevel, InquiryAction, InquiryChannel, InquiryTopic
 from .models import ConferenceProblem, DialogueConference, Inquiry
-from .services import create_inquiry, required_text, record_event
+from .services import create_inquiry, record_event, required_text
 
 
 def may_record(user) -> bool:

@@ -17,6 +17,8 @@ from .services import SUBJECT_MAX_LENGTH, TEXT_MAX_LENGTH
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from directory.models import User
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -51,18 +53,18 @@ def _text(label, *, rows=5, max_length=TEXT_MAX_LENGTH, help_text=""):
     )
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsForm(forms.Form):
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the service's messages next to the fields they name; the others above the form."""
         if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)  # type: ignore[attr-defined]
+            self.add_error(None, error.messages)
             return
         for field, messages in error.message_dict.items():
-            known = field in self.fields and field != NON_FIELD_ERRORS  # type: ignore[attr-defined]
-            self.add_error(field if known else None, messages)  # type: ignore[attr-defined]
+            known = field in self.fields and field != NON_FIELD_ERRORS
+            self.add_error(field if known else None, messages)
 
 
-class AskForm(ServiceErrorsMixin, forms.Form):
+class AskForm(ServiceErrorsForm):
     business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, label=_("Business"))
     topic = forms.ChoiceField(choices=InquiryTopic.choices, label=_("Topic"))
     declaration = forms.CharField(
@@ -88,7 +90,7 @@ class AskForm(ServiceErrorsMixin, forms.Form):
             del self.fields["department"]
 
 
-class StepForm(ServiceErrorsMixin, forms.Form):
+class StepForm(ServiceErrorsForm):
     """Base of the step forms of the inquiry page: `action` names the step and the URL it posts to."""
 
     action = ""
@@ -104,12 +106,14 @@ class AssignForm(StepForm):
     action = "assign"
     title = _("Assign the inquiry")
     submit_label = _("Assign")
-    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Officer who answers"))
+    assignee: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Officer who answers")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = rules.eligible_assignees(self.inquiry)  # type: ignore[attr-defined]
-        self.fields["assignee"].label_from_instance = lambda user: (  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = rules.eligible_assignees(self.inquiry)
+        self.fields["assignee"].label_from_instance = lambda user: (
             f"{user.get_full_name() or user.username} ({user.get_role_display()})"
         )
 
@@ -188,7 +192,7 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 }
 
 
-class ConferenceForm(ServiceErrorsMixin, forms.Form):
+class ConferenceForm(ServiceErrorsForm):
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
     held_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     level = forms.ChoiceField(choices=ConferenceLevel.choices, label=_("Level"))
@@ -201,11 +205,11 @@ class ConferenceForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, department, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = Branch.objects.filter(department=department)  # type: ignore[attr-defined]
-        self.fields["businesses"].queryset = Business.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["branch"].queryset = Branch.objects.filter(department=department)
+        self.fields["businesses"].queryset = Business.objects.order_by("name")
 
 
-class ProblemForm(ServiceErrorsMixin, forms.Form):
+class ProblemForm(ServiceErrorsForm):
     inquiry = forms.IntegerField(label=_("Existing inquiry number"), required=False, min_value=1)
     business = forms.ModelChoiceField(queryset=Business.objects.none(), required=False, label=_("Business"))
     topic = forms.ChoiceField(choices=InquiryTopic.choices, label=_("Topic"), required=False)
@@ -214,8 +218,8 @@ class ProblemForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, conference, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["business"].queryset = conference.businesses.order_by("name")  # type: ignore[attr-defined]
+        self.fields["business"].queryset = conference.businesses.order_by("name")
 
 
-class ResolveForm(ServiceErrorsMixin, forms.Form):
+class ResolveForm(ServiceErrorsForm):
     resolution = _text(_("How it was solved"), rows=3)

@@ -25,14 +25,18 @@ def inquiries_for(user):
 
 def inquiry_detail_for(user):
     """One inquiry with its questions and answers, files and trail."""
-    return inquiries_for(user).select_related("declaration", "faq_entry").prefetch_related(
-        Prefetch(
-            "exchanges",
-            queryset=InquiryExchange.objects.select_related("answered_by").prefetch_related(
-                Prefetch("attachments", queryset=InquiryAttachment.objects.order_by("id"))
+    return (
+        inquiries_for(user)
+        .select_related("declaration", "faq_entry")
+        .prefetch_related(
+            Prefetch(
+                "exchanges",
+                queryset=InquiryExchange.objects.select_related("answered_by").prefetch_related(
+                    Prefetch("attachments", queryset=InquiryAttachment.objects.order_by("id"))
+                ),
             ),
-        ),
-        Prefetch("events", queryset=InquiryEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("events", queryset=InquiryEvent.objects.select_related("actor").order_by("created_at", "id")),
+        )
     )
 
 

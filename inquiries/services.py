@@ -275,7 +275,8 @@ def _lock(inquiry: Inquiry) -> Inquiry:
 
 
 def _open_exchange_of(inquiry: Inquiry) -> InquiryExchange:
-    return inquiry.exchanges.select_for_update().filter(answered_at__isnull=True).order_by("-sequence").first()
+    # An open inquiry always has its unanswered exchange (asked, or re-opened by a follow-up).
+    return inquiry.exchanges.select_for_update().filter(answered_at__isnull=True).order_by("-sequence")[:1].get()
 
 
 def _name(user: User) -> str:
@@ -451,7 +452,7 @@ def identifying_details(inquiry: Inquiry) -> list[str]:
     """What would name the business in a published text: its name, tax code and declaration number."""
     business = inquiry.business
     found = [business.name, business.tax_code, business.tax_code.replace("-", "")]
-    if inquiry.declaration_id:
+    if inquiry.declaration is not None:
         found.append(inquiry.declaration.number)
     return [value for value in found if value]
 
@@ -459,9 +460,7 @@ def identifying_details(inquiry: Inquiry) -> list[str]:
 def _refuse_identity(text: str, field: str, inquiry: Inquiry, errors: dict[str, list[str]]) -> None:
     folded = text.casefold()
     if any(detail.casefold() in folded for detail in identifying_details(inquiry)):
-        errors[field] = [
-            _("Remove the business's name, tax code and declaration number before publishing.")
-        ]
+        errors[field] = [_("Remove the business's name, tax code and declaration number before publishing.")]
 
 
 def publish_faq(inquiry: Inquiry, question, answer, actor: User, *, topic: str | None = None) -> FaqEntry:
@@ -529,7 +528,9 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     for pk in candidates:
         with transaction.atomic():
             claimed = (
-                Inquiry.objects.overdue(now).filter(pk=pk, escalated_at__isnull=True).update(escalated_at=now, updated_at=now)
+                Inquiry.objects.overdue(now)
+                .filter(pk=pk, escalated_at__isnull=True)
+                .update(escalated_at=now, updated_at=now)
             )
             if not claimed:
                 continue
@@ -541,6 +542,12 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                     [_("The inquiry %(subject)s was not answered by its due date, %(due)s.") % facts], facts
                 )
 
-            _notify(rules.department_staff(inquiry), "inquiry_escalated", f"inquiry-event:{event.pk}", render, _facts(inquiry))
+            _notify(
+                rules.department_staff(inquiry),
+                "inquiry_escalated",
+                f"inquiry-event:{event.pk}",
+                render,
+                _facts(inquiry),
+            )
             escalated += 1
     return escalated

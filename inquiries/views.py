@@ -144,7 +144,9 @@ def render_inquiry(request, inquiry: Inquiry, *, bound_form=None, status: int = 
         "events": list(inquiry.events.all()),
         "forms": forms,
         "overdue": inquiry.is_open and inquiry.due_at < now,
-        "stale_errors": bound_form.non_field_errors() if bound_form is not None and bound_form.action not in forms else None,
+        "stale_errors": bound_form.non_field_errors()
+        if bound_form is not None and bound_form.action not in forms
+        else None,
     }
     return TemplateResponse(request, "inquiries/inquiry_detail.html", context, status=status)
 

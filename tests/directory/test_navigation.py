@@ -20,7 +20,14 @@ CDCI, DECLARATIONS, DASHBOARDS, CASES, ADMIN, ACCOUNT = (
 )
 FAQ, INQUIRIES, CONFERENCES = "/faq/", "/inquiries/", "/conferences/"
 MENUS = {
-    "business": [("CDCI", CDCI), ("FAQ", FAQ), ("Declarations", DECLARATIONS), ("My complaints", CASES), ("My inquiries", INQUIRIES), ("My account", ACCOUNT)],
+    "business": [
+        ("CDCI", CDCI),
+        ("FAQ", FAQ),
+        ("Declarations", DECLARATIONS),
+        ("My complaints", CASES),
+        ("My inquiries", INQUIRIES),
+        ("My account", ACCOUNT),
+    ],
     "officer": [
         ("CDCI", CDCI),
         ("FAQ", FAQ),

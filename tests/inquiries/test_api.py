@@ -59,8 +59,6 @@ def test_anonymous_cannot_ask(api_client, cast):
 def test_a_broker_names_the_business_by_tax_code(cast, api_client):
     api_client.force_authenticate(cast.users.broker)
     assert "business" in api_client.post("/api/v1/inquiries/", BODY, format="json").json()
-    response = api_client.post(
-        "/api/v1/inquiries/", {**BODY, "business": cast.business_y.tax_code}, format="json"
-    )
+    response = api_client.post("/api/v1/inquiries/", {**BODY, "business": cast.business_y.tax_code}, format="json")
     assert response.status_code == 201
     assert Inquiry.objects.get().business == cast.business_y

@@ -63,7 +63,9 @@ def test_search_finds_by_words_and_topic(cast, published, client):
 def test_a_text_still_naming_the_business_is_refused(cast):
     inquiry = answered(cast)
     with pytest.raises(ValidationError) as error:
-        services.publish_faq(inquiry, f"Câu hỏi của {cast.business_x.name}", f"Tờ khai {cast.dx.number}", cast.users.staff)
+        services.publish_faq(
+            inquiry, f"Câu hỏi của {cast.business_x.name}", f"Tờ khai {cast.dx.number}", cast.users.staff
+        )
     assert set(error.value.message_dict) == {"question", "answer"}
     with pytest.raises(ValidationError):
         services.publish_faq(inquiry, f"MST {cast.business_x.tax_code}", ANSWER, cast.users.staff)
@@ -99,7 +101,9 @@ def test_staff_publish_from_the_inquiry_page(cast, client):
         f"/inquiries/{inquiry.pk}/publish/", {"topic": "procedure", "question": QUESTION, "answer": cast.dx.number}
     )
     assert response.status_code == 400 and not FaqEntry.objects.exists()
-    response = client.post(f"/inquiries/{inquiry.pk}/publish/", {"topic": "procedure", "question": QUESTION, "answer": ANSWER})
+    response = client.post(
+        f"/inquiries/{inquiry.pk}/publish/", {"topic": "procedure", "question": QUESTION, "answer": ANSWER}
+    )
     assert response.status_code == 302 and FaqEntry.objects.get().answer == ANSWER
 
 

@@ -26,7 +26,7 @@ TZ = timezone.get_default_timezone()
 
 
 def local(*args) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(*args), TZ)
+    return datetime.datetime(*args, tzinfo=TZ)
 
 
 def actions(inquiry) -> list[str]:
