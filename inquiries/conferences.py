@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from core import clock
+from directory import audit
 from directory.choices import Role
 from directory.models import Branch, Business, User
 
@@ -71,6 +72,12 @@ def record_conference(
             recorded_by=actor,
         )
         conference.businesses.set(list(businesses))
+        audit.record(
+            actor,
+            "conference.recorded",
+            conference,
+            {"level": level, "format": format, "held_on": held_on.isoformat(), "title": title},
+        )
     return conference
 
 
@@ -89,6 +96,8 @@ def raise_problem(
     if not may_record(actor) or (not actor.is_administrator and actor.department_id != conference.department_id):
         raise PermissionDenied(_("Only department staff can record the problems of a conference."))
     with transaction.atomic():
+        # Locking the conference makes two staff recording the same problem wait for each other.
+        DialogueConference.objects.select_for_update().filter(pk=conference.pk).first()
         if inquiry is None:
             errors: dict[str, list[str]] = {}
             if business is None or not conference.businesses.filter(pk=business.pk).exists():
@@ -144,6 +153,7 @@ def resolve_problem(problem: ConferenceProblem, resolution, actor: User) -> Conf
         problem.resolution = resolution
         problem.solved_at = problem.solved_at or clock.now()
         problem.save(update_fields=["resolution", "solved_at"])
+        audit.record(actor, "conference_problem.resolved", problem, {"resolution": resolution})
     return problem
 
 

@@ -148,6 +148,8 @@ def _business_of(actor: User, business: Business | None, declaration: Declaratio
     """The business the actor asks for: the declaration's, the one given, or the only one they act for."""
     own = BusinessMembership.objects.filter(user=actor).values_list("business_id", flat=True)
     if declaration is not None:
+        if business is not None and business.pk != declaration.business_id:
+            raise ValidationError({"business": [_("The declaration belongs to another business.")]})
         return declaration.business
     if business is not None:
         if business.pk not in set(own):

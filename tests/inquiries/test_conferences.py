@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from directory.models import AuditEvent
 from inquiries import conferences
 from inquiries.choices import ConferenceFormat, ConferenceLevel, InquiryChannel
 from inquiries.models import DialogueConference, Inquiry
@@ -155,3 +156,7 @@ def test_staff_record_a_conference_and_a_problem_through_the_pages(cast, client)
     assert response.status_code == 302
     problem.refresh_from_db()
     assert problem.solved_at is not None
+    assert set(AuditEvent.objects.values_list("action", flat=True)) == {
+        "conference.recorded",
+        "conference_problem.resolved",
+    }
