@@ -62,3 +62,17 @@ def test_a_broker_names_the_business_by_tax_code(cast, api_client):
     response = api_client.post("/api/v1/inquiries/", {**BODY, "business": cast.business_y.tax_code}, format="json")
     assert response.status_code == 201
     assert Inquiry.objects.get().business == cast.business_y
+
+
+def test_files_come_as_multipart_attachments(cast, api_client, settings, tmp_path):
+    from .support import pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    api_client.force_authenticate(cast.users.business)
+    response = api_client.post("/api/v1/inquiries/", {**BODY, "attachments": [pdf()]}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert Inquiry.objects.get().attachments.get().original_name == "van-ban.pdf"
+    fake = pdf("anh.png")  # PDF bytes named .png: refused by content, naming the field
+    response = api_client.post("/api/v1/inquiries/", {**BODY, "attachments": [fake]}, format="multipart")
+    assert response.status_code == 400 and "attachments" in response.json()
+    assert Inquiry.objects.count() == 1
