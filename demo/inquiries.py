@@ -60,7 +60,8 @@ def build_inquiries(
                     question=question,
                     topic=topic,
                     declaration_number=number,
-                    business=business,
+                    # A declaration names its business; a question about none is the first business's.
+                    business=business if number is None else None,
                     department=department,
                 )
 

@@ -15,17 +15,23 @@ SEARCH_MAX_LENGTH = 100
 class InquiryFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=InquiryStatus.choices, label=_("Status"))
     topic = django_filters.ChoiceFilter(choices=InquiryTopic.choices, label=_("Topic"), empty_label=_("Any"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    # A choice, not a boolean: a value that is neither "true" nor "false" answers 400 instead of being ignored.
+    overdue = django_filters.ChoiceFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        empty_label=_("Any"),
+    )
 
     class Meta:
         model = Inquiry
         fields = ["status", "topic", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        if value is None:
+        if not value:
             return queryset
         overdue = queryset.overdue(clock.now())
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+        return overdue if value == "true" else queryset.exclude(pk__in=overdue.values("pk"))
 
 
 class FaqFilterSet(django_filters.FilterSet):

@@ -129,3 +129,18 @@ def test_the_api_list_is_scoped_and_flat_in_queries(cast, api_client, django_ass
     assert response.status_code == 200 and response.json()["count"] == 6
     api_client.force_authenticate(cast.users.other_leader)
     assert api_client.get("/api/v1/inquiries/").json()["count"] == 0
+
+
+def test_the_overdue_filter_parses_or_answers_400(cast, client):
+    import datetime
+
+    from core import clock
+
+    with clock.at(clock.now() - datetime.timedelta(days=30)):
+        late = ask(cast)
+    ask(cast)
+    client.force_login(cast.users.leader)
+    assert list(client.get("/inquiries/?overdue=true").context["inquiries"]) == [late]
+    assert late not in client.get("/inquiries/?overdue=false").context["inquiries"]
+    assert client.get("/inquiries/?overdue=maybe").status_code == 400
+    assert client.get("/inquiries/?topic=weather").status_code == 400
