@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csp",
     "directory",
     "feedback",
+    "inquiries",
     "surveys",
     "reports",
     "cdci",
@@ -217,6 +218,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "escalate-overdue-cases": {"task": "feedback.tasks.escalate_overdue_cases_task", "schedule": crontab(minute=5)},
     "close-answered-cases": {"task": "feedback.tasks.close_answered_cases_task", "schedule": crontab(hour=1, minute=0)},
     "case-due-soon": {"task": "feedback.tasks.case_due_soon_task", "schedule": crontab(hour=7, minute=30)},
+    "escalate-overdue-inquiries": {
+        "task": "inquiries.tasks.escalate_overdue_inquiries_task",
+        "schedule": crontab(minute=10),
+    },
     "survey-reminders": {"task": "surveys.tasks.send_reminders_task", "schedule": crontab(hour=8, minute=30)},
     # Rating figures: fold new ratings every minute; rebuild nightly to take in edited declarations.
     "fold-rollups": {"task": "reports.tasks.fold_rollups_task", "schedule": crontab()},

@@ -11,10 +11,12 @@ from directory import account_views
 from directory import views as directory_views
 from feedback.cases.api import CaseViewSet
 from feedback.declarations.api import DeclarationViewSet
+from inquiries.api import InquiryViewSet
 
 api_router = DefaultRouter()
 api_router.register("declarations", DeclarationViewSet, basename="declaration")
 api_router.register("cases", CaseViewSet, basename="case")
+api_router.register("inquiries", InquiryViewSet, basename="inquiry")
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
@@ -42,6 +44,7 @@ urlpatterns = [
     path("account/sessions/", account_views.sessions, name="sessions"),
     path("account/sessions/end/", account_views.end_sessions, name="sessions-end"),
     path("", include("feedback.urls")),
+    path("", include("inquiries.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
     path("", include("cdci.urls")),

@@ -16,6 +16,9 @@ from feedback.cases.selectors import cases_for, inbox_counts
 from feedback.choices import CaseStatus
 from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
 from feedback.ratings.window import open_for_rating
+from inquiries.choices import InquiryStatus
+from inquiries.models import Inquiry
+from inquiries.selectors import inbox_counts as inquiry_counts
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5
@@ -34,6 +37,7 @@ def home(request):
         context["answered_cases"] = list(answered[:LISTED])
         context["answered_count"] = answered.count()
         context["open_case_count"] = DissatisfactionCase.objects.for_user(user).still_open().count()
+        context["inquiries_to_rate"] = Inquiry.objects.for_user(user).filter(status=InquiryStatus.ANSWERED).count()
     elif role == Role.OFFICER:
         explained = OfficerExplanation.objects.filter(case=OuterRef("pk"), officer_id=user.officer_id)
         waiting = cases_for(user).filter(status__in=rules.BEFORE_CONCLUSION_STATUSES).exclude(Exists(explained))
@@ -41,5 +45,7 @@ def home(request):
         context["waiting_count"] = waiting.count()
     elif role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.TEAM_LEADER, Role.ADMINISTRATOR):
         context["counts"] = inbox_counts(user, now)
+    if role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.TEAM_LEADER, Role.OFFICER, Role.ADMINISTRATOR):
+        context["inquiry_counts"] = inquiry_counts(user)
     context["in_progress_query"] = IN_PROGRESS_QUERY
     return render(request, "home.html", context)

@@ -13,6 +13,8 @@ from .choices import Role
 
 DEPARTMENT_ROLES = frozenset({Role.ADMINISTRATOR, Role.DEPARTMENT_STAFF})
 DASHBOARD_ROLES = DEPARTMENT_ROLES | {Role.BRANCH_LEADER, Role.TEAM_LEADER, Role.OFFICER}
+# Who reads the dialogue conferences (department staff record them; a branch leader sees the branch's).
+CONFERENCE_ROLES = DEPARTMENT_ROLES | {Role.BRANCH_LEADER}
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def dashboard_url(user) -> str | None:
 
 def main_menu(user) -> list[MenuEntry]:
     """The links of the page header, in order, in the active language."""
-    entries = [MenuEntry(_("CDCI"), reverse("cdci:cdci-list"))]
+    entries = [MenuEntry(_("CDCI"), reverse("cdci:cdci-list")), MenuEntry(_("FAQ"), reverse("inquiries:faq"))]
     role = role_of(user)
     if role is None:
         return entries
@@ -57,6 +59,10 @@ def main_menu(user) -> list[MenuEntry]:
     if role != Role.INTEGRATION:
         label = _("My complaints") if role == Role.BUSINESS else _("Cases")
         entries.append(MenuEntry(label, reverse("feedback:case-list")))
+        label = _("My inquiries") if role == Role.BUSINESS else _("Inquiries")
+        entries.append(MenuEntry(label, reverse("inquiries:inquiry-list")))
+    if role in CONFERENCE_ROLES:
+        entries.append(MenuEntry(_("Conferences"), reverse("inquiries:conference-list")))
     if user.is_staff:
         entries.append(MenuEntry(_("Administration"), reverse("admin:index")))
     entries.append(MenuEntry(_("My account"), reverse("account")))

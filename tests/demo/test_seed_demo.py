@@ -129,6 +129,26 @@ def wipe() -> None:
     else:
         for model in cdci_models:
             model.objects.all()._raw_delete(model.objects.db)
+    from inquiries import models as inquiry
+
+    # Inquiry events refuse deletes (a trigger on PostgreSQL); the inquiries PROTECT declarations and users.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"TRUNCATE {inquiry.Inquiry._meta.db_table}, {inquiry.DialogueConference._meta.db_table} CASCADE"
+            )
+    else:
+        inquiry.InquiryEvent.objects.all()._raw_delete(inquiry.InquiryEvent.objects.db)
+        for model in (
+            inquiry.ConferenceProblem,
+            inquiry.DialogueConference.businesses.through,
+            inquiry.DialogueConference,
+            inquiry.FaqEntry,
+            inquiry.InquiryAttachment,
+            inquiry.InquiryExchange,
+            inquiry.Inquiry,
+        ):
+            model.objects.all()._raw_delete(model.objects.db)
     from surveys import models as survey
 
     # Survey rows PROTECT their campaign and units: children first.

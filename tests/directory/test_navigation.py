@@ -18,43 +18,64 @@ CDCI, DECLARATIONS, DASHBOARDS, CASES, ADMIN, ACCOUNT = (
     "/admin/",
     "/account/",
 )
+FAQ, INQUIRIES, CONFERENCES = "/faq/", "/inquiries/", "/conferences/"
 MENUS = {
-    "business": [("CDCI", CDCI), ("Declarations", DECLARATIONS), ("My complaints", CASES), ("My account", ACCOUNT)],
+    "business": [
+        ("CDCI", CDCI),
+        ("FAQ", FAQ),
+        ("Declarations", DECLARATIONS),
+        ("My complaints", CASES),
+        ("My inquiries", INQUIRIES),
+        ("My account", ACCOUNT),
+    ],
     "officer": [
         ("CDCI", CDCI),
+        ("FAQ", FAQ),
         ("Declarations", DECLARATIONS),
         ("Dashboards", DASHBOARDS),
         ("Cases", CASES),
+        ("Inquiries", INQUIRIES),
         ("My account", ACCOUNT),
     ],
     "team_leader": [
         ("CDCI", CDCI),
+        ("FAQ", FAQ),
         ("Declarations", DECLARATIONS),
         ("Dashboards", DASHBOARDS),
         ("Cases", CASES),
+        ("Inquiries", INQUIRIES),
         ("My account", ACCOUNT),
     ],
     "leader": [
         ("CDCI", CDCI),
+        ("FAQ", FAQ),
         ("Declarations", DECLARATIONS),
         ("Dashboards", DASHBOARDS),
         ("Cases", CASES),
+        ("Inquiries", INQUIRIES),
+        ("Conferences", CONFERENCES),
         ("My account", ACCOUNT),
     ],
     "staff": [
         ("CDCI", CDCI),
+        ("FAQ", FAQ),
         ("Declarations", DECLARATIONS),
         ("Dashboards", DASHBOARDS),
         ("Cases", CASES),
+        ("Inquiries", INQUIRIES),
+        ("Conferences", CONFERENCES),
         ("Administration", ADMIN),
         ("My account", ACCOUNT),
     ],
-    "integration": [("CDCI", CDCI), ("Declarations", DECLARATIONS), ("My account", ACCOUNT)],
+    "integration": [("CDCI", CDCI), ("FAQ", FAQ), ("Declarations", DECLARATIONS), ("My account", ACCOUNT)],
     "admin": [
         ("CDCI", CDCI),
+        ("FAQ", FAQ),
         ("Declarations", DECLARATIONS),
         ("Dashboards", DASHBOARDS),
         ("Cases", CASES),
+        ("Inquiries", INQUIRIES),
+        ("Conferences", CONFERENCES),
         ("Administration", ADMIN),
         ("My account", ACCOUNT),
     ],
@@ -73,13 +94,22 @@ def test_each_role_sees_its_menu(client, cast, who):
 
 
 def test_a_visitor_sees_the_public_ranking_only(client):
-    assert header_menu(client) == [("CDCI", CDCI), ("Log in", "/accounts/login/")]
+    assert header_menu(client) == [("CDCI", CDCI), ("FAQ", FAQ), ("Log in", "/accounts/login/")]
 
 
 def test_a_superuser_is_served_as_an_administrator_whatever_their_role(client, cast):
     root = make_user("root", Role.INTEGRATION, department=cast.department, is_superuser=True)
     assert role_of(root) == Role.ADMINISTRATOR
-    assert [entry.url for entry in main_menu(root)] == [CDCI, DECLARATIONS, DASHBOARDS, CASES, ACCOUNT]
+    assert [entry.url for entry in main_menu(root)] == [
+        CDCI,
+        FAQ,
+        DECLARATIONS,
+        DASHBOARDS,
+        CASES,
+        INQUIRIES,
+        CONFERENCES,
+        ACCOUNT,
+    ]
 
 
 @pytest.mark.parametrize(

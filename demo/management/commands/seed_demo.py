@@ -21,6 +21,7 @@ from surveys.services.invitations import answer_url
 from ... import cdci as cdci_demo
 from ... import directory as directory_demo
 from ... import feedback as feedback_demo
+from ... import inquiries as inquiries_demo
 from ... import surveys as surveys_demo
 
 
@@ -141,6 +142,7 @@ class Command(BaseCommand):
         )
         analyze()  # the case phase queries what was just loaded
         self._build_cases(directory, users, until)
+        self._build_inquiries(directory, users, until)
         self._build_surveys(directory, users, anchor, scale)
         self._build_figures()
         analyze()
@@ -188,6 +190,21 @@ class Command(BaseCommand):
                 "worked": ", ".join(f"{state} {number(count)}" for state, count in worked.items()),
             }
         )
+
+    def _build_inquiries(self, directory, users, until) -> None:
+        worked = inquiries_demo.build_inquiries(
+            directory.department,
+            business_account=users["business"],
+            leader=users["leader"],
+            officer=users["officer"],
+            staff=users["staff"],
+            now=until,
+        )
+        if worked:
+            self.stdout.write(
+                _("Inquiries ready: %(worked)s.")
+                % {"worked": ", ".join(f"{state} {number(count)}" for state, count in worked.items())}
+            )
 
     def _build_surveys(self, directory, users, anchor, scale: float) -> None:
         started = time.monotonic()
