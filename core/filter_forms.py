@@ -28,6 +28,12 @@ def dress_filter_form(form: forms.Form) -> forms.Form:
             field.help_text = _("Day first: dd/mm/yyyy, for example 31/01/2025.")
         elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
             choices = list(field.choices)
-            if choices and choices[0][0] in ("", None):
+            if not choices or choices[0][0] != "":
+                continue
+            if getattr(field, "empty_label", None) is not None:
+                # django-filter's fields add ("", empty_label) in front of the choices they are given.
+                field.empty_label = _("All")
+                field.choices = choices[1:]
+            else:
                 field.choices = [("", _("All")), *choices[1:]]
     return form
