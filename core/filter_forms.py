@@ -16,7 +16,7 @@ DATE_PLACEHOLDER = _("dd/mm/yyyy")
 
 def dress_filter_form(form: forms.Form) -> forms.Form:
     """Set the words of `form`'s empty choices, yes/no choices and date hints in place; returns the form."""
-    for field in form.fields.values():
+    for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, NullBooleanSelect):
             widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
@@ -26,6 +26,9 @@ def dress_filter_form(form: forms.Form) -> forms.Form:
             widget.attrs.setdefault("autocomplete", "off")
             # Rendered under the field by templates/_filter_field.html; Django points aria-describedby at it.
             field.help_text = _("Day first: dd/mm/yyyy, for example 31/01/2025.")
+            # A form that was already validated has its bound fields, which copied the help text when made.
+            form[name].help_text = field.help_text
+            widget.attrs["aria-describedby"] = f"{form[name].auto_id}_helptext"
         elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
             choices = list(field.choices)
             if not choices or choices[0][0] != "":
