@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from cdci.models import Publication
+from cdci.models import CdciPublication
 from tests.browser.conftest import PHONE, login
 from tests.conftest import make_declaration
 
@@ -60,7 +60,7 @@ def test_phone_menu_stays_open_without_javascript(open_page, live_server):
 
 def test_public_ranking_shows_each_units_total_and_tier_on_a_phone(phone_page, live_server):
     call_command("seed_demo", "--scale", "0.02", stdout=StringIO())
-    publication = Publication.objects.select_related("campaign__department").order_by("-campaign__year").first()
+    publication = CdciPublication.objects.select_related("campaign__department").order_by("-campaign__year").first()
     page = phone_page
     page.goto(f"{live_server.url}/cdci/{publication.campaign.year}/?department={publication.campaign.department.code}")
 
