@@ -30,12 +30,12 @@ def dress_filter_form(form: forms.Form) -> forms.Form:
             form[name].help_text = field.help_text
             widget.attrs["aria-describedby"] = f"{form[name].auto_id}_helptext"
         elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
-            choices = list(field.choices)
+            choices: list = list(field.choices)  # type: ignore[arg-type]
             if not choices or choices[0][0] != "":
                 continue
             if getattr(field, "empty_label", None) is not None:
                 # django-filter's fields add ("", empty_label) in front of the choices they are given.
-                field.empty_label = _("All")
+                field.empty_label = _("All")  # type: ignore[attr-defined]
                 field.choices = choices[1:]
             else:
                 field.choices = [("", _("All")), *choices[1:]]

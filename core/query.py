@@ -58,10 +58,10 @@ class LastPageListMixin:
     of Django's 404 past the end."""
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(  # type: ignore[attr-defined]
-            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True  # type: ignore[attr-defined]
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
         )
-        page = get_page(paginator, self.request.GET, self.page_kwarg)  # type: ignore[attr-defined]
+        page = get_page(paginator, self.request.GET, self.page_kwarg)
         return paginator, page, page.object_list, page.has_other_pages()
 
 

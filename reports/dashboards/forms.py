@@ -94,7 +94,9 @@ class DashboardFilterForm(forms.Form):
         widget=MonthInput(attrs={"placeholder": gettext_lazy("yyyy-mm")}),
     )
     end = forms.CharField(
-        label=gettext_lazy("To (month)"), required=False, widget=MonthInput(attrs={"placeholder": gettext_lazy("yyyy-mm")})
+        label=gettext_lazy("To (month)"),
+        required=False,
+        widget=MonthInput(attrs={"placeholder": gettext_lazy("yyyy-mm")}),
     )
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
     channel = forms.ChoiceField(

@@ -221,7 +221,9 @@ def missing_required(invitation: Invitation) -> list[tuple[Branch, list[str]]]:
         .order_by("component__position", "position", "pk")
         .values_list("pk", "code")
     )
-    answered = set(Answer.objects.filter(response__invitation=invitation).values_list("response__unit_id", "question_id"))
+    answered = set(
+        Answer.objects.filter(response__invitation=invitation).values_list("response__unit_id", "question_id")
+    )
     units = [link.branch for link in invitation.unit_links.select_related("branch").order_by("rank")]
     missing = [(unit, [code for pk, code in required if (unit.pk, pk) not in answered]) for unit in units]
     return [(unit, codes) for unit, codes in missing if codes]

@@ -47,7 +47,9 @@ def page_kind(path: str) -> str:
 
 
 def same_site_links(page: Page, base_url: str) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]:not([download])", "links => links.map(link => link.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all(
+        "a[href]:not([download])", "links => links.map(link => link.getAttribute('href'))"
+    )
     found = []
     for href in hrefs:
         url = urljoin(page.url, href)

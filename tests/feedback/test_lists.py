@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
-from tests.feedback.cases.support import case_cast, complain, walk_to  # noqa: F401  (case_cast: a fixture)
+from tests.feedback.cases.support import complain, walk_to
 
 
 def listed_case_ids(response) -> list[int]:
@@ -17,7 +17,9 @@ def listed_case_ids(response) -> list[int]:
 
 
 def declare(cast, number: str, **options):
-    return make_declaration(number, cast.business_x, cast.branch_a, cast.team_a1, [(cast.officers.oa1, "reception")], **options)
+    return make_declaration(
+        number, cast.business_x, cast.branch_a, cast.team_a1, [(cast.officers.oa1, "reception")], **options
+    )
 
 
 def make_overdue(case) -> None:
@@ -28,7 +30,7 @@ def make_overdue(case) -> None:
 
 
 @pytest.fixture
-def three_cases(case_cast):  # noqa: F811
+def three_cases(case_cast):
     """Three complaints of business X at Móng Cái, opened in this order: closed, answered, new."""
     cast = case_cast
     closed = walk_to(complain(cast), "closed", cast)
@@ -37,14 +39,18 @@ def three_cases(case_cast):  # noqa: F811
     return closed, answered, new
 
 
-def test_business_inbox_lists_answered_cases_awaiting_it_first_and_closed_ones_last(client, case_cast, three_cases):
+def test_business_inbox_lists_answered_cases_awaiting_it_first_and_closed_ones_last(
+    client,
+    case_cast,
+    three_cases,
+):
     closed, answered, new = three_cases
     client.force_login(case_cast.users.business)
 
     assert listed_case_ids(client.get("/cases/")) == [answered.pk, new.pk, closed.pk]
 
 
-def test_leader_inbox_lists_overdue_then_new_cases_before_cases_in_hand(client, case_cast):  # noqa: F811
+def test_leader_inbox_lists_overdue_then_new_cases_before_cases_in_hand(client, case_cast):
     cast = case_cast
     in_hand = walk_to(complain(cast), "verifying", cast)  # opened first: the earliest due date of the open ones
     new = complain(cast, declare(cast, "101234567801"))
@@ -58,7 +64,7 @@ def test_leader_inbox_lists_overdue_then_new_cases_before_cases_in_hand(client, 
     assert listed_case_ids(client.get("/cases/", {"ordering": "-due_at"}))[0] == new.pk
 
 
-def test_staff_inbox_lists_escalated_open_cases_before_overdue_ones(client, case_cast):  # noqa: F811
+def test_staff_inbox_lists_escalated_open_cases_before_overdue_ones(client, case_cast):
     cast = case_cast
     overdue = complain(cast)
     escalated = complain(cast, declare(cast, "101234567801"))
@@ -69,7 +75,7 @@ def test_staff_inbox_lists_escalated_open_cases_before_overdue_ones(client, case
     assert listed_case_ids(client.get("/cases/")) == [escalated.pk, overdue.pk]
 
 
-def test_declaration_list_shows_the_lowest_level_of_a_rating_not_the_branch_level(client, case_cast):  # noqa: F811
+def test_declaration_list_shows_the_lowest_level_of_a_rating_not_the_branch_level(client, case_cast):
     complain(case_cast, branch_level=4, officer_level=2)  # the branch satisfied, officer OA1 not
     client.force_login(case_cast.users.business)
 
@@ -81,7 +87,7 @@ def test_declaration_list_shows_the_lowest_level_of_a_rating_not_the_branch_leve
     assert "level-2" in cell.xpath(".//span[contains(@class,'level-pill')]")[0].get("class")
 
 
-def test_declaration_list_query_count_stays_flat_with_rated_rows(client, case_cast, django_assert_max_num_queries):  # noqa: F811
+def test_declaration_list_query_count_stays_flat_with_rated_rows(client, case_cast, django_assert_max_num_queries):
     cast = case_cast
     complain(cast, branch_level=4, officer_level=2)
     for index in range(5):
@@ -150,7 +156,10 @@ def test_filter_forms_offer_all_and_show_the_date_format(client, cast, vietnames
 
         assert "---------" not in html
         assert "Không rõ" not in html  # Django's "Unknown" of a yes/no select
-        empty_choices = {option.text_content() for option in document.xpath("//form[@method='get']//option[@value='' or @value='unknown']")}
+        empty_choices = {
+            option.text_content()
+            for option in document.xpath("//form[@method='get']//option[@value='' or @value='unknown']")
+        }
         assert empty_choices <= {"Tất cả", "Thứ tự hộp xử lý"} and "Tất cả" in empty_choices
         date_inputs = document.xpath("//input[contains(@name,'_from') or contains(@name,'_to')]")
         assert date_inputs and all(field.get("placeholder") == "nn/tt/nnnn" for field in date_inputs)

@@ -101,7 +101,10 @@ def test_the_new_campaign_form_defaults_to_a_year_without_a_campaign_and_submits
     assert defaults["open_on"] == datetime.date(this_year + 2, 11, 1)
     response = client.post(
         reverse("surveys:campaign-create"),
-        {key: value.isoformat() if isinstance(value, datetime.date) else (value or "") for key, value in defaults.items()},
+        {
+            key: value.isoformat() if isinstance(value, datetime.date) else (value or "")
+            for key, value in defaults.items()
+        },
     )
     assert response.status_code == 302
     assert Campaign.objects.filter(department=cast.department, year=this_year + 2).exists()
