@@ -15,6 +15,9 @@ from django.core.management import call_command
 
 from demo.surveys import sample_code
 from directory.models import User
+from feedback.models import Declaration
+from feedback.ratings.links import issue_link
+from feedback.ratings.window import open_for_rating
 from surveys.choices import CampaignStatus
 from surveys.models import Campaign
 from tests.browser.axe import crawl, page_kind
@@ -26,7 +29,7 @@ ROLES = ["business", "officer", "teamleader", "leader", "staff", "admin"]
 DEMO_PASSWORD = "demo"
 # Kinds of page each role must have reached, so that a broken menu cannot make the test pass by visiting less.
 MUST_REACH = {
-    None: {"/", "/cdci/", "/cdci/*/", "/accounts/login/", "/survey/*/"},
+    None: {"/", "/cdci/", "/cdci/*/", "/accounts/login/", "/survey/*/", "/survey/*/part/*/", "/r/*/"},
     "business": {"/declarations/", "/declarations/*/", "/declarations/*/rate/", "/cases/", "/cases/*/", "/account/"},
     "officer": {"/declarations/", "/cases/", "/dashboards/officer/*/"},
     "teamleader": {"/cases/", "/dashboards/branch/*/team/*/"},
@@ -37,21 +40,25 @@ MUST_REACH = {
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings) -> list[str]:
+    """Seed the demo; the pages a visitor reaches only by a link sent to them: the survey and a rating link."""
     call_command("seed_demo", "--scale", "0.02", stdout=StringIO())
     # Demo accounts sign in only with DEBUG on; these tests run the portal as it is served, DEBUG off.
     User.objects.filter(username__in=ROLES).update(is_demo=False)
     campaign = Campaign.objects.filter(status=CampaignStatus.OPEN).order_by("-year").first()
-    return sample_code(campaign)
+    business = User.objects.get(username="business")
+    declaration = open_for_rating(Declaration.objects.for_user(business)).order_by("number").first()
+    token = issue_link(declaration, business, via="email").token
+    return [f"/survey/{sample_code(campaign)}/", f"/r/{token}/"]
 
 
-def check_every_page(open_page, live_server, survey_code: str, viewport: dict, name: str) -> None:
+def check_every_page(open_page, live_server, sent_links: list[str], viewport: dict, name: str) -> None:
     failures: dict[str, list[dict]] = {}
     options = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True} if viewport == PHONE else {}
     for role in [None, *ROLES]:
         page = open_page(viewport, f"{name}-{role}", **options)
         if role is None:
-            start = ["/", "/accounts/login/", "/accounts/password_reset/", "/cdci/", f"/survey/{survey_code}/"]
+            start = ["/", "/accounts/login/", "/accounts/password_reset/", "/cdci/", *sent_links]
         else:
             login(page, live_server, role, DEMO_PASSWORD)
             start = ["/"]

@@ -7,6 +7,8 @@ import lxml.html
 import pytest
 from django.utils import timezone
 
+from directory.models import User
+from feedback.cases.forms import AssignForm
 from feedback.models import DissatisfactionCase
 from tests.conftest import make_declaration
 from tests.feedback.cases.support import complain, walk_to
@@ -175,3 +177,12 @@ def test_a_date_filter_reads_the_day_first_format_it_shows(client, cast):
 
     assert response.status_code == 200
     assert response.context["paginator"].count == 2  # the cast's two cleared declarations
+
+
+def test_the_assign_form_preselects_the_only_possible_verifier(case_cast):
+    case = complain(case_cast)
+    assert AssignForm(case=case)["verifier"].value() is None  # the team leader or the branch leader: a choice
+
+    User.objects.filter(pk=case_cast.users.team_leader.pk).update(is_active=False)
+
+    assert AssignForm(case=case)["verifier"].value() == case_cast.users.leader.pk
