@@ -10,7 +10,6 @@ import datetime
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 # Page numbers longer than this are not read as numbers (a million-digit "page" costs seconds to convert).
@@ -48,11 +47,22 @@ def page_number(data, key: str = "page") -> int:
 
 
 def get_page(paginator: Paginator, data, key: str = "page"):
-    """The page of `paginator` that `data[key]` asks for: 400 when it is not a page number, 404 past the end."""
-    number = page_number(data, key)
-    if number > paginator.num_pages:
-        raise Http404(_("There is no page %(number)s.") % {"number": number})
-    return paginator.page(number)
+    """The page of `paginator` that `data[key]` asks for, for an HTML page: 400 when it is not a page number;
+    a number past the end shows the last page (a list that shrank since the link was made, or a typed
+    number, still lands somewhere useful). The API keeps its 404 (directory.pagination)."""
+    return paginator.page(min(page_number(data, key), paginator.num_pages))
+
+
+class LastPageListMixin:
+    """For a ListView: the page is read by `get_page` (400 for junk, the last page past the end) instead
+    of Django's 404 past the end."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
+        )
+        page = get_page(paginator, self.request.GET, self.page_kwarg)
+        return paginator, page, page.object_list, page.has_other_pages()
 
 
 # Dates people may filter on: the portal's records start in 2000 (a filter of year 1 or 9999 is a probe).

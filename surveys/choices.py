@@ -49,10 +49,12 @@ class InvalidReason(models.TextChoices):
 
 
 # Agreement levels, 5 = fully agree.
+# Listed 5 -> 1, the direction of the rating scale (feedback.choices.Level: "Rất hài lòng" first), in the web
+# questionnaire and on the paper template alike, so that a business never meets the scale both ways round.
 AGREEMENT_LEVELS = {
-    1: _("Strongly disagree"),
-    2: _("Disagree"),
-    3: _("Neither agree nor disagree"),
-    4: _("Agree"),
     5: _("Strongly agree"),
+    4: _("Agree"),
+    3: _("Neither agree nor disagree"),
+    2: _("Disagree"),
+    1: _("Strongly disagree"),
 }

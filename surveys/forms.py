@@ -148,6 +148,20 @@ class DateInput(forms.DateInput):
         return value
 
 
+def first_free_year(departments, start: int) -> int:
+    """The first year from `start` in which one of `departments` has no campaign yet (one query)."""
+    wanted = {department.pk for department in departments}
+    held: dict[int, set[int]] = {}
+    for department_id, year in Campaign.objects.filter(department__in=departments, year__gte=start).values_list(
+        "department_id", "year"
+    ):
+        held.setdefault(year, set()).add(department_id)
+    year = start
+    while wanted and held.get(year, set()) >= wanted:
+        year += 1
+    return year
+
+
 class CampaignCreateForm(forms.Form):
     """A new campaign: its year, title, dates, and the questionnaire to start from."""
 
@@ -174,9 +188,11 @@ class CampaignCreateForm(forms.Form):
         if departments.count() == 1:
             self.fields["department"].initial = departments.first()
             self.fields["department"].widget = forms.HiddenInput()
-        year = timezone.localdate().year
+        today = timezone.localdate()
+        year = first_free_year(departments, today.year)
         self.fields["year"].initial = year
-        self.fields["open_on"].initial = datetime.date(year, 11, 1)
+        # The usual season (November and December), never starting in the past: defaults that submit as they are.
+        self.fields["open_on"].initial = max(datetime.date(year, 11, 1), today)
         self.fields["close_on"].initial = datetime.date(year, 12, 31)
         latest = self.fields["copy_from"].queryset.first()
         if latest is not None:

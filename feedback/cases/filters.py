@@ -30,9 +30,15 @@ class CaseFilterSet(django_filters.FilterSet):
     escalated = django_filters.BooleanFilter(
         field_name="escalated_at", lookup_expr="isnull", exclude=True, label=_("Escalated")
     )
-    officer = django_filters.CharFilter(method="filter_officer", label=_("Officer code"))
-    team = django_filters.CharFilter(field_name="team__code", label=_("Team code"))
-    branch = django_filters.CharFilter(field_name="branch__code", label=_("Branch code"))
+    officer = django_filters.CharFilter(
+        method="filter_officer", label=_("Officer code"), widget=forms.TextInput(attrs={"placeholder": _("e.g. OA1")})
+    )
+    team = django_filters.CharFilter(
+        field_name="team__code", label=_("Team code"), widget=forms.TextInput(attrs={"placeholder": _("e.g. MC-TT")})
+    )
+    branch = django_filters.CharFilter(
+        field_name="branch__code", label=_("Branch code"), widget=forms.TextInput(attrs={"placeholder": _("e.g. MC")})
+    )
     opened_from = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("Opened from"), validators=[validate_filter_date]
     )

@@ -65,6 +65,11 @@ class AssignForm(CaseStepForm):
         field.label_from_instance = self.verifier_label
         if case.assigned_to_id and not self.is_bound:
             field.initial = case.assigned_to_id
+        elif not self.is_bound:
+            # A branch with one possible verifier: the form submits as it is shown.
+            only = list(field.queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                field.initial = only[0]
 
     @staticmethod
     def verifier_label(user) -> str:

@@ -33,19 +33,38 @@ from ..models import CaseEvent, DissatisfactionCase, OfficerExplanation, RatingO
 from . import rules
 
 
-def cases_for(user):
-    """The cases `user` may see, with what the list shows, in a fixed number of queries; inbox order.
-
-    Open cases first, then by due date; department staff and administrators see escalated cases first.
-    """
+def cases_for(user, now: datetime.datetime | None = None):
+    """The cases `user` may see, with what the list shows, in a fixed number of queries; inbox order
+    (`action_order`: what needs the user first)."""
     queryset = DissatisfactionCase.objects.for_user(user).select_related(
         "branch", "team", "business", "assigned_to", "rating__declaration"
     )
-    is_open = Case(When(status__in=rules.OPEN_STATUSES, then=Value(0)), default=Value(1))
-    order = [is_open.asc()]
+    return queryset.order_by(action_order(user, now or clock.now()).asc(), "due_at", "id")
+
+
+def action_order(user, now: datetime.datetime) -> Case:
+    """A rank per case, lowest first: what waits for this user before what waits for others.
+
+    A business: answered cases (its acceptance or dispute is awaited), then the open ones, then the closed.
+    Customs roles: overdue cases, then new ones (nobody has them yet), then the other open ones, then the
+    answered, then the closed; department staff and administrators see open escalated cases before all.
+    """
+    if user.is_authenticated and user.role == Role.BUSINESS and not user.is_administrator:
+        return Case(
+            When(status=CaseStatus.ANSWERED, then=Value(0)),
+            When(status__in=rules.OPEN_STATUSES, then=Value(1)),
+            default=Value(2),
+        )
+    ranks = []
     if user.is_authenticated and (user.is_administrator or user.role == Role.DEPARTMENT_STAFF):
-        order.append(Case(When(escalated_at__isnull=False, then=Value(0)), default=Value(1)).asc())
-    return queryset.order_by(*order, "due_at", "id")
+        ranks.append(When(status__in=rules.OPEN_STATUSES, escalated_at__isnull=False, then=Value(0)))
+    ranks += [
+        When(rules.overdue_q(now), then=Value(1)),
+        When(status=CaseStatus.NEW, then=Value(2)),
+        When(status__in=rules.OPEN_STATUSES, then=Value(3)),
+        When(status=CaseStatus.ANSWERED, then=Value(4)),
+    ]
+    return Case(*ranks, default=Value(5))
 
 
 def case_detail_for(user):

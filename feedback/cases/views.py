@@ -12,7 +12,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.forms.widgets import NullBooleanSelect
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,7 +22,8 @@ from django.views import View
 from django.views.generic import ListView
 
 from core import clock
-from core.query import check_form, page_number
+from core.filter_forms import dress_filter_form
+from core.query import LastPageListMixin, check_form, page_number
 from core.working_time import WorkingCalendar, working_days_between
 from directory.calendar import department_calendar
 from directory.choices import Role
@@ -137,10 +137,9 @@ def _when(value):
 
 
 def _plain_choices(form) -> None:
-    """Words for the filter's empty choices: "Any" rather than "Unknown", the inbox order rather than dashes."""
-    for field in form.fields.values():
-        if isinstance(field.widget, NullBooleanSelect):
-            field.widget.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+    """Words for the filter's empty choices: "All" rather than "Unknown" or dashes (core.filter_forms), the
+    inbox order for the sort."""
+    dress_filter_form(form)
     ordering = form.fields.get("ordering")
     if ordering is not None:
         ordering.empty_label = _("Inbox order")
@@ -155,7 +154,7 @@ def _plain_choices(form) -> None:
 # --- the inbox ----------------------------------------------------------------------------------------------
 
 
-class CaseListView(LoginRequiredMixin, ListView):
+class CaseListView(LoginRequiredMixin, LastPageListMixin, ListView):
     """The cases the user may see, filtered and paginated; counts of the open ones above the table."""
 
     template_name = "feedback/case_list.html"

@@ -18,13 +18,24 @@ class DeclarationFilterForm(forms.Form):
 class DeclarationFilterSet(django_filters.FilterSet):
     """Filters shared by the declaration pages and the API."""
 
-    number = django_filters.CharFilter(field_name="number", lookup_expr="startswith", label=_("Number starts with"))
+    number = django_filters.CharFilter(
+        field_name="number",
+        lookup_expr="startswith",
+        label=_("Number starts with"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 1012"), "inputmode": "numeric"}),
+    )
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     cleared = django_filters.BooleanFilter(
         field_name="cleared_at", lookup_expr="isnull", exclude=True, label=_("Cleared")
     )
-    branch = django_filters.CharFilter(field_name="branch__code", label=_("Branch code"))
-    business = django_filters.CharFilter(field_name="business__tax_code", label=_("Business tax code"))
+    branch = django_filters.CharFilter(
+        field_name="branch__code", label=_("Branch code"), widget=forms.TextInput(attrs={"placeholder": _("e.g. MC")})
+    )
+    business = django_filters.CharFilter(
+        field_name="business__tax_code",
+        label=_("Business tax code"),
+        widget=forms.TextInput(attrs={"placeholder": _("10 or 13 digits"), "inputmode": "numeric"}),
+    )
     cleared_from = django_filters.DateFilter(
         field_name="cleared_at", lookup_expr="date__gte", label=_("Cleared from"), validators=[validate_filter_date]
     )

@@ -86,6 +86,20 @@ class Rating(models.Model):
             raise ValidationError(_("A rating cannot be changed; an administrator records a correction instead."))
         super().save(*args, **kwargs)
 
+    @property
+    def worst_level(self) -> int:
+        """The lowest level given anywhere in the rating (branch, team, each officer). Lists show this one:
+        a rating whose officer got a 2 must not read as satisfied because the branch got a 4. Reads
+        `officer_ratings` through the caller's prefetch."""
+        levels = [self.branch_level, *(o.level for o in self.officer_ratings.all())]
+        if self.team_level is not None:
+            levels.append(self.team_level)
+        return min(levels)
+
+    @property
+    def worst_level_label(self) -> str:
+        return str(Level(self.worst_level).label)
+
 
 class RatingOfficer(models.Model):
     """The level one officer who handled the declaration received in a rating, with their team that day."""

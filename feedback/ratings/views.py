@@ -17,7 +17,8 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from core import clock
-from core.query import check_form, page_number
+from core.filter_forms import dress_filter_form
+from core.query import LastPageListMixin, check_form, page_number
 from directory.choices import Role
 from directory.permissions import has_role
 
@@ -36,7 +37,7 @@ def _rating_of(declaration: Declaration):
     return getattr(declaration, "rating", None)
 
 
-class DeclarationListView(LoginRequiredMixin, ListView):
+class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
     """The declarations the user may see (a business: its own), newest first; "to rate" for businesses."""
 
     template_name = "feedback/declaration_list.html"
@@ -70,6 +71,7 @@ class DeclarationListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        dress_filter_form(self.filterset.form)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()

@@ -87,8 +87,17 @@ class DashboardFilterForm(forms.Form):
     """Period, unit and channel of a dashboard. Always bound to request.GET; `period` is the outcome."""
 
     period = forms.CharField(label=gettext_lazy("Period"), required=False, widget=forms.Select)
-    start = forms.CharField(label=gettext_lazy("From (month)"), required=False, widget=MonthInput)
-    end = forms.CharField(label=gettext_lazy("To (month)"), required=False, widget=MonthInput)
+    # Browsers without a month picker show a text box: the placeholder tells the format it reads.
+    start = forms.CharField(
+        label=gettext_lazy("From (month)"),
+        required=False,
+        widget=MonthInput(attrs={"placeholder": gettext_lazy("yyyy-mm")}),
+    )
+    end = forms.CharField(
+        label=gettext_lazy("To (month)"),
+        required=False,
+        widget=MonthInput(attrs={"placeholder": gettext_lazy("yyyy-mm")}),
+    )
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"),

@@ -126,8 +126,10 @@ def _paged(request, table: Table) -> Table:
             "first": start + 1,
             "last": end,
             "total": len(table.rows),
+            "first_page": url(1) if page.has_previous() else "",
             "previous": url(page.previous_page_number()) if page.has_previous() else "",
             "next": url(page.next_page_number()) if page.has_next() else "",
+            "last_page": url(page.paginator.num_pages) if page.has_next() else "",
         },
     )
 

@@ -186,16 +186,47 @@ def store_answers(response: Response, values: Mapping[int, tuple[Decimal, str]],
     )
 
 
-def submit(invitation: Invitation, actor: User | None = None) -> list[Response]:
+def submit(invitation: Invitation, actor: User | None = None, *, every_required: bool = False) -> list[Response]:
     """Submit the invitation's answers, once. Each response (one per unit answered) is judged: it counts
     when it answers at least `min_completion` of the required questions and is not straight-lined;
-    a straight-lined one waits for review_response. Raises SurveyClosed, AlreadySubmitted."""
+    a straight-lined one waits for review_response. Raises SurveyClosed, AlreadySubmitted.
+
+    `every_required` (the web questionnaire): refuse, with a ValidationError naming the unit and the
+    questions, while a required question is unanswered about any unit of the invitation. "Required" then
+    means what it says to the business; `min_completion` still judges paper answers, which cannot be forced."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("campaign").get(pk=invitation.pk)
         _check_can_answer(invitation)
+        # With nothing answered at all, finish_submission's "answer at least one question" says it better.
+        if every_required and invitation.responses.exists() and (missing := missing_required(invitation)):
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: [
+                        _("%(unit)s: answer the required questions %(codes)s before submitting.")
+                        % {"unit": unit.name, "codes": ", ".join(codes)}
+                        for unit, codes in missing
+                    ]
+                }
+            )
         responses = finish_submission(invitation, timezone.now())
         audit.record(actor, "survey.submitted", invitation, {"responses": len(responses)})
     return responses
+
+
+def missing_required(invitation: Invitation) -> list[tuple[Branch, list[str]]]:
+    """(unit, codes of its unanswered required questions) for each unit of the invitation that has any, in
+    the invitation's order of units and the questionnaire's order of questions (three queries)."""
+    required = list(
+        invitation.campaign.questions.filter(required=True)
+        .order_by("component__position", "position", "pk")
+        .values_list("pk", "code")
+    )
+    answered = set(
+        Answer.objects.filter(response__invitation=invitation).values_list("response__unit_id", "question_id")
+    )
+    units = [link.branch for link in invitation.unit_links.select_related("branch").order_by("rank")]
+    missing = [(unit, [code for pk, code in required if (unit.pk, pk) not in answered]) for unit in units]
+    return [(unit, codes) for unit, codes in missing if codes]
 
 
 def finish_submission(invitation: Invitation, now: datetime.datetime) -> list[Response]:

@@ -285,7 +285,7 @@ def answer_review(request, code: str):
                     if unit.pk in comments or comment:
                         save_answers(invitation, unit, {}, comment=comment)
                 if request.POST.get("action") == "submit":
-                    submit(invitation)
+                    submit(invitation, every_required=True)
                     return redirect("surveys:answer-done", code=questionnaire.code)
                 messages.success(
                     request,

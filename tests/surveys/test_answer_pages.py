@@ -135,7 +135,8 @@ def test_coming_back_with_the_link_lands_on_the_first_unfinished_part_with_answe
     assert response["Location"] == page_url(invited.code_x, 3)
     page = client.get(page_url(invited.code_x, 1)).content.decode()
     agreement = open_campaign.components.get(position=1).questions.filter(kind=QuestionKind.AGREEMENT_5).first()
-    assert f'value="4" id="id_{field_name(agreement.pk, cast.branch_a.pk)}_3" checked' in page
+    # The scale runs 5 -> 1: level 4 is the second radio.
+    assert f'value="4" id="id_{field_name(agreement.pk, cast.branch_a.pk)}_1" checked' in page
 
 
 def _valid(question):
