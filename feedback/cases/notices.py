@@ -82,16 +82,17 @@ def facts(case: DissatisfactionCase) -> dict[str, str]:
     }
 
 
-def notify_escalation(case: DissatisfactionCase, event: CaseEvent, *, disputed: bool) -> None:
+def notify_escalation(case: DissatisfactionCase, event: CaseEvent, *, disputed: bool, handling: bool = False) -> None:
     case_facts = facts(case)
 
     def render():
         subject = _("Complaint on declaration %(number)s escalated to the department") % case_facts
-        why = (
-            _("The business disputed the answer of %(branch)s.")
-            if disputed
-            else _("%(branch)s has not answered it by the due date, %(due)s.")
-        )
+        if handling:
+            why = _("The business rated the handling of its complaint by %(branch)s as dissatisfied.")
+        elif disputed:
+            why = _("The business disputed the answer of %(branch)s.")
+        else:
+            why = _("%(branch)s has not answered it by the due date, %(due)s.")
         body = "\n".join(
             [
                 _("The complaint on declaration %(number)s is escalated to the department.") % case_facts,
