@@ -287,6 +287,12 @@ def test_anonymous_is_sent_to_the_login_and_the_api_refuses(message_with_file, c
     assert api_client.get(api_url(message_with_file)).status_code in (401, 403)
 
 
+def test_no_url_of_the_portal_serves_the_stored_file(case_cast, message_with_file, client):
+    client.force_login(case_cast.users.admin)
+    assert client.get(f"/media/{message_with_file.file.name}").status_code == 404
+    assert client.get(f"/{message_with_file.file.name}").status_code == 404
+
+
 def test_a_file_of_another_case_is_404_under_this_case(case_cast, message_with_file, client):
     other = complain(case_cast, case_cast.dy)
     client.force_login(case_cast.users.admin)

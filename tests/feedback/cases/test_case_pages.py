@@ -203,7 +203,7 @@ def test_leader_works_a_case_through_the_pages(case_cast, case, as_user):
     assert response.status_code == 302 and response["Location"] == url(case)
     response = client.post(url(case, "findings"), {"findings": FINDINGS})
     assert response.status_code == 302
-    assert step_forms(client.get(url(case))) == {"assign", "findings", "conclude"}
+    assert step_forms(client.get(url(case))) == {"assign", "findings", "conclude", "message", "note"}
     response = client.post(
         url(case, "conclude"),
         {"conclusion": "partly", "corrective_action": CORRECTIVE, "internal_note": INTERNAL_NOTE},
