@@ -6,6 +6,32 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+# Ratings of the handling are append-only below Django too (as the case events: migration 0004).
+GUARD = """
+CREATE OR REPLACE FUNCTION feedback_handlingrating_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'ratings of the handling are append-only (% refused)', TG_OP USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER feedback_handlingrating_append_only
+    BEFORE UPDATE OR DELETE ON feedback_handlingrating
+    FOR EACH ROW EXECUTE FUNCTION feedback_handlingrating_append_only();
+"""
+UNGUARD = """
+DROP TRIGGER IF EXISTS feedback_handlingrating_append_only ON feedback_handlingrating;
+DROP FUNCTION IF EXISTS feedback_handlingrating_append_only();
+"""
+
+
+def create_guard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(GUARD, params=None)
+
+
+def drop_guard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(UNGUARD, params=None)
+
 
 class Migration(migrations.Migration):
 
@@ -67,4 +93,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='handling_level_1_to_5')],
             },
         ),
+        migrations.RunPython(create_guard, drop_guard),
     ]

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from directory.models import OutboxMessage
 from feedback.cases import rules, services
@@ -200,3 +200,11 @@ def test_the_page_without_a_level_says_so_by_the_field(case_cast, answered, clie
     assert response.status_code == 400
     assert "Choose a level" in response.content.decode()
     assert not HandlingRating.objects.exists()
+
+
+def test_a_rating_of_the_handling_is_append_only_down_to_the_database(case_cast, answered):
+    rating = services.rate_handling(answered, 4, "", case_cast.users.business)
+    with pytest.raises(ValidationError):
+        HandlingRating.objects.filter(pk=rating.pk).update(level=1)
+    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("UPDATE feedback_handlingrating SET level = 1 WHERE id = %s", [rating.pk])
