@@ -11,6 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -461,6 +462,16 @@ def send_message(
         checked = check_uploads(list(files or []))
     except ValidationError as exc:
         raise ValidationError({"files": exc.messages}) from exc
+    stored: list[str] = []  # files written so far: a rollback keeps no row, so it must keep no file either
+    try:
+        return _write_message(case, text, checked, actor, internal, stored)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _write_message(case, text: str, checked: list, actor: User, internal: bool, stored: list[str]) -> CaseEvent:
     with transaction.atomic():
         case = _lock(case)
         from_business = rules.acts_for_business(actor, case)
@@ -480,6 +491,7 @@ def send_message(
             attachment = CaseAttachment(case=case, event=event, uploaded_by=actor, uploaded_at=now)
             attachment.fill_from(upload)
             attachment.save()
+            stored.append(attachment.file.name)
         case.save(update_fields=["updated_at"])
         if internal:
             return event

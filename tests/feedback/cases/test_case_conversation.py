@@ -145,6 +145,18 @@ def test_a_bad_file_refuses_the_whole_message_and_writes_nothing(case_cast, case
     assert not (private_media / "attachments").exists()
 
 
+def test_a_failure_after_the_files_are_written_keeps_neither_row_nor_file(case_cast, case, private_media, monkeypatch):
+    def broken_outbox(*args, **kwargs):
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(services, "notify", broken_outbox)
+    with pytest.raises(RuntimeError):
+        services.send_message(case, "Kèm biên bản", [pdf(), pdf("b.pdf")], case_cast.users.business)
+    assert not CaseAttachment.objects.exists()
+    assert not CaseEvent.objects.filter(case=case, action="message").exists()
+    assert not [path for path in private_media.rglob("*") if path.is_file()]
+
+
 def test_too_many_files_are_refused_on_the_files_field(case_cast, case, settings):
     settings.ATTACHMENTS_PER_MESSAGE = 2
     with pytest.raises(ValidationError) as error:
