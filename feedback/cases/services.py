@@ -466,7 +466,7 @@ def send_message(
     try:
         return _write_message(case, text, checked, actor, internal, stored)
     except BaseException:
-        for name in stored:
+        for name in filter(None, stored):
             default_storage.delete(name)
         raise
 
@@ -491,7 +491,7 @@ def _write_message(case, text: str, checked: list, actor: User, internal: bool, 
             attachment = CaseAttachment(case=case, event=event, uploaded_by=actor, uploaded_at=now)
             attachment.fill_from(upload)
             attachment.save()
-            stored.append(attachment.file.name)
+            stored.append(attachment.file.name or "")
         case.save(update_fields=["updated_at"])
         if internal:
             return event
