@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -35,6 +41,7 @@ from .serializers import (
     EmptySerializer,
     HandlingRatingInSerializer,
     MessageInSerializer,
+    MessagePageSerializer,
     MessageSerializer,
     OfficerCaseDetailSerializer,
     OfficerCaseSerializer,
@@ -270,7 +277,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "The business reads the messages; customs also their internal notes; a rated officer takes no part "
             "(403). Each message lists its files with the address that downloads them."
         ),
-        responses={200: MessageSerializer(many=True), 403: OpenApiResponse(description="Not part of the conversation")},
+        parameters=[OpenApiParameter("page", int, description="Page number (50 messages a page)")],
+        responses={
+            200: MessagePageSerializer,
+            400: OpenApiResponse(description="A page that is not a number"),
+            403: OpenApiResponse(description="Not part of the conversation"),
+            404: OpenApiResponse(description="No such case in the caller's scope, or a page past the end"),
+        },
         tags=["cases"],
     )
     @extend_schema(

@@ -121,6 +121,15 @@ class MessageSerializer(serializers.ModelSerializer):
         return event.actor.get_full_name() or event.actor.username
 
 
+class MessagePageSerializer(serializers.Serializer):
+    """A page of the conversation (for the schema: the API's page-number pagination around the messages)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = MessageSerializer(many=True)
+
+
 class HandlingRatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = HandlingRating
