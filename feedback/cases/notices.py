@@ -16,6 +16,7 @@ from directory.models import User
 
 from ..choices import SYSTEM_ROLE
 from ..models import CaseEvent, DissatisfactionCase
+from . import rules
 
 
 def record_event(
@@ -77,7 +78,7 @@ def facts(case: DissatisfactionCase) -> dict[str, str]:
     return {
         "number": case.rating.declaration.number,
         "branch": case.branch.name,
-        "due": _date(case.due_at),
+        "due": _date(rules.effective_due_at(case)),  # the answer owed next (after a dispute, the new date)
         "url": case_url(case),
     }
 

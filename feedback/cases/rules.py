@@ -60,13 +60,19 @@ DUE_SOON_WORKING_DAYS = 2
 
 
 def overdue_q(now: datetime.datetime) -> Q:
-    """Open cases whose due date has passed at `now`, as a filter."""
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
+    """Open cases whose due date has passed at `now`, as a filter: after a dispute, the new due date
+    (`dispute_due_at`, never earlier than `due_at`: the filter on `due_at` keeps to the open cases' index)."""
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now) & (Q(dispute_due_at__isnull=True) | Q(dispute_due_at__lt=now))
+
+
+def effective_due_at(case) -> datetime.datetime:
+    """The date the branch owes its (next) answer by: the new one after a dispute, else the first one."""
+    return case.dispute_due_at or case.due_at
 
 
 def is_overdue(case, now: datetime.datetime | None = None) -> bool:
     """The same rule as `overdue_q`, for a case at hand."""
-    return is_open(case) and (now or clock.now()) > case.due_at
+    return is_open(case) and (now or clock.now()) > effective_due_at(case)
 
 
 def answered_on_time_q() -> Q:
@@ -81,8 +87,13 @@ def answered_late_q(now: datetime.datetime) -> Q:
 
 
 def due_soon_q(now: datetime.datetime) -> Q:
-    """Open cases not yet overdue and due within DUE_SOON_WORKING_DAYS working days from today."""
-    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lte=due_soon_horizon(now))
+    """Open cases not yet overdue and due within DUE_SOON_WORKING_DAYS working days from today (after a
+    dispute, by the new due date)."""
+    horizon = due_soon_horizon(now)
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(dispute_due_at__isnull=True, due_at__gte=now, due_at__lte=horizon)
+        | Q(dispute_due_at__gte=now, dispute_due_at__lte=horizon)
+    )
 
 
 # --- deadlines ------------------------------------------------------------------------------------------

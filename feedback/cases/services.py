@@ -403,7 +403,8 @@ def _reopen_for_dispute(case: DissatisfactionCase, reason: str, actor: User, now
     case.disputed_at = now
     case.dispute_reason = reason
     case.dispute_due_at = rules.dispute_due_at_for(now, case.branch.department_id)
-    fields = ["status", "disputed_at", "dispute_reason", "dispute_due_at", "updated_at"]
+    case.reminded_at = None  # a new due date: its reminder is still to come
+    fields = ["status", "disputed_at", "dispute_reason", "dispute_due_at", "reminded_at", "updated_at"]
     if case.escalated_at is None:
         case.escalated_at = now
         fields.append("escalated_at")

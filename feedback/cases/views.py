@@ -71,7 +71,7 @@ def due_badge(case, now: datetime.datetime, calendar: WorkingCalendar) -> dict |
     if not rules.is_open(case):
         return None
     today = rules.local_date(now)
-    due_day = rules.local_date(case.due_at)
+    due_day = rules.local_date(rules.effective_due_at(case))
     if rules.is_overdue(case, now):
         days = max((today - due_day).days, 1)
         return {

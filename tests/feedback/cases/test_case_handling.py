@@ -208,3 +208,22 @@ def test_a_rating_of_the_handling_is_append_only_down_to_the_database(case_cast,
         HandlingRating.objects.filter(pk=rating.pk).update(level=1)
     with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
         cursor.execute("UPDATE feedback_handlingrating SET level = 1 WHERE id = %s", [rating.pk])
+
+
+def test_a_disputed_case_is_overdue_only_after_its_new_due_date(case_cast, answered):
+    from feedback.models import DissatisfactionCase
+
+    services.dispute(answered, "Chưa thỏa đáng.", case_cast.users.business)
+    answered.refresh_from_db()
+    before_new_date = answered.dispute_due_at - datetime.timedelta(hours=1)
+    after_new_date = answered.dispute_due_at + datetime.timedelta(hours=1)
+    # Past the first due date but not the new one: not overdue, in the queryset and for the case alike.
+    DissatisfactionCase.objects.filter(pk=answered.pk).update(due_at=answered.opened_at + datetime.timedelta(hours=1))
+    answered.refresh_from_db()
+    assert not rules.is_overdue(answered, before_new_date)
+    assert not DissatisfactionCase.objects.overdue(before_new_date).filter(pk=answered.pk).exists()
+    assert rules.is_overdue(answered, after_new_date)
+    assert DissatisfactionCase.objects.overdue(after_new_date).filter(pk=answered.pk).exists()
+    # Its reminder comes again before the new date.
+    assert answered.reminded_at is None
+    assert DissatisfactionCase.objects.due_soon(before_new_date).filter(pk=answered.pk).exists()
