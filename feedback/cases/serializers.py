@@ -3,8 +3,11 @@
 - CaseSerializer / CaseDetailSerializer: customs leaders, department staff, administrators: everything.
 - OfficerCaseSerializer: a rated officer: the complaint against them and their own explanation only.
 - BusinessCaseSerializer: the business: public fields only (status, conclusion once answered, answer,
-  its own dispute) and the public part of the trail. Never findings, internal note, corrective
-  action, the verifier, escalation or any officer's explanation.
+  its own dispute and ratings of the handling, the next step and its date) and the public part of the
+  trail (with the messages, by side, never by official). Never findings, internal notes (fields or
+  events), corrective action, the verifier, the escalation flag or any officer's explanation; that the
+  department reviews a disputed case is the next step the business is told.
+- MessageSerializer: one message of the conversation (GET/POST /cases/{id}/messages/).
 """
 
 from django.urls import reverse
