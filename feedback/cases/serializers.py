@@ -308,8 +308,7 @@ class BusinessCaseSerializer(_CaseBase):
         return rules.business_next_step(case)[0]
 
     def get_next_step_text(self, case) -> str:
-        step, due = rules.business_next_step(case)
-        return next_step_text(step, due)
+        return next_step_text(case)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_due_at(self, case) -> str | None:
@@ -352,8 +351,9 @@ class BusinessCaseDetailSerializer(BusinessCaseSerializer):
         return selectors.allowed_actions(case, self.context["request"].user)
 
 
-def next_step_text(step: str, due) -> str:
+def next_step_text(case) -> str:
     """The next step in the business's words (the page and the API say the same)."""
+    step, due = rules.business_next_step(case)
     date = formats.date_format(timezone.localtime(due), "SHORT_DATE_FORMAT") if due is not None else ""
     if step == rules.NEXT_BRANCH_ANSWERS:
         return _("The branch is verifying your complaint and will answer you by %(date)s.") % {"date": date}
@@ -364,6 +364,12 @@ def next_step_text(step: str, due) -> str:
         ) % {"date": date}
     if step == rules.NEXT_DEPARTMENT_REVIEWS:
         return _("Your rating of the handling has been sent to the department, which reviews the case.")
+    if step == rules.NEXT_YOUR_DECISION and case.disputed_at is not None:
+        # The one dispute is used: what is left is to rate the new answer's handling, or accept it.
+        return _(
+            "Read the new answer and rate how your complaint was handled (1 or 2 sends it to the department); "
+            "accept the answer, or the case closes on %(date)s."
+        ) % {"date": date}
     if step == rules.NEXT_YOUR_DECISION:
         return _(
             "Read the answer and rate how your complaint was handled; accept the answer, or dispute it until "

@@ -227,3 +227,12 @@ def test_a_disputed_case_is_overdue_only_after_its_new_due_date(case_cast, answe
     # Its reminder comes again before the new date.
     assert answered.reminded_at is None
     assert DissatisfactionCase.objects.due_soon(before_new_date).filter(pk=answered.pk).exists()
+
+
+def test_after_the_second_answer_the_next_step_offers_no_second_dispute(case_cast, answered, as_api):
+    services.dispute(answered, "Chưa thỏa đáng.", case_cast.users.business)
+    walk_to_second_answer(answered, case_cast)
+    body = as_api(case_cast.users.business).get(f"{API}{answered.pk}/").json()
+    assert body["next_step"] == "your_decision" and body["next_due_at"]
+    assert "new answer" in body["next_step_text"] and "dispute" not in body["next_step_text"]
+    assert "dispute" not in body["allowed_actions"] and "rate_handling" in body["allowed_actions"]
