@@ -203,6 +203,11 @@ class DissatisfactionCase(models.Model):
         return rules.is_overdue(self)
 
     @property
+    def answer_due_at(self) -> datetime.datetime:
+        """The date the branch owes its next answer by (after a dispute, the new one): rules.effective_due_at."""
+        return rules.effective_due_at(self)
+
+    @property
     def is_escalated(self) -> bool:
         return self.escalated_at is not None
 

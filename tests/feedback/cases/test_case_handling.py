@@ -236,3 +236,17 @@ def test_after_the_second_answer_the_next_step_offers_no_second_dispute(case_cas
     assert body["next_step"] == "your_decision" and body["next_due_at"]
     assert "new answer" in body["next_step_text"] and "dispute" not in body["next_step_text"]
     assert "dispute" not in body["allowed_actions"] and "rate_handling" in body["allowed_actions"]
+
+
+def test_the_inboxes_and_the_declaration_page_show_the_new_due_date_after_a_dispute(case_cast, answered, client):
+    # Disputed three days after the answer: the new due date falls after the first one.
+    later = answered.answered_at + datetime.timedelta(days=3)
+    services.dispute(answered, "Chưa thỏa đáng.", case_cast.users.business, now=later)
+    answered.refresh_from_db()
+    assert rules.local_date(answered.dispute_due_at) > rules.local_date(answered.due_at)
+    new_date = answered.dispute_due_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime("%d/%m/%Y")
+    for user in (case_cast.users.leader, case_cast.users.business):
+        client.force_login(user)
+        assert new_date in client.get("/cases/").content.decode()
+    client.force_login(case_cast.users.business)
+    assert new_date in client.get(f"/declarations/{case_cast.dx.number}/").content.decode()
