@@ -86,3 +86,13 @@ def test_the_branch_dashboard_shows_the_rate_or_says_too_few(case_cast, client, 
     rated_cases(case_cast, [2], first_number=105580000000)
     page = client.get(f"/dashboards/branch/{case_cast.branch_a.code}/").content.decode()
     assert "40.0%" in page or "40,0%" in page or "40.0 %" in page
+
+
+def test_the_department_dashboard_shows_the_rate(case_cast, client, settings):
+    settings.MIN_HANDLING_RATINGS = 5
+    rated_cases(case_cast, [1, 4, 5])
+    rated_cases(case_cast, [2, 5], branch="b", first_number=105570000000)
+    client.force_login(case_cast.users.staff)
+    page = client.get("/dashboards/").content.decode()
+    assert "Tỷ lệ tiếp tục không hài lòng" in page  # the staff member reads Vietnamese
+    assert "40,0%" in page or "40,0 %" in page
