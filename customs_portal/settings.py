@@ -311,6 +311,8 @@ CASE_DUE_WORKING_DAYS = env_int("CASE_DUE_WORKING_DAYS", 5)
 CASE_DISPUTE_DAYS = env_int("CASE_DISPUTE_DAYS", 7)
 # Officer figures based on fewer ratings than this are shown as "not enough ratings".
 MIN_OFFICER_RATINGS = env_int("MIN_OFFICER_RATINGS", 10)
+# Below this many ratings of the handling of complaints, a unit's repeat-dissatisfaction rate is not shown.
+MIN_HANDLING_RATINGS = env_int("MIN_HANDLING_RATINGS", 5)
 # The rollup fold takes rows created at least this long ago, so that a transaction committing late
 # (shorter than half of it) is never passed by the watermark (docs/measures.md).
 # SQLite (the embedded mode) has one writer at a time, so its ids commit in order: no lag needed.

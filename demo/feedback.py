@@ -1048,6 +1048,10 @@ def _offsets(case: DissatisfactionCase, state: str, rank: int, now: datetime.dat
     return steps
 
 
+# Share of the accepted demo cases whose handling the business also rated.
+HANDLING_RATED_SHARE = 0.8
+
+
 def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.datetime) -> None:
     leader, verifier = people
     rng = random.Random(f"{SEED}:case:{case.rating.declaration.number}")
@@ -1063,9 +1067,15 @@ def _work_case(case, state: str, rank: int, people, rater: User, now: datetime.d
         lambda: services.answer(case, answer_text, leader, now=moments[3]),
     ]
     if state == "accepted":
-        steps.append(lambda: services.accept(case, rater))
+        # Most businesses that accept also say how the handling went (levels 3-5; a 1-2 would dispute).
+        if rng.random() < HANDLING_RATED_SHARE:
+            level = rng.choices([5, 4, 3], weights=[5, 4, 1])[0]
+            steps.append(lambda: (services.rate_handling(case, level, "", rater), services.accept(case, rater)))
+        else:
+            steps.append(lambda: services.accept(case, rater))
     elif state == "disputed":
-        steps.append(lambda: services.dispute(case, DEMO_DISPUTE, rater, now=moments[4]))
+        # The dispute comes as a dissatisfied rating of the handling: it sends the case to the department.
+        steps.append(lambda: services.rate_handling(case, 2, DEMO_DISPUTE, rater, now=moments[4]))
     for moment, step in zip(moments, steps, strict=False):
         with clock.at(moment):
             step()

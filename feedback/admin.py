@@ -9,6 +9,7 @@ from .models import (
     DeclarationOfficer,
     DepartmentCasePolicy,
     DissatisfactionCase,
+    HandlingRating,
     OfficerExplanation,
     Rating,
     RatingCorrection,
@@ -127,6 +128,21 @@ class CaseEventAdmin(ReadOnlyAdmin):
         # Events have no scope of their own: they follow their case's.
         cases = DissatisfactionCase.objects.for_user(request.user)
         return CaseEvent.objects.filter(case__in=cases.values("pk"))
+
+
+@admin.register(HandlingRating)
+class HandlingRatingAdmin(ReadOnlyAdmin):
+    """The businesses' ratings of how complaints were handled: written by feedback.cases.services only."""
+
+    list_display = ["rated_at", "case", "branch", "level"]
+    list_filter = ["level", "branch"]
+    list_select_related = ["case", "branch"]
+    date_hierarchy = "rated_at"
+
+    def get_queryset(self, request):
+        # Scoped like the case it belongs to.
+        cases = DissatisfactionCase.objects.for_user(request.user)
+        return HandlingRating.objects.filter(case__in=cases.values("pk"))
 
 
 @admin.register(DepartmentCasePolicy)

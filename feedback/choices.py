@@ -107,11 +107,24 @@ class CaseAction(models.TextChoices):
     ESCALATED = "escalated", _("Escalated to the department")
     REMINDED = "reminded", _("Due-date reminder sent")
     CLOSED = "closed", _("Closed")
+    MESSAGE = "message", _("Message")
+    NOTE = "note", _("Internal note")
+    HANDLING_RATED = "handling_rated", _("Handling rated by the business")
 
 
 # Events a business may see in its case's timeline, with their text (its own words or the answer).
 CASE_PUBLIC_ACTIONS = frozenset(
-    {CaseAction.OPENED, CaseAction.ANSWERED, CaseAction.ACCEPTED, CaseAction.DISPUTED, CaseAction.CLOSED}
+    {
+        CaseAction.OPENED,
+        CaseAction.ANSWERED,
+        CaseAction.ACCEPTED,
+        CaseAction.DISPUTED,
+        CaseAction.CLOSED,
+        CaseAction.MESSAGE,
+        CaseAction.HANDLING_RATED,
+    }
 )
+# The conversation of a case: messages between the business and customs, and customs' internal notes.
+CONVERSATION_ACTIONS = frozenset({CaseAction.MESSAGE, CaseAction.NOTE})
 # The role recorded on events written by a scheduled job rather than a person.
 SYSTEM_ROLE = "system"

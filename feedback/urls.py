@@ -13,5 +13,10 @@ urlpatterns = [
     path("r/<str:token>/", link_views.rating_link_page, name="rating-link"),
     path("cases/", case_views.CaseListView.as_view(), name="case-list"),
     path("cases/<int:pk>/", case_views.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<int:pk>/attachments/<int:attachment_id>/",
+        case_views.CaseAttachmentView.as_view(),
+        name="case-attachment",
+    ),
     path("cases/<int:pk>/<slug:action>/", case_views.CaseStepView.as_view(), name="case-step"),
 ]

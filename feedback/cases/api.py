@@ -6,20 +6,30 @@ the caller may not take is 403 (the service decides); a step the case's state do
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.uploads import attachment_response
 from directory.choices import Role
 from directory.models import User
+from directory.pagination import PortalPagination
 
-from ..models import DissatisfactionCase
-from . import services
+from ..models import CaseAttachment, DissatisfactionCase
+from . import rules, services
 from .filters import CaseFilterSet
-from .selectors import case_detail_for, cases_for
+from .selectors import attachment_for, case_detail_for, cases_for, messages_of
 from .serializers import (
     AssignInSerializer,
     BusinessCaseDetailSerializer,
@@ -29,6 +39,10 @@ from .serializers import (
     ConcludeInSerializer,
     DisputeInSerializer,
     EmptySerializer,
+    HandlingRatingInSerializer,
+    MessageInSerializer,
+    MessagePageSerializer,
+    MessageSerializer,
     OfficerCaseDetailSerializer,
     OfficerCaseSerializer,
     TextInSerializer,
@@ -41,6 +55,16 @@ SCOPE_NOTE = (
     "(escalated first), a business its own cases with public fields only (status, conclusion once answered, "
     "answer; never findings, internal notes or officers' explanations)."
 )
+
+
+def _field_errors(exc: DjangoValidationError) -> dict:
+    """A service's ValidationError as DRF's body: field -> messages (non_field_errors for the rest)."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    errors = exc.message_dict
+    if NON_FIELD_ERRORS in errors:
+        errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+    return errors
 
 
 def _one_of(name: str, *, detail: bool, many: bool = False) -> PolymorphicProxySerializer:
@@ -100,8 +124,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             queryset = cases_for(user)
             if user.role == Role.OFFICER:
                 queryset = queryset.prefetch_related("explanations")
+            if user.role == Role.BUSINESS:  # the next step depends on the rating of the answer
+                queryset = queryset.prefetch_related("handling_ratings")
             return queryset
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "rate_handling"):
             return case_detail_for(user)
         # Workflow steps need only the scoped row: the service locks and reads what it checks itself.
         return DissatisfactionCase.objects.for_user(user)
@@ -123,13 +149,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except services.InvalidTransition as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors = exc.message_dict
-                if NON_FIELD_ERRORS in errors:
-                    errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
-            else:
-                errors = {"non_field_errors": exc.messages}
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError(_field_errors(exc)) from exc
         # PermissionDenied from a service becomes 403 in DRF's exception handler.
         fresh = case_detail_for(request.user).get(pk=case.pk)
         serializer = serializer_class_for(request.user, detail=True)(fresh, context=self.get_serializer_context())
@@ -230,3 +250,100 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._step(
             request, lambda case, v: services.dispute(case, v["reason"], request.user), DisputeInSerializer
         )
+
+    @extend_schema(
+        summary="The business rates how its complaint was handled (once per answer)",
+        description=(
+            "After an answer, the business rates the handling on the five levels, with an optional comment. "
+            "A level 1 or 2 sends the case to the department: within the dispute period it is the dispute "
+            "(the case reopens with a new due date, `next_due_at`), afterwards the case escalates."
+        ),
+        request=HandlingRatingInSerializer,
+        responses=_action_responses("The case, with the rating (and, when 1 or 2, its next step)"),
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["post"], url_path="rate-handling")
+    def rate_handling(self, request, pk=None):
+        return self._step(
+            request,
+            lambda case, v: services.rate_handling(case, v["level"], v["comment"], request.user),
+            HandlingRatingInSerializer,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The conversation of a case: messages (and, for customs, internal notes), oldest first",
+        description=(
+            "The business reads the messages; customs also their internal notes; a rated officer takes no part "
+            "(403). Each message lists its files with the address that downloads them."
+        ),
+        parameters=[OpenApiParameter("page", int, description="Page number (50 messages a page)")],
+        responses={
+            200: MessagePageSerializer,
+            400: OpenApiResponse(description="A page that is not a number"),
+            403: OpenApiResponse(description="Not part of the conversation"),
+            404: OpenApiResponse(description="No such case in the caller's scope, or a page past the end"),
+        },
+        tags=["cases"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Write a message (multipart/form-data with `files` to attach PDF, JPEG or PNG files)",
+        description=(
+            "The business, or customs' side (the branch's leader, the verifier, the department once escalated); "
+            "`internal` makes it a note the business never sees. A closed case takes no messages (409). A bad "
+            "file answers 400 naming `files`, and nothing is kept."
+        ),
+        request={"multipart/form-data": MessageInSerializer, "application/json": MessageInSerializer},
+        responses={
+            201: MessageSerializer,
+            400: OpenApiResponse(description="Field -> messages (`text`, `files`)"),
+            403: OpenApiResponse(description="The case is visible to the caller, but not the conversation"),
+            404: OpenApiResponse(description="No such case in the caller's scope"),
+            409: OpenApiResponse(description="The case is closed"),
+        },
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=PortalPagination)
+    def messages(self, request, pk=None):
+        case = self.get_object()
+        if not rules.may_read_conversation(request.user):
+            raise PermissionDenied(_("A rated officer takes no part in the conversation with the business."))
+        if request.method == "GET":
+            page = self.paginate_queryset(messages_of(case, request.user))
+            data = MessageSerializer(page, many=True, context=self.get_serializer_context()).data
+            return self.get_paginated_response(data)
+        body = MessageInSerializer(
+            data={key: request.data.get(key) for key in ("text", "internal") if key in request.data}
+        )
+        body.is_valid(raise_exception=True)
+        files = request.FILES.getlist("files")
+        try:
+            event = services.send_message(
+                case, body.validated_data["text"], files, request.user, internal=body.validated_data["internal"]
+            )
+        except services.InvalidTransition as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(_field_errors(exc)) from exc
+        fresh = messages_of(case, request.user).get(pk=event.pk)
+        return Response(
+            MessageSerializer(fresh, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Download a file attached to a message of the case",
+        description="Only for users who may see the case and the message (a note's files: customs only).",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The file, under its original name"),
+            404: OpenApiResponse(description="No such file in the caller's scope"),
+        },
+        tags=["cases"],
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)", url_name="attachment")
+    def attachment(self, request, pk=None, attachment_id=None):
+        try:
+            attachment = attachment_for(request.user, int(pk), int(attachment_id))
+        except (CaseAttachment.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        return attachment_response(attachment)

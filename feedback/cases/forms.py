@@ -5,10 +5,11 @@ decides what is valid and who may do it; its ValidationError messages are put ba
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import CaseConclusion
+from ..choices import CaseConclusion, Level
 from .rules import eligible_verifiers
 from .services import TEXT_MAX_LENGTH
 
@@ -161,7 +162,80 @@ class DisputeForm(CaseStepForm):
     reason = _text(_("Why do you dispute the answer?"), help_text=_("Say what in the answer you do not agree with."))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; feedback.cases.services checks them (content, size, number)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return list(data)
+        return [data] if data else []
+
+
+def _files_help():
+    return _("PDF, JPEG or PNG, at most %(count)s files of %(size)s MB each.") % {
+        "count": settings.ATTACHMENTS_PER_MESSAGE,
+        "size": f"{settings.ATTACHMENT_MAX_BYTES / 1_048_576:g}",
+    }
+
+
+class MessageForm(CaseStepForm):
+    action = "message"
+    title = _("Write a message")
+    submit_label = _("Send the message")
+    text = _text(_("Message"), rows=4)
+    # Named like the services' and the API's field, so their messages land here; the form's own `files`
+    # (the uploaded MultiValueDict) is an instance attribute the declared field does not touch.
+    files = MultipleFileField(label=_("Attach files"), required=False)  # type: ignore[assignment]
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["files"].help_text = _files_help()
+
+
+class NoteForm(MessageForm):
+    action = "note"
+    title = _("Add an internal note")
+    intro = _("Read by customs only (the branch, the verifier, the department), never by the business.")
+    submit_label = _("Add the note")
+    text = _text(_("Internal note"), rows=3)
+
+
+class HandlingRatingForm(CaseStepForm):
+    action = "rate_handling"
+    title = _("How was your complaint handled?")
+    intro = _("Rate the handling of your complaint. Rating it 1 or 2 sends the case to the department.")
+    submit_label = _("Send the rating")
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=Level.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = _text(_("Comment (optional)"), rows=3)
+
+
 STEP_FORMS: dict[str, type[CaseStepForm]] = {
     form.action: form
-    for form in (AssignForm, FindingsForm, ExplanationForm, ConcludeForm, AnswerForm, AcceptForm, DisputeForm)
+    for form in (
+        AssignForm,
+        FindingsForm,
+        ExplanationForm,
+        ConcludeForm,
+        AnswerForm,
+        HandlingRatingForm,
+        AcceptForm,
+        DisputeForm,
+        MessageForm,
+        NoteForm,
+    )
 }

@@ -16,6 +16,7 @@ from directory.models import User
 
 from ..choices import SYSTEM_ROLE
 from ..models import CaseEvent, DissatisfactionCase
+from . import rules
 
 
 def record_event(
@@ -77,21 +78,22 @@ def facts(case: DissatisfactionCase) -> dict[str, str]:
     return {
         "number": case.rating.declaration.number,
         "branch": case.branch.name,
-        "due": _date(case.due_at),
+        "due": _date(rules.effective_due_at(case)),  # the answer owed next (after a dispute, the new date)
         "url": case_url(case),
     }
 
 
-def notify_escalation(case: DissatisfactionCase, event: CaseEvent, *, disputed: bool) -> None:
+def notify_escalation(case: DissatisfactionCase, event: CaseEvent, *, disputed: bool, handling: bool = False) -> None:
     case_facts = facts(case)
 
     def render():
         subject = _("Complaint on declaration %(number)s escalated to the department") % case_facts
-        why = (
-            _("The business disputed the answer of %(branch)s.")
-            if disputed
-            else _("%(branch)s has not answered it by the due date, %(due)s.")
-        )
+        if handling:
+            why = _("The business rated the handling of its complaint by %(branch)s as dissatisfied.")
+        elif disputed:
+            why = _("The business disputed the answer of %(branch)s.")
+        else:
+            why = _("%(branch)s has not answered it by the due date, %(due)s.")
         body = "\n".join(
             [
                 _("The complaint on declaration %(number)s is escalated to the department.") % case_facts,

@@ -12,7 +12,10 @@ Who may do what (a user rated 1 or 2 in the case may only explain, whatever thei
 - explain: an officer rated 1 or 2 in the case, once;
 - conclude and answer: the leader of the case's branch, an administrator, and department staff once the
   case is escalated (the department takes over what the branch let slip);
-- accept and dispute: a business user acting for the case's business.
+- accept, dispute and rate the handling: a business user acting for the case's business;
+- write messages: that business, and customs' side of the case (may_write_for_customs: the branch's
+  leader, the assigned verifier, department staff once the case is escalated, administrators), until the
+  case closes; internal notes: customs' side only. A rated officer takes no part in the conversation.
 """
 
 import datetime
@@ -24,10 +27,11 @@ from django.utils import timezone
 
 from core import clock
 from core.working_time import STATUTORY, WorkingCalendar, add_working_days
+from directory.calendar import department_calendar
 from directory.choices import Role
 from directory.models import BusinessMembership, Department, User
 
-from ..choices import CaseStatus
+from ..choices import DISSATISFIED_LEVELS, CaseStatus
 
 # --- statuses --------------------------------------------------------------------------------------------
 
@@ -56,13 +60,19 @@ DUE_SOON_WORKING_DAYS = 2
 
 
 def overdue_q(now: datetime.datetime) -> Q:
-    """Open cases whose due date has passed at `now`, as a filter."""
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
+    """Open cases whose due date has passed at `now`, as a filter: after a dispute, the new due date
+    (`dispute_due_at`, never earlier than `due_at`: the filter on `due_at` keeps to the open cases' index)."""
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now) & (Q(dispute_due_at__isnull=True) | Q(dispute_due_at__lt=now))
+
+
+def effective_due_at(case) -> datetime.datetime:
+    """The date the branch owes its (next) answer by: the new one after a dispute, else the first one."""
+    return case.dispute_due_at or case.due_at
 
 
 def is_overdue(case, now: datetime.datetime | None = None) -> bool:
     """The same rule as `overdue_q`, for a case at hand."""
-    return is_open(case) and (now or clock.now()) > case.due_at
+    return is_open(case) and (now or clock.now()) > effective_due_at(case)
 
 
 def answered_on_time_q() -> Q:
@@ -77,8 +87,13 @@ def answered_late_q(now: datetime.datetime) -> Q:
 
 
 def due_soon_q(now: datetime.datetime) -> Q:
-    """Open cases not yet overdue and due within DUE_SOON_WORKING_DAYS working days from today."""
-    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lte=due_soon_horizon(now))
+    """Open cases not yet overdue and due within DUE_SOON_WORKING_DAYS working days from today (after a
+    dispute, by the new due date)."""
+    horizon = due_soon_horizon(now)
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(dispute_due_at__isnull=True, due_at__gte=now, due_at__lte=horizon)
+        | Q(dispute_due_at__gte=now, dispute_due_at__lte=horizon)
+    )
 
 
 # --- deadlines ------------------------------------------------------------------------------------------
@@ -135,12 +150,64 @@ def may_still_dispute(case, now: datetime.datetime | None = None) -> bool:
     )
 
 
+def dispute_due_at_for(disputed_at: datetime.datetime, department_id: int) -> datetime.datetime:
+    """The new answer after a dispute is due like a first one: the department's working days from the dispute."""
+    return due_at_for(disputed_at, due_working_days(department_id), department_calendar(department_id))
+
+
 def dispute_answer_period(case) -> datetime.datetime | None:
     """The dispute deadline as the business is shown it: only while the answer can still be disputed."""
     deadline = dispute_deadline(case)
     if deadline is None or case.disputed_at is not None or case.status != CaseStatus.ANSWERED:
         return None
     return deadline
+
+
+def ratings_of_current_answer(case) -> list:
+    """The business's ratings of the handling of the answer that stands (at most one: UNIQUE per answer).
+
+    Read from `case.handling_ratings` (prefetched on lists): a rating can only follow its answer, and a
+    new answer comes later than any rating of the previous one."""
+    if case.answered_at is None:
+        return []
+    return [row for row in case.handling_ratings.all() if row.rated_at >= case.answered_at]
+
+
+def current_answer_rated(case) -> bool:
+    return bool(ratings_of_current_answer(case))
+
+
+def sent_to_department_by_rating(case) -> bool:
+    """The business rated the handling of the answer that stands 1 or 2 (the department reviews it)."""
+    return any(row.level in DISSATISFIED_LEVELS for row in ratings_of_current_answer(case))
+
+
+# What the business waits for next, as the case page and the API tell it.
+NEXT_BRANCH_ANSWERS, NEXT_DEPARTMENT_REVIEWS, NEXT_YOUR_DECISION, NEXT_NOTHING = (
+    "branch_answers",
+    "department_reviews",
+    "your_decision",
+    "nothing",
+)
+
+
+def business_next_step(case) -> tuple[str, datetime.datetime | None]:
+    """The next step of the case for the business, and by when it is due (None when no date applies).
+
+    Open and never disputed: the branch answers by due_at. Open after a dispute: the department reviews
+    with the branch and a new answer is due by dispute_due_at. Answered: the business decides (accept,
+    dispute, rate the handling) until the dispute deadline, when the case closes by itself; once the
+    business rated the handling of that answer 1 or 2 the department reviews it. Closed: nothing.
+    """
+    if case.status == CaseStatus.CLOSED:
+        return NEXT_NOTHING, None
+    if case.status == CaseStatus.ANSWERED:
+        if sent_to_department_by_rating(case):
+            return NEXT_DEPARTMENT_REVIEWS, None
+        return NEXT_YOUR_DECISION, dispute_deadline(case)
+    if case.disputed_at is not None:
+        return NEXT_DEPARTMENT_REVIEWS, case.dispute_due_at
+    return NEXT_BRANCH_ANSWERS, case.due_at
 
 
 # --- who may do what -------------------------------------------------------------------------------------
@@ -192,6 +259,35 @@ def acts_for_business(user, case) -> bool:
         and user.role == Role.BUSINESS
         and BusinessMembership.objects.filter(user=user, business_id=case.business_id).exists()
     )
+
+
+def may_write_for_customs(user, case) -> bool:
+    """Customs' side of the conversation: who answers the business and writes internal notes."""
+    return _active(user) and (
+        user.is_administrator
+        or _is_branch_leader(user, case)
+        or case.assigned_to_id == user.pk
+        or (case.escalated_at is not None and _is_department_staff(user, case))
+    )
+
+
+def may_read_notes(user) -> bool:
+    """Internal notes (and their files) are customs' own: never the business's, never a rated officer's."""
+    return view_kind(user) == CUSTOMS_VIEW
+
+
+def may_read_conversation(user) -> bool:
+    """The business reads the messages of its case, customs read messages and notes; a rated officer neither."""
+    return view_kind(user) != OFFICER_VIEW
+
+
+def takes_messages(case) -> bool:
+    return case.status != CaseStatus.CLOSED
+
+
+def may_rate_handling(case) -> bool:
+    """The handling can be rated while an answer stands (once per answer: HandlingRating is unique per answer)."""
+    return case.status == CaseStatus.ANSWERED
 
 
 def eligible_verifiers(case):

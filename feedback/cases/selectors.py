@@ -28,8 +28,15 @@ from django.utils import timezone
 from core import clock
 from directory.choices import Role
 
-from ..choices import DISSATISFIED_LEVELS, CaseConclusion, CaseStatus
-from ..models import CaseEvent, DissatisfactionCase, OfficerExplanation, RatingOfficer
+from ..choices import CONVERSATION_ACTIONS, DISSATISFIED_LEVELS, CaseAction, CaseConclusion, CaseStatus
+from ..models import (
+    CaseAttachment,
+    CaseEvent,
+    DissatisfactionCase,
+    HandlingRating,
+    OfficerExplanation,
+    RatingOfficer,
+)
 from . import rules
 
 
@@ -70,8 +77,46 @@ def action_order(user, now: datetime.datetime) -> Case:
 def case_detail_for(user):
     """One case with its trail and explanations (for the detail page and API)."""
     return cases_for(user).prefetch_related(
-        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.select_related("actor")
+            .prefetch_related(Prefetch("attachments", queryset=CaseAttachment.objects.order_by("id")))
+            .order_by("created_at", "id"),
+        ),
         Prefetch("explanations", queryset=OfficerExplanation.objects.select_related("officer").order_by("id")),
+        Prefetch("handling_ratings", queryset=HandlingRating.objects.order_by("rated_at", "id")),
+    )
+
+
+# --- the conversation -------------------------------------------------------------------------------------
+
+
+def conversation_actions(user) -> frozenset[str]:
+    """The events of the conversation `user` reads: messages, and customs' internal notes for customs only."""
+    if not rules.may_read_conversation(user):
+        return frozenset()
+    return CONVERSATION_ACTIONS if rules.may_read_notes(user) else frozenset({CaseAction.MESSAGE})
+
+
+def messages_of(case: DissatisfactionCase, user):
+    """The messages (and, for customs, notes) of a case the user may see, oldest first, with their files:
+    three queries whatever their number. The caller has checked the case is in the user's scope."""
+    return (
+        CaseEvent.objects.filter(case=case, action__in=conversation_actions(user))
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=CaseAttachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def attachment_for(user, case_id: int, attachment_id: int) -> CaseAttachment:
+    """A file of a case in the user's scope, attached to a message the user may read; DoesNotExist otherwise
+    (another business, another branch, an officer not rated in the case, a business asking for a note's file)."""
+    return CaseAttachment.objects.select_related("event").get(
+        pk=attachment_id,
+        case_id=case_id,
+        case__in=DissatisfactionCase.objects.for_user(user),
+        event__action__in=conversation_actions(user),
     )
 
 
@@ -263,8 +308,17 @@ def allowed_actions(case: DissatisfactionCase, user) -> list[str]:
             actions.append("conclude")
         if status == CaseStatus.CONCLUDED:
             actions.append("answer")
-    if status == CaseStatus.ANSWERED and rules.acts_for_business(user, case):
+    from_business = rules.acts_for_business(user, case)
+    if status == CaseStatus.ANSWERED and from_business:
+        if not rules.current_answer_rated(case):
+            actions.append("rate_handling")
         actions.append("accept")
         if rules.may_still_dispute(case):
             actions.append("dispute")
+    if rules.takes_messages(case):
+        for_customs = rules.may_write_for_customs(user, case)
+        if from_business or for_customs:
+            actions.append("message")
+        if for_customs:
+            actions.append("note")
     return actions

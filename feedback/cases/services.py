@@ -11,18 +11,29 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import clock
+from core.uploads import check_uploads
 from core.working_time import working_days_between
 from directory.calendar import department_calendar
 from directory.models import Branch, Team, User
 
-from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus
-from ..models import DissatisfactionCase, OfficerExplanation, Rating, RatingOfficer
+from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level
+from ..models import (
+    CaseAttachment,
+    CaseEvent,
+    DissatisfactionCase,
+    HandlingRating,
+    OfficerExplanation,
+    Rating,
+    RatingOfficer,
+)
 from . import rules
-from .notices import branch_leaders, business_users, facts, notify, notify_escalation, record_event
+from .notices import branch_leaders, business_users, department_staff, facts, notify, notify_escalation, record_event
 
 TEXT_MAX_LENGTH = 5000
 
@@ -381,35 +392,188 @@ def dispute(
                 _("An answer can be disputed within %(days)s days; that time is over.")
                 % {"days": settings.CASE_DISPUTE_DAYS}
             )
-        case.status = CaseStatus.VERIFYING
-        case.disputed_at = now
-        case.dispute_reason = reason
-        fields = ["status", "disputed_at", "dispute_reason", "updated_at"]
+        _reopen_for_dispute(case, reason, actor, now)
+    return case
+
+
+def _reopen_for_dispute(case: DissatisfactionCase, reason: str, actor: User, now: datetime.datetime) -> None:
+    """The dispute itself (the case is locked and may still be disputed): the case reopens with a new due date
+    and escalates; the trail, the department and the branch hear of it."""
+    case.status = CaseStatus.VERIFYING
+    case.disputed_at = now
+    case.dispute_reason = reason
+    case.dispute_due_at = rules.dispute_due_at_for(now, case.branch.department_id)
+    case.reminded_at = None  # a new due date: its reminder is still to come
+    fields = ["status", "disputed_at", "dispute_reason", "dispute_due_at", "reminded_at", "updated_at"]
+    if case.escalated_at is None:
+        case.escalated_at = now
+        fields.append("escalated_at")
+    case.save(update_fields=fields)
+    record_event(case, actor, CaseAction.DISPUTED, reason, details={"new_due_at": _iso(case.dispute_due_at)}, now=now)
+    event = record_event(case, None, CaseAction.ESCALATED, details={"why": "disputed"}, now=now)
+    notify_escalation(case, event, disputed=True)
+    case_facts = facts(case)
+
+    def render():
+        subject = _("The answer on declaration %(number)s is disputed") % case_facts
+        body = "\n".join(
+            [
+                _("The business disputes the answer on declaration %(number)s; the case is open again.") % case_facts,
+                "",
+                reason,
+                "",
+                _("Open the case: %(url)s") % case_facts,
+            ]
+        )
+        return subject, body
+
+    notify(_customs_side(case, with_department=False), "case_disputed", f"case-event:{event.pk}", render)
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _customs_side(case: DissatisfactionCase, *, with_department: bool = True) -> list[User]:
+    """Who hears from the business: the branch's leaders, the assigned verifier, and the department once escalated."""
+    users = list(branch_leaders(case))
+    if with_department and case.escalated_at is not None:
+        users += list(department_staff(case))
+    if case.assigned_to_id:
+        users.append(case.assigned_to)
+    unique: dict[int, User] = {}
+    for user in users:
+        unique.setdefault(user.pk, user)
+    return list(unique.values())
+
+
+# --- the conversation ---------------------------------------------------------------------------------
+
+
+def send_message(
+    case: DissatisfactionCase, text: str, files: list, actor: User, *, internal: bool = False
+) -> CaseEvent:
+    """A message between the business and customs (or, `internal`, a note customs keep to themselves), with
+    its attached files; an event in the trail, told by e-mail to the other side. Closed cases take none.
+
+    The files are checked by content before anything is written (a bad one is a ValidationError on "files",
+    and nothing of the message is kept)."""
+    text = _required_text(text, "text", _("Write the message."))
+    try:
+        checked = check_uploads(list(files or []))
+    except ValidationError as exc:
+        raise ValidationError({"files": exc.messages}) from exc
+    stored: list[str] = []  # files written so far: a rollback keeps no row, so it must keep no file either
+    try:
+        return _write_message(case, text, checked, actor, internal, stored)
+    except BaseException:
+        for name in filter(None, stored):
+            default_storage.delete(name)
+        raise
+
+
+def _write_message(case, text: str, checked: list, actor: User, internal: bool, stored: list[str]) -> CaseEvent:
+    with transaction.atomic():
+        case = _lock(case)
+        from_business = rules.acts_for_business(actor, case)
+        if internal and not rules.may_write_for_customs(actor, case):
+            raise PermissionDenied(
+                _("Only the branch's leaders, the verifier and the department write internal notes.")
+            )
+        if not (from_business or rules.may_write_for_customs(actor, case)):
+            raise PermissionDenied(_("Only the business and the branch handling the case exchange messages on it."))
+        _refuse_rated_officer(actor, case)
+        if not rules.takes_messages(case):
+            raise InvalidTransition(_("The case is closed; it takes no new messages."))
+        now = clock.now()
+        action = CaseAction.NOTE if internal else CaseAction.MESSAGE
+        event = record_event(case, actor, action, text, details={"files": len(checked)}, now=now)
+        for upload in checked:
+            attachment = CaseAttachment(case=case, event=event, uploaded_by=actor, uploaded_at=now)
+            attachment.fill_from(upload)
+            attachment.save()
+            stored.append(attachment.file.name or "")
+        case.save(update_fields=["updated_at"])
+        if internal:
+            return event
+        case_facts = {**facts(case), "files": len(checked)}
+        recipients = _customs_side(case) if from_business else list(business_users(case))
+        kind = "case_message_from_business" if from_business else "case_message_from_customs"
+
+        def render():
+            if from_business:
+                subject = _("New message from the business on declaration %(number)s") % case_facts
+                intro = _("The business wrote about its complaint on declaration %(number)s:") % case_facts
+            else:
+                subject = _("New message from %(branch)s on declaration %(number)s") % case_facts
+                intro = _("%(branch)s wrote about your complaint on declaration %(number)s:") % case_facts
+            lines = [intro, "", text, ""]
+            if case_facts["files"]:
+                lines.append(
+                    ngettext(
+                        "%(files)s file is attached on the case page.",
+                        "%(files)s files are attached on the case page.",
+                        case_facts["files"],
+                    )
+                    % case_facts
+                )
+            lines.append(_("Open the case: %(url)s") % case_facts)
+            return subject, "\n".join(lines)
+
+        notify([user for user in recipients if user.pk != actor.pk], kind, f"case-event:{event.pk}", render)
+    return event
+
+
+def rate_handling(
+    case: DissatisfactionCase, level, comment: str, actor: User, *, now: datetime.datetime | None = None
+) -> HandlingRating:
+    """The business rates how its complaint was handled, once per answer, on the five levels.
+
+    A level 1 or 2 sends the case to the department: while the answer can still be disputed it *is* the
+    dispute (the case reopens with a new due date and escalates, its comment the reason); after that (the
+    one dispute used, or its period over) the case escalates and the department is told. Levels 3 to 5
+    leave the case answered: the business accepts it, or it closes by itself.
+    """
+    if isinstance(level, bool) or not isinstance(level, int) or level not in Level.values:
+        raise ValidationError({"level": [_("Choose a level from 1 (very dissatisfied) to 5 (very satisfied).")]})
+    comment = _optional_text(comment, "comment")
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.acts_for_business(actor, case):
+            raise PermissionDenied(_("Only the business that complained can rate the handling."))
+        if not rules.may_rate_handling(case):
+            raise InvalidTransition(_("The handling can be rated once the branch has answered, until the case closes."))
+        answer_event = (
+            CaseEvent.objects.filter(case=case, action=CaseAction.ANSWERED).order_by("-created_at", "-id").first()
+        )
+        assert answer_event is not None  # an answered case has its answer in the trail
+        if HandlingRating.objects.filter(answer_event=answer_event).exists():
+            raise InvalidTransition(_("You have already rated the handling of this answer."))
+        now = now or clock.now()
+        rating = HandlingRating.objects.create(
+            case=case,
+            branch_id=case.branch_id,
+            answer_event=answer_event,
+            level=level,
+            comment=comment,
+            rated_by=actor,
+            rated_at=now,
+        )
+        record_event(case, actor, CaseAction.HANDLING_RATED, comment, details={"level": level}, now=now)
+        if level not in DISSATISFIED_LEVELS:
+            case.save(update_fields=["updated_at"])
+            return rating
+        if rules.may_still_dispute(case, now):
+            reason = comment or str(
+                _("Handling rated %(level)s: %(label)s") % {"level": level, "label": Level(level).label}
+            )
+            _reopen_for_dispute(case, reason, actor, now)
+            return rating
+        fields = ["updated_at"]
         if case.escalated_at is None:
             case.escalated_at = now
             fields.append("escalated_at")
         case.save(update_fields=fields)
-        record_event(case, actor, CaseAction.DISPUTED, reason, now=now)
-        event = record_event(case, None, CaseAction.ESCALATED, details={"why": "disputed"}, now=now)
-        notify_escalation(case, event, disputed=True)
-        case_facts = facts(case)
-
-        def render():
-            subject = _("The answer on declaration %(number)s is disputed") % case_facts
-            body = "\n".join(
-                [
-                    _("The business disputes the answer on declaration %(number)s; the case is open again.")
-                    % case_facts,
-                    "",
-                    reason,
-                    "",
-                    _("Open the case: %(url)s") % case_facts,
-                ]
-            )
-            return subject, body
-
-        leaders_and_verifier = list(branch_leaders(case))
-        if case.assigned_to_id and case.assigned_to_id not in {user.pk for user in leaders_and_verifier}:
-            leaders_and_verifier.append(case.assigned_to)
-        notify(leaders_and_verifier, "case_disputed", f"case-event:{event.pk}", render)
-    return case
+        event = record_event(case, None, CaseAction.ESCALATED, details={"why": "handling"}, now=now)
+        notify_escalation(case, event, disputed=False, handling=True)
+    return rating

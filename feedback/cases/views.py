@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,17 +26,19 @@ from django.views.generic import ListView
 from core import clock
 from core.filter_forms import dress_filter_form
 from core.query import LastPageListMixin, check_form, page_number
+from core.uploads import attachment_response
 from core.working_time import WorkingCalendar, working_days_between
 from directory.calendar import department_calendar
 from directory.choices import Role
 
 from ..choices import SYSTEM_ROLE, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level, Reason
+from ..models import CaseAttachment
 from . import rules, services
 from .filters import IN_PROGRESS_QUERY, CaseFilterSet
 from .forms import STEP_FORMS
 from .rules import BUSINESS_VIEW, CUSTOMS_VIEW, OFFICER_VIEW, view_kind
-from .selectors import allowed_actions, case_detail_for, cases_for, inbox_counts
-from .serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer
+from .selectors import allowed_actions, attachment_for, case_detail_for, cases_for, inbox_counts
+from .serializers import BusinessCaseDetailSerializer, OfficerCaseDetailSerializer, side_of
 
 # Columns of a case and of what the list joins that the list never shows.
 LIST_LEAVES_OUT = (
@@ -67,7 +71,7 @@ def due_badge(case, now: datetime.datetime, calendar: WorkingCalendar) -> dict |
     if not rules.is_open(case):
         return None
     today = rules.local_date(now)
-    due_day = rules.local_date(case.due_at)
+    due_day = rules.local_date(rules.effective_due_at(case))
     if rules.is_overdue(case, now):
         days = max((today - due_day).days, 1)
         return {
@@ -127,6 +131,17 @@ def _event_details(event) -> list[str]:
             lines.append(_("Not answered by the due date."))
         elif why == "disputed":
             lines.append(_("The business disputed the answer."))
+    if event.action == CaseAction.HANDLING_RATED and details.get("level"):
+        lines.append(_("Level: %(level)s") % {"level": f"{details['level']} · {_label(Level, details['level'])}"})
+    if event.action == CaseAction.ESCALATED and details.get("why") == "handling":
+        lines.append(_("The business rated the handling as dissatisfied."))
+    if event.action == CaseAction.DISPUTED and details.get("new_due_at"):
+        when = _when(details["new_due_at"])
+        if when is not None:
+            lines.append(
+                _("New answer due by %(date)s")
+                % {"date": formats.date_format(timezone.localtime(when), "SHORT_DATE_FORMAT")}
+            )
     if event.action == CaseAction.CLOSED and details.get("how"):
         lines.append(_label(CaseClosure, details["how"]))
     return lines
@@ -249,13 +264,36 @@ def _public_context(request, case) -> dict:
             {
                 "created_at": _when(event["created_at"]),
                 "action": event["action"],
-                "action_label": _label(CaseAction, event["action"]),
+                "action_label": _public_action_label(event),
                 "text": event["text"],
+                "attachments": [
+                    _web_file(case.pk, item["id"], item["name"], item["size"]) for item in event["attachments"]
+                ],
             }
             for event in data["events"]
         ],
+        "next_step_text": data["next_step_text"],
+        "next_step": data["next_step"],
+        "handling_ratings": [
+            {"level": row["level"], "level_label": _label(Level, row["level"]), "comment": row["comment"]}
+            for row in data["handling_ratings"]
+        ],
         "allowed_actions": data["allowed_actions"],
     }
+
+
+def _web_file(case_id: int, attachment_id: int, name: str, size: int) -> dict:
+    return {
+        "name": name,
+        "size": size,
+        "url": reverse("feedback:case-attachment", kwargs={"pk": case_id, "attachment_id": attachment_id}),
+    }
+
+
+def _public_action_label(event: dict) -> str:
+    if event["action"] == CaseAction.MESSAGE:
+        return _("Your message") if event["side"] == "business" else _("Message from customs")
+    return _label(CaseAction, event["action"])
 
 
 def _officer_context(request, case) -> dict:
@@ -285,6 +323,10 @@ def _customs_context(request, case) -> dict:
             "action_label": _label(CaseAction, event.action),
             "text": event.text,
             "details": _event_details(event),
+            "attachments": [
+                _web_file(case.pk, item.pk, item.original_name, item.size) for item in event.attachments.all()
+            ],
+            "side": side_of(event),
         }
         for event in case.events.all()
     ]
@@ -293,6 +335,15 @@ def _customs_context(request, case) -> dict:
         "item_rows": item_rows(case.items, case.branch.department),
         "events": events,
         "explanations": list(case.explanations.all()),
+        "handling_ratings": [
+            {
+                "level": row.level,
+                "level_label": _label(Level, row.level),
+                "comment": row.comment,
+                "rated_at": row.rated_at,
+            }
+            for row in case.handling_ratings.all()
+        ],
         "allowed_actions": allowed_actions(case, request.user),
         "due_badge": due_badge(case, clock.now(), department_calendar(case.branch.department_id)),
     }
@@ -338,7 +389,7 @@ class CaseStepView(LoginRequiredMixin, View):
         if form_class is None:
             raise Http404
         case = _case_for(request, pk)
-        form = form_class(request.POST, case=case)
+        form = form_class(request.POST, request.FILES, case=case)
         if not form.is_valid():
             return render_case(request, case, bound_form=form, status=400)
         try:
@@ -369,6 +420,10 @@ class CaseStepView(LoginRequiredMixin, View):
             services.accept(case, user)
         elif action == "dispute":
             services.dispute(case, data["reason"], user)
+        elif action == "rate_handling":
+            services.rate_handling(case, data["level"], data["comment"], user)
+        elif action in ("message", "note"):
+            services.send_message(case, data["text"], data["files"], user, internal=action == "note")
 
 
 STEP_DONE = {
@@ -379,4 +434,18 @@ STEP_DONE = {
     "answer": lambda: _("The answer has been sent to the business."),
     "accept": lambda: _("Thank you. You accepted the answer; the case is closed."),
     "dispute": lambda: _("Your dispute has been sent; the department will review the case."),
+    "rate_handling": lambda: _("Thank you for rating the handling of your complaint."),
+    "message": lambda: _("Your message has been sent."),
+    "note": lambda: _("The internal note has been added."),
 }
+
+
+class CaseAttachmentView(LoginRequiredMixin, View):
+    """Download a file of a message: only for users who may see the case and that message (404 otherwise)."""
+
+    def get(self, request, pk: int, attachment_id: int):
+        try:
+            attachment = attachment_for(request.user, pk, attachment_id)
+        except CaseAttachment.DoesNotExist:
+            raise Http404 from None
+        return attachment_response(attachment)

@@ -8,11 +8,14 @@ from .cases import (
     DissatisfactionCaseQuerySet,
     OfficerExplanation,
 )
+from .conversation import CaseAttachment, HandlingRating
 from .declarations import Declaration, DeclarationOfficer, DeclarationQuerySet
 from .rating_links import RatingLink
 from .ratings import Rating, RatingCorrection, RatingOfficer
 
 __all__ = [
+    "CaseAttachment",
+    "HandlingRating",
     "CaseEvent",
     "Declaration",
     "DeclarationOfficer",

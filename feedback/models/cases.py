@@ -128,6 +128,9 @@ class DissatisfactionCase(models.Model):
     answer_working_days = models.PositiveSmallIntegerField(_("working days to answer"), null=True, blank=True)
     disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
     dispute_reason = models.TextField(_("reason of the dispute"), blank=True)
+    # After a dispute the branch owes a new answer: by this date (due_at keeps the first deadline, which
+    # the "answered on time" figures compare the first answer with).
+    dispute_due_at = models.DateTimeField(_("new answer due at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("due-date reminder sent at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -198,6 +201,11 @@ class DissatisfactionCase(models.Model):
     @property
     def is_overdue(self) -> bool:
         return rules.is_overdue(self)
+
+    @property
+    def answer_due_at(self) -> datetime.datetime:
+        """The date the branch owes its next answer by (after a dispute, the new one): rules.effective_due_at."""
+        return rules.effective_due_at(self)
 
     @property
     def is_escalated(self) -> bool:

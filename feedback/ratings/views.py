@@ -110,7 +110,7 @@ def declaration_context(request, declaration: Declaration) -> dict:
                 context["case_link"] = {
                     "id": case.pk,
                     "status": case.get_status_display(),
-                    "due_at": case.due_at if case.is_open else None,
+                    "due_at": case.answer_due_at if case.is_open else None,
                 }
     return context
 

@@ -3,6 +3,7 @@ sheet of the page's workbook) and the charts. No request and no query here: the 
 
 import datetime
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -95,6 +96,14 @@ def cards(current: Figures, previous: Figures) -> list[dict]:
                 now.median_days_to_answer,
                 before.median_days_to_answer if before else None,
                 better=-1,
+            ),
+            card(
+                _("Repeat dissatisfaction"),
+                RATE,
+                now.repeat_dissatisfaction_rate,
+                before.repeat_dissatisfaction_rate if before else None,
+                better=-1,
+                missing=too_few_handling_ratings_label(),
             ),
         ]
     return cards
@@ -207,6 +216,9 @@ def cases_table(trend: list[Figures]) -> Table:
             Column(_("Answered on time"), INT),
             Column(_("Overdue"), INT),
             Column(_("Median working days to answer"), DAYS),
+            Column(_("Handling rated"), INT),
+            Column(_("Handling rated 1-2"), INT),
+            Column(_("Repeat dissatisfaction"), RATE),
         ],
     )
     for month in trend:
@@ -218,9 +230,21 @@ def cases_table(trend: list[Figures]) -> Table:
                 cases.answered_on_time if cases else 0,
                 cases.overdue if cases else 0,
                 cases.median_days_to_answer if cases else None,
+                # Below the minimum the counts would name the few businesses: blank, like the rate.
+                _shown_count(cases, cases.handling_rated if cases else 0),
+                _shown_count(cases, cases.handling_dissatisfied if cases else 0),
+                cases.repeat_dissatisfaction_rate if cases else None,
             ]
         )
     return table
+
+
+def _shown_count(cases, count: int):
+    return count if cases is not None and cases.repeat_dissatisfaction_rate is not None else None
+
+
+def too_few_handling_ratings_label() -> str:
+    return _("fewer than %(count)s ratings") % {"count": settings.MIN_HANDLING_RATINGS}
 
 
 def comments_table(rows) -> Table:

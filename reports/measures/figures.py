@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -27,7 +27,7 @@ from directory.models import Branch, Department, Officer, Team
 from directory.scoping import figures_filter
 from feedback.cases.selectors import Median, case_figures
 from feedback.choices import Channel
-from feedback.models import DissatisfactionCase
+from feedback.models import DissatisfactionCase, HandlingRating
 
 from ..models import BusinessPresence, RatingRollup, UnitKind
 from .periods import Period
@@ -63,12 +63,24 @@ class ChannelAdjusted:
 
 @dataclass(frozen=True)
 class CaseMeasures:
-    """Dissatisfaction cases of a branch or department, by month of opening (feedback.cases.selectors)."""
+    """Dissatisfaction cases of a branch or department, by month of opening (feedback.cases.selectors), and
+    the businesses' ratings of how their complaints were handled, by month of that rating.
+
+    `repeat_dissatisfaction_rate`: handling rated 1 or 2 over handling rated; None (not shown) below
+    settings.MIN_HANDLING_RATINGS ratings, where one business's rating would be the figure."""
 
     opened: int
     answered_on_time: int
     overdue: int
     median_days_to_answer: float | None
+    handling_rated: int = 0
+    handling_dissatisfied: int = 0
+
+    @property
+    def repeat_dissatisfaction_rate(self) -> float | None:
+        if self.handling_rated < max(settings.MIN_HANDLING_RATINGS, 1):
+            return None
+        return self.handling_dissatisfied / self.handling_rated
 
 
 @dataclass(frozen=True)
@@ -292,7 +304,8 @@ def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> l
 
 def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
     """Case counts from feedback.cases.selectors.case_figures, summed per `by` ("branch", "month" or None),
-    and medians over the same cases (a median does not add up across months or branches)."""
+    medians over the same cases (a median does not add up across months or branches), and the handling
+    ratings of the period."""
     wanted = set(branch_ids)
     totals: dict = defaultdict(lambda: [0, 0, 0])
     for figures in case_figures(user, opened_from=period.first, opened_until=period.last_day, branch_ids=branch_ids):
@@ -304,9 +317,35 @@ def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> di
         total[1] += figures.answered_on_time
         total[2] += figures.overdue
     medians = _case_medians(user, branch_ids, period, by=by)
+    handling = _handling(user, branch_ids, period, by=by)
+    measures = {}
+    for key in totals.keys() | handling.keys():
+        opened, on_time, overdue = totals.get(key, (0, 0, 0))
+        rated, dissatisfied = handling.get(key, (0, 0))
+        measures[key] = CaseMeasures(opened, on_time, overdue, medians.get(key), rated, dissatisfied)
+    return measures
+
+
+def _handling(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
+    """(rated, rated 1 or 2) of the businesses' ratings of the handling in `period`, per `by`: one GROUP BY
+    over feedback's HandlingRating (its (branch, rated_at) index), scoped like the cases."""
+    start, end = period.local_bounds()
+    ratings = HandlingRating.objects.filter(
+        branch_id__in=branch_ids,
+        rated_at__gte=start,
+        rated_at__lt=end,
+        case__in=DissatisfactionCase.objects.for_user(user),
+    )
+    counts = {"rated": Count("id"), "dissatisfied": Count("id", filter=Q(level__in=DISSATISFIED))}
+    if by is None:
+        row = ratings.aggregate(**counts)
+        return {None: (row["rated"], row["dissatisfied"])} if row["rated"] else {}
+    if by == "month":
+        ratings = ratings.annotate(month=TruncMonth("rated_at", tzinfo=timezone.get_default_timezone()))
+    group = {"branch": "branch_id", "month": "month"}[by]
     return {
-        key: CaseMeasures(opened, on_time, overdue, medians.get(key))
-        for key, (opened, on_time, overdue) in totals.items()
+        _as_date(row[group]) if by == "month" else row[group]: (row["rated"], row["dissatisfied"])
+        for row in ratings.values(group).annotate(**counts).order_by()
     }
 
 
@@ -482,6 +521,8 @@ def _summed(user, kind, unit_id, period: Period, months, channel) -> Figures:
             sum(item.answered_on_time for item in in_period),
             sum(item.overdue for item in in_period),
             _case_medians(user, branch_ids, period, by=None).get(None),
+            sum(item.handling_rated for item in in_period),
+            sum(item.handling_dissatisfied for item in in_period),
         )
     return _figures(kind, unit_id, name, period, by_channel, dict(reference_totals), presence, case_measures)
 

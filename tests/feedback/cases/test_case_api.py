@@ -117,7 +117,7 @@ def test_business_sees_public_fields_only(case_cast, two_cases, as_user):
             assert text not in dumped
     assert detail["conclusion"] == "partly" and detail["answer"] == "Chi cục xin lỗi doanh nghiệp."
     assert [event["action"] for event in detail["events"]] == ["opened", "answered"]
-    assert detail["allowed_actions"] == ["accept", "dispute"]
+    assert detail["allowed_actions"] == ["rate_handling", "accept", "dispute", "message"]
     assert detail["dispute_until"]
 
 

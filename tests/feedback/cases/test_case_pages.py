@@ -195,7 +195,7 @@ def test_leader_works_a_case_through_the_pages(case_cast, case, as_user):
 
     response = client.get(url(case))
     assert response.status_code == 200
-    assert step_forms(response) == {"assign", "findings"}
+    assert step_forms(response) == {"assign", "findings", "message", "note"}
     options = page(response).xpath("//select[@name='verifier']/option/@value")
     assert str(users.team_leader.pk) in options and str(users.officer.pk) not in options
 
@@ -203,7 +203,7 @@ def test_leader_works_a_case_through_the_pages(case_cast, case, as_user):
     assert response.status_code == 302 and response["Location"] == url(case)
     response = client.post(url(case, "findings"), {"findings": FINDINGS})
     assert response.status_code == 302
-    assert step_forms(client.get(url(case))) == {"assign", "findings", "conclude"}
+    assert step_forms(client.get(url(case))) == {"assign", "findings", "conclude", "message", "note"}
     response = client.post(
         url(case, "conclude"),
         {"conclusion": "partly", "corrective_action": CORRECTIVE, "internal_note": INTERNAL_NOTE},
@@ -267,7 +267,8 @@ def test_team_leader_verifies_but_cannot_conclude(case_cast, case, as_user):
     walk_to(case, "assigned", case_cast)
     client = as_user(case_cast.users.team_leader)
 
-    assert step_forms(client.get(url(case))) == {"findings"}
+    # The verifier also talks with the business and writes internal notes.
+    assert step_forms(client.get(url(case))) == {"findings", "message", "note"}
     assert client.post(url(case, "findings"), {"findings": FINDINGS}).status_code == 302
     response = client.post(url(case, "conclude"), {"conclusion": "not_substantiated"})
     assert response.status_code == 403
@@ -328,7 +329,7 @@ def test_business_sees_status_conclusion_and_answer_never_the_internal_parts(cas
     assert ANSWER in html and "Partly substantiated" in html and "Answered" in html
     for secret in (INTERNAL_NOTE, FINDINGS, EXPLANATION, CORRECTIVE, users.team_leader.username, "Escalated"):
         assert secret not in html
-    assert step_forms(response) == {"accept", "dispute"}
+    assert step_forms(response) == {"rate_handling", "accept", "dispute", "message"}
     events = [text_of(e) for e in page(response).xpath("//ol[@class='timeline']/li//strong")]
     assert events == ["Opened", "Answered"]
 
@@ -357,7 +358,8 @@ def test_business_disputes_once_with_a_reason(case_cast, case, as_user):
     case.refresh_from_db()
     assert case.status == "verifying" and case.escalated_at is not None
     response = client.get(url(case))
-    assert "Chưa thỏa đáng." in response.content.decode() and step_forms(response) == set()
+    # While the department reviews, the business can still write; nothing else is its to do.
+    assert "Chưa thỏa đáng." in response.content.decode() and step_forms(response) == {"message"}
     assert "Escalated" not in response.content.decode()
 
 
