@@ -141,6 +141,11 @@ def _fresh_declarations(lo: int, hi: int) -> tuple[str, list]:
     return sql, [*month_params, lo, hi, *month_params]
 
 
+# New rows are written in key order (ORDER BY in each INSERT): after a rebuild, the rows a dashboard reads
+# (one unit's businesses of a year, one unit's months) sit together on a few pages instead of one page per
+# row (a department's presence of a year: ~90 pages instead of 6,000 at a million ratings).
+
+
 def _fold_statements(
     rating_lo: int, rating_hi: int, declaration_lo: int, declaration_hi: int
 ) -> list[tuple[str, list]]:
@@ -198,7 +203,7 @@ def _fold_statements(
         ROLLUP_TABLE, ROLLUP_KEY, ROLLUP_COLUMNS, ("cleared", "rated", *(f"level_{level}" for level in LEVELS))
     ).format(
         select=f"SELECT unit_kind, unit_id, month, channel, SUM(cleared), SUM(rated), {level_sums} FROM units "
-        "GROUP BY unit_kind, unit_id, month, channel"
+        f"GROUP BY unit_kind, unit_id, month, channel ORDER BY {ROLLUP_KEY}"
     )
     counts_params = [*fresh_params, *rating_params, *fresh_params, *rating_params, rating_lo, rating_hi]
 
@@ -221,7 +226,7 @@ def _fold_statements(
         f"GROUP BY branch_id, team_id, business_id, {year}), units AS ({presence_units}) "
         f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
         "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
-        f"GROUP BY unit_kind, unit_id, year, business_id {PRESENCE_MERGE}"
+        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE}"
     )
     presence_params = [*fresh_params, *rating_params]
     pending = [

@@ -86,7 +86,7 @@ class DeclarationListView(LoginRequiredMixin, ListView):
         and only those are merged (one UNION ALL query). With one business, or very many, the plain
         query is as good."""
         businesses = list(
-            BusinessMembership.objects.filter(user=self.request.user).values_list("business_id", flat=True)
+            BusinessMembership.objects.filter(user_id=self.request.user.pk).values_list("business_id", flat=True)
         )
         if not 1 < len(businesses) <= MERGED_BUSINESSES:
             return list(page.object_list)

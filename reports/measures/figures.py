@@ -229,8 +229,10 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
     "month") or in total.
 
     BusinessPresence holds one row per (unit, year, business) with a bit per month, so a period reads
-    each business once per unit and year. Grouped per business (a business counts once across the
-    units asked for), then per key: two hash passes, on PostgreSQL and SQLite alike.
+    each business once per unit and year. Where a business could appear twice under one key (several
+    units added together, or a period across two years), rows are grouped per business first, then per
+    key: two hash passes. Otherwise each row is one business of its key and is counted as it is read:
+    a single unit's months, or units side by side within one year (the common dashboard periods).
     """
     unit_ids = list(unit_ids)
     placeholders = ", ".join(["%s"] * len(unit_ids))
@@ -240,6 +242,17 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         f"AND year >= %s AND year <= %s"
     )
     where_params = [int(kind), *unit_ids, min(masks), max(masks)]
+    if by == "month" and len(unit_ids) == 1:
+        # One row per (year, business): each month's count is a sum of its bit over the rows, per year.
+        sums = ", ".join(
+            f"SUM(CASE WHEN ({column} & {1 << bit}) <> 0 THEN 1 ELSE 0 END)"
+            for column in ("rated_months", "cleared_months")
+            for bit in range(12)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT year, {sums} {where} GROUP BY year", where_params)
+            rows = cursor.fetchall()
+        return _monthly_presence(rows, period)
     if by == "month":
         # Per month: 12 flags per (year, business), then counted per year; months outside the period dropped.
         flags = ", ".join(
@@ -255,24 +268,25 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         with connection.cursor() as cursor:
             cursor.execute(sql, where_params)
             rows = cursor.fetchall()
-        result = {}
-        for year, *counts in rows:
-            for bit in range(12):
-                month = datetime.date(year, bit + 1, 1)
-                if period.first <= month <= period.last:
-                    result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
-        return result
+        return _monthly_presence(rows, period)
     meets = {
         column: " OR ".join(f"(year = {int(year)} AND ({column} & {int(mask)}) <> 0)" for year, mask in masks.items())
         for column in ("rated_months", "cleared_months")
     }
     key = f"{by}, " if by else ""
-    sql = (
-        f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
-        f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
-        f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
-        f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
-    )
+    once_per_key = len(masks) == 1 and (by == "unit_id" or len(unit_ids) == 1)
+    if once_per_key:
+        sql = (
+            f"SELECT {key}SUM(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) {where}" + (f" GROUP BY {by}" if by else "")
+        )
+    else:
+        sql = (
+            f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
+            f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
+            f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
+            f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, where_params)
         rows = cursor.fetchall()
@@ -280,6 +294,17 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         rated, cleared = rows[0]
         return {"rated": rated or 0, "cleared": cleared or 0}
     return {row[0]: {"rated": row[1] or 0, "cleared": row[2] or 0} for row in rows}
+
+
+def _monthly_presence(rows, period: Period) -> dict:
+    """{month: {"rated": n, "cleared": n}} from rows of (year, 12 rated counts, 12 cleared counts)."""
+    result = {}
+    for year, *counts in rows:
+        for bit in range(12):
+            month = datetime.date(year, bit + 1, 1)
+            if period.first <= month <= period.last:
+                result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
+    return result
 
 
 def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> list[int] | None:
