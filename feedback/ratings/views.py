@@ -5,6 +5,8 @@ They serve every role that sees declarations, but what they add to the declarati
 they live with the ratings; whether a declaration can still be rated is feedback.ratings.window's.
 """
 
+import typing
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +22,7 @@ from core import clock
 from core.paging import CappedPaginator
 from core.query import check_form, page_number
 from directory.choices import Role
-from directory.models import BusinessMembership
+from directory.models import BusinessMembership, User
 from directory.permissions import has_role
 
 from ..cases.rules import due_working_days
@@ -85,9 +87,8 @@ class DeclarationListView(LoginRequiredMixin, ListView):
         0.6 s. Each business's first `offset + 25` rows come in order from declaration_business_list_idx,
         and only those are merged (one UNION ALL query). With one business, or very many, the plain
         query is as good."""
-        businesses = list(
-            BusinessMembership.objects.filter(user_id=self.request.user.pk).values_list("business_id", flat=True)
-        )
+        user = typing.cast(User, self.request.user)  # signed in: LoginRequiredMixin
+        businesses = list(BusinessMembership.objects.filter(user=user).values_list("business_id", flat=True))
         if not 1 < len(businesses) <= MERGED_BUSINESSES:
             return list(page.object_list)
         end = page.number * page.paginator.per_page
