@@ -186,6 +186,13 @@ class DissatisfactionCase(models.Model):
                 name="case_open_due_idx",
             ),
             models.Index(fields=["answered_at"], condition=Q(status=CaseStatus.ANSWERED), name="case_answered_idx"),
+            # A business's (or a broker's) answered cases, on its home page: its own few rows, not every
+            # answered case of the department.
+            models.Index(
+                fields=["business", "due_at"],
+                condition=Q(status=CaseStatus.ANSWERED),
+                name="case_business_answered_idx",
+            ),
         ]
 
     def __str__(self) -> str:
