@@ -28,7 +28,7 @@ from directory.permissions import has_role
 from ..cases.rules import due_working_days
 from ..choices import Level, Reason, SubmissionChannel
 from ..declarations.filters import DeclarationFilterSet
-from ..declarations.selectors import declarations_for
+from ..declarations.selectors import declarations_for, with_shown_relations
 from ..models import Declaration
 from .forms import RatingForm, handled_by
 from .services import AlreadyRated, submit_rating
@@ -76,7 +76,7 @@ class DeclarationListView(LoginRequiredMixin, ListView):
         if self.is_business:
             ids = self._merged_page_ids(queryset, page)
         ids = list(ids)
-        rows = queryset.order_by().in_bulk(ids)
+        rows = with_shown_relations(Declaration.objects.all()).in_bulk(ids)  # ids from the scoped query
         page.object_list = [rows[pk] for pk in ids if pk in rows]
         return paginator, page, page.object_list, is_paginated
 
