@@ -12,18 +12,22 @@ Without --ratings it runs two scales, 1M and 10M ratings, in databases cp_pages_
 2. COPYs N / 0.8 cleared declarations over 36 months up to yesterday (channel mix 70/22/8, 1-2
    officers of the team each, business volume skewed like a real province), 80% of them rated; 4% of
    the ratings dissatisfied, each with its case, in every state (old cases closed or answered, a few
-   left open and escalated, recent ones new, assigned, verifying, concluded, some disputed);
+   left open and escalated, recent ones new, assigned, verifying, concluded, some disputed). Each chunk
+   is drawn with numpy and sent in binary COPY format built by numpy (no Python loop per row but for
+   the cases); secondary indexes and unique constraints are built after the load;
 3. publishes two CDCI years: the demo's survey of last year, computed and published by cdci.services,
    and the year before, the same snapshot inserted directly as an earlier campaign's publication;
-4. rebuilds the rollups, runs ANALYZE;
+4. rebuilds the rollups, runs VACUUM (ANALYZE) (statistics and the visibility map, as autovacuum keeps
+   them in production);
 5. starts gunicorn (2 sync workers, DEBUG off, the portal's settings plus a middleware that reports
    each response's query count in a header) and requests every page in interleaved rounds: each round
    requests each page once, as its role; three rounds warm up, --calls rounds are timed (p50/p95);
 6. prints a table (scale, role, page, p50, p95, queries), then `pages within aim: k/n`. The aim: p95
    under 150 ms; with both scales, also no page slower at 10M than 1.2x its 1M p95.
 
-`--reuse` keeps a database an earlier run generated and only times the pages (after migrating it and
-ANALYZE): use it to measure a code change before and after. It is a command, not a test; the machines
+`--reuse` keeps a database an earlier run generated and only times the pages (after migrating it, folding
+the rollups and VACUUM (ANALYZE)): use it to measure a code change before and after. `--generate-only`
+builds the databases and times nothing. It is a command, not a test; the machines
 are shared and noisy, so compare within one run, and run it more than once.
 """
 
@@ -39,8 +43,12 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,8 +70,12 @@ BROKER_RANKS = range(100, 200)  # the broker's businesses, by volume rank
 RATED_SHARE = 0.8
 DISSATISFIED_SHARE = 0.04
 MONTHS = 36
-CHUNK = 100_000
+CHUNK = 250_000
 AIM_MS = 150.0
+# After a bulk load: statistics for the planner, and the visibility map that lets an index-only scan
+# skip the table (a capped count of a busy business's declarations: 615 ms before, 8 ms after). A
+# production database has both from autovacuum; a freshly COPYed one has neither.
+VACUUM = "VACUUM (ANALYZE)"
 GROWTH_AIM = 1.2
 QUERY_HEADER = "X-Bench-Queries"
 
@@ -73,6 +85,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ratings", type=int, help="one scale only (default: 1M then 10M)")
     parser.add_argument("--calls", type=int, default=30, help="timed rounds (default 30)")
     parser.add_argument("--reuse", action="store_true", help="time the pages of a database generated earlier")
+    parser.add_argument("--generate-only", action="store_true", help="generate the databases, time nothing")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     return parser.parse_args()
 
@@ -201,98 +214,316 @@ CASE_COLUMNS = (
 )
 
 
+# --- binary COPY -------------------------------------------------------------------------------------
+# The rows are drawn as numpy arrays and written in PostgreSQL's binary COPY format by numpy alone: text
+# formatting (pandas' CSV writer, or a Python loop per row) cost more than the COPY itself at 10M ratings.
+
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+COPY_TRAILER = b"\xff\xff"
+POSTGRES_EPOCH = 946_684_800  # 2000-01-01 UTC, where binary timestamps count from (in microseconds)
+
+
+@dataclass
+class Field:
+    """One column of a binary COPY: each row's value length in bytes, and `take(rows, length)` giving the
+    values of those rows (which all have that length) as a uint8 matrix, one row per row."""
+
+    lengths: np.ndarray
+    take: Callable[[np.ndarray, int], np.ndarray]
+
+
+def _bytes_matrix(value: bytes, rows: int) -> np.ndarray:
+    return np.broadcast_to(np.frombuffer(value, dtype=np.uint8), (rows, len(value)))
+
+
+def _fixed(values: np.ndarray, dtype: str) -> Field:
+    matrix = np.ascontiguousarray(values.astype(dtype)).view(np.uint8).reshape(len(values), -1)
+    return Field(np.full(len(values), matrix.shape[1]), lambda rows, _length: matrix[rows])
+
+
+def bigint(values: np.ndarray) -> Field:
+    return _fixed(values, ">i8")
+
+
+def smallint(values: np.ndarray) -> Field:
+    return _fixed(values, ">i2")
+
+
+def boolean(values: np.ndarray) -> Field:
+    return _fixed(values, "u1")
+
+
+def timestamptz(seconds: np.ndarray) -> Field:
+    return _fixed((seconds - POSTGRES_EPOCH) * 1_000_000, ">i8")
+
+
+def constant(size: int, value: bytes) -> Field:
+    return Field(np.full(size, len(value)), lambda rows, _length: _bytes_matrix(value, len(rows)))
+
+
+def jsonb(size: int, text: str) -> Field:
+    return constant(size, b"\x01" + text.encode())  # jsonb's binary form: version 1, then the text
+
+
+def one_of(codes: np.ndarray, values: list[bytes]) -> Field:
+    """Text taking one of a few values: `codes` index `values`."""
+    table = np.zeros((len(values), max(len(value) for value in values)), dtype=np.uint8)
+    for row, value in enumerate(values):
+        table[row, : len(value)] = np.frombuffer(value, dtype=np.uint8)
+    lengths = np.array([len(value) for value in values])[codes]
+    return Field(lengths, lambda rows, length: table[codes[rows], :length])
+
+
+def digits(numbers: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal digits of each number, as a uint8 matrix (one row per number)."""
+    matrix = np.empty((len(numbers), width), dtype=np.uint8)
+    rest = numbers.astype(np.uint64)
+    for column in range(width - 1, -1, -1):
+        matrix[:, column] = rest % 10 + ord("0")
+        rest //= 10
+    return matrix
+
+
+def text_digits(numbers: np.ndarray, width: int, prefix: bytes = b"", where: np.ndarray | None = None) -> Field:
+    """`prefix` and the zero-padded number; an empty string for the rows outside `where`."""
+    selected = np.ones(len(numbers), dtype=bool) if where is None else where
+
+    def take(rows: np.ndarray, length: int) -> np.ndarray:
+        if not length:
+            return np.empty((len(rows), 0), dtype=np.uint8)
+        return np.hstack([_bytes_matrix(prefix, len(rows)), digits(numbers[rows], width)])
+
+    return Field(np.where(selected, len(prefix) + width, 0), take)
+
+
+def binary_copy(fields: list[Field]) -> bytes:
+    """The COPY ... (FORMAT binary) stream of the rows the fields describe, built with numpy only.
+
+    Rows are grouped by shape (the lengths of their values; the few columns of varying length make a
+    handful of shapes), and each group is one matrix assembled side by side from its columns: no loop
+    over rows. Within a chunk, rows therefore reach the table grouped by shape, not in id order."""
+    count = len(fields[0].lengths)
+    varying = [field.lengths for field in fields if field.lengths.min(initial=0) != field.lengths.max(initial=0)]
+    shape_key = np.zeros(count, dtype=np.int64)
+    for lengths in varying:  # values of varying length are short: 1,000 bytes make a unique digit
+        shape_key = shape_key * 1000 + lengths
+    parts = [COPY_HEADER]
+    for key in np.unique(shape_key):
+        rows = np.flatnonzero(shape_key == key)
+        blocks = [_bytes_matrix(len(fields).to_bytes(2, "big"), len(rows))]
+        for field in fields:
+            length = int(field.lengths[rows[0]])
+            blocks.append(_bytes_matrix(length.to_bytes(4, "big"), len(rows)))
+            if length:
+                blocks.append(field.take(rows, length))
+        parts.append(np.hstack(blocks).tobytes())
+    parts.append(COPY_TRAILER)
+    return b"".join(parts)
+
+
+def copy_binary(cursor, table: str, columns: dict[str, Field]) -> None:
+    cursor.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)",
+        io.BytesIO(binary_copy(list(columns.values()))),
+    )
+
+
+LOADED_TABLES = (
+    "feedback_declaration",
+    "feedback_declarationofficer",
+    "feedback_rating",
+    "feedback_ratingofficer",
+    "feedback_dissatisfactioncase",
+)
+
+
+def set_aside_indexes(cursor) -> list[str]:
+    """Drop the secondary indexes and unique constraints of the loaded tables; returns the statements that
+    recreate them. Maintaining a dozen B-trees row by row (random keys, 128 MB of shared buffers) cost
+    most of a load; building each once afterwards, sorted, costs a fraction. Primary keys stay (ids
+    arrive in order), and so do the CHECK constraints: every generated row is checked."""
+    tables = list(LOADED_TABLES)
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)",
+        [tables],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in constraints
+    ]
+
+
+def _levels(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.choice(np.array([3, 4, 5], dtype=np.int16), size=size, p=[10 / 95, 35 / 95, 50 / 95])
+
+
 def generate(cursor, directory, ratings: int, now: datetime.datetime) -> dict[str, int]:
-    """COPY declarations, officer links, ratings, officer ratings and cases; returns the counts."""
-    rng = random.Random(SEED)
+    """COPY declarations, officer links, ratings, officer ratings and cases; returns the counts.
+
+    Each chunk is drawn as numpy arrays and sent in binary COPY format (binary_copy); only the cases (4%
+    of the ratings) are built row by row, since each one's state follows a few branching rules. Chunks
+    cover consecutive stretches of the 36 months, so ids follow clearance time as in production."""
+    rng = np.random.default_rng(SEED)
+    case_rng = random.Random(SEED)
     declarations = round(ratings / RATED_SHARE)
-    teams = directory["teams"]
-    members = directory["members"]
-    ranked = directory["ranked"]
-    business_weights = [1 / (rank + 20) for rank in range(len(ranked))]
-    channels = ("green", "yellow", "red")
-    start = now - datetime.timedelta(days=MONTHS * 30.4)
-    span = int((now - start).total_seconds()) - 3 * 24 * 3600
+    team_ids = np.array([team for team, _branch in directory["teams"]], dtype=np.int64)
+    branch_ids = np.array([branch for _team, branch in directory["teams"]], dtype=np.int64)
+    # Each team's current officers, padded into one matrix: a declaration's officers are two lookups.
+    rosters = [directory["members"][int(team)] for team in team_ids]
+    roster_size = np.array([len(roster) for roster in rosters], dtype=np.int64)
+    roster = np.zeros((len(rosters), roster_size.max()), dtype=np.int64)
+    for row, officers in enumerate(rosters):
+        roster[row, : len(officers)] = officers
+    ranked = np.array(directory["ranked"], dtype=np.int64)
+    business_weights = 1 / (np.arange(len(ranked)) + 20)
+    business_weights /= business_weights.sum()
+    channels = [b"green", b"yellow", b"red"]
+    now_s = int(now.timestamp())
+    start_s = now_s - int(MONTHS * 30.4 * 86400)
+    span = now_s - start_s - 3 * 86400
     rater = directory["rater"]
     verifiers = directory["leaders_by_branch"]
+    comment_prefix = "Góp ý về tờ khai ".encode()
     counts = dict.fromkeys(("declarations", "links", "ratings", "officer ratings", "cases"), 0)
     link_id = rating_officer_id = case_id = 0
-    happy = ((3, 4, 5), (10, 35, 50))
-    for chunk_start in range(1, declarations + 1, CHUNK):
-        size = min(CHUNK, declarations + 1 - chunk_start)
-        chunk_businesses = rng.choices(ranked, business_weights, k=size)
-        chunk_teams = rng.choices(teams, k=size)
-        chunk_channels = rng.choices(channels, (70, 22, 8), k=size)
-        # Clearance times in order: ids follow time, as in production.
-        offsets = sorted(rng.randrange(span) for _ in range(size))
-        decl, links, rating_lines, officer_lines, cases = [], [], [], [], []
-        for index in range(size):
-            pk = chunk_start + index
-            team, branch = chunk_teams[index]
-            business = chunk_businesses[index]
-            registered = start + datetime.timedelta(seconds=offsets[index])
-            cleared = registered + datetime.timedelta(minutes=rng.randint(5, 2000))
-            decl.append(
-                f"{pk}\t{pk:012d}\tA11\t{chunk_channels[index]}\t{business}\t{branch}\t{team}\t"
-                f"{registered.isoformat()}\t{cleared.isoformat()}\t{registered.isoformat()}\t{cleared.isoformat()}\n"
-            )
-            team_members = members[team]
-            handled = rng.sample(team_members, min(len(team_members), 1 if rng.random() < 0.6 else 2))
-            for officer in handled:
-                link_id += 1
-                links.append(f"{link_id}\t{pk}\t{officer}\treception\t{team}\n")
-            if rng.random() >= RATED_SHARE:
-                continue
-            rated_at = cleared + datetime.timedelta(hours=rng.randint(1, 200))
-            if rated_at >= now:
-                continue
-            levels = rng.choices(*happy, k=2 + len(handled))
-            unhappy = rng.random() < DISSATISFIED_SHARE
-            if unhappy:  # one thing rated 1 or 2: the branch, the team or an officer
-                levels[rng.randrange(len(levels))] = rng.choice((1, 2))
-            branch_level, team_level, *officer_levels = levels
-            comment = f"Góp ý về tờ khai {pk:012d}" if rng.random() < 0.06 else ""
-            rating_lines.append(
-                f"{pk}\t{pk}\t{business}\t{rater}\tapi\t{branch}\t{team}\t{branch_level}\t{team_level}\t[]\t[]\t"
-                f"{comment}\t{'t' if unhappy else 'f'}\t{rated_at.isoformat()}\n"
-            )
-            for officer, level in zip(handled, officer_levels, strict=True):
-                rating_officer_id += 1
-                officer_lines.append(f"{rating_officer_id}\t{pk}\t{officer}\t{team}\t{level}\t[]\n")
-            if unhappy:
-                case_id += 1
-                kinds = [("branch", branch_level), ("team", team_level)]
-                kinds += [("officer", level) for level in officer_levels]
-                items = _items(rng, [(kind, level) for kind, level in kinds if level <= 2])
-                cases.append(
-                    case_line(rng, case_id, pk, branch, team, business, rated_at, now, verifiers[branch], items)
-                )
-        copy_rows(
+    chunks = max(1, -(-declarations // CHUNK))
+    for chunk in range(chunks):
+        first = chunk * CHUNK + 1
+        size = min(CHUNK, declarations + 1 - first)
+        pk = np.arange(first, first + size, dtype=np.int64)
+        low, high = span * chunk // chunks, span * (chunk + 1) // chunks
+        registered = start_s + np.sort(rng.integers(low, high, size=size))
+        cleared = registered + 60 * rng.integers(5, 2001, size=size)
+        team_row = rng.integers(0, len(team_ids), size=size)
+        team, branch = team_ids[team_row], branch_ids[team_row]
+        business = ranked[rng.choice(len(ranked), size=size, p=business_weights)]
+        copy_binary(
             cursor,
             "feedback_declaration",
-            "id, number, type_code, channel, business_id, branch_id, team_id, registered_at, cleared_at, "
-            "created_at, updated_at",
-            decl,
+            {
+                "id": bigint(pk),
+                "number": text_digits(pk, 12),
+                "type_code": constant(size, b"A11"),
+                "channel": one_of(rng.choice(3, size=size, p=[0.70, 0.22, 0.08]), channels),
+                "business_id": bigint(business),
+                "branch_id": bigint(branch),
+                "team_id": bigint(team),
+                "registered_at": timestamptz(registered),
+                "cleared_at": timestamptz(cleared),
+                "created_at": timestamptz(registered),
+                "updated_at": timestamptz(cleared),
+            },
         )
-        copy_rows(cursor, "feedback_declarationofficer", "id, declaration_id, officer_id, stage, team_id", links)
-        copy_rows(
+        # One officer of the team (60%) or two different ones.
+        members = roster_size[team_row]
+        first_pick = rng.integers(0, members)
+        second_pick = (first_pick + 1 + rng.integers(0, np.maximum(members - 1, 1))) % members
+        two = (rng.random(size) >= 0.6) & (members > 1)
+        officer_1, officer_2 = roster[team_row, first_pick], roster[team_row, second_pick]
+        order = np.argsort(np.concatenate([pk, pk[two]]), kind="stable")
+        links = len(order)
+        copy_binary(
+            cursor,
+            "feedback_declarationofficer",
+            {
+                "id": bigint(np.arange(link_id + 1, link_id + links + 1)),
+                "declaration_id": bigint(np.concatenate([pk, pk[two]])[order]),
+                "officer_id": bigint(np.concatenate([officer_1, officer_2[two]])[order]),
+                "stage": constant(links, b"reception"),
+                "team_id": bigint(np.concatenate([team, team[two]])[order]),
+            },
+        )
+        link_id += links
+        # 80% rated, 1 to 200 hours after clearance, before now.
+        rated_at = cleared + 3600 * rng.integers(1, 201, size=size)
+        rated = (rng.random(size) < RATED_SHARE) & (rated_at < now_s)
+        branch_level, team_level = _levels(rng, size), _levels(rng, size)
+        officer_1_level, officer_2_level = _levels(rng, size), _levels(rng, size)
+        # A dissatisfied rating has one thing rated 1 or 2: the branch, the team or one of its officers.
+        unhappy = rated & (rng.random(size) < DISSATISFIED_SHARE)
+        which = np.floor(rng.random(size) * (3 + two)).astype(np.int64)
+        low_level = rng.choice(np.array([1, 2], dtype=np.int16), size=size)
+        for index, levels in enumerate((branch_level, team_level, officer_1_level, officer_2_level)):
+            hit = unhappy & (which == index)
+            levels[hit] = low_level[hit]
+        commented = rng.random(size) < 0.06
+        count = int(rated.sum())
+        copy_binary(
             cursor,
             "feedback_rating",
-            "id, declaration_id, business_id, submitted_by_id, submitted_via, branch_id, team_id, branch_level, "
-            "team_level, branch_reasons, team_reasons, comment, is_dissatisfied, created_at",
-            rating_lines,
+            {
+                "id": bigint(pk[rated]),
+                "declaration_id": bigint(pk[rated]),
+                "business_id": bigint(business[rated]),
+                "submitted_by_id": bigint(np.full(count, rater)),
+                "submitted_via": constant(count, b"api"),
+                "branch_id": bigint(branch[rated]),
+                "team_id": bigint(team[rated]),
+                "branch_level": smallint(branch_level[rated]),
+                "team_level": smallint(team_level[rated]),
+                "branch_reasons": jsonb(count, "[]"),
+                "team_reasons": jsonb(count, "[]"),
+                "comment": text_digits(pk[rated], 12, comment_prefix, commented[rated]),
+                "is_dissatisfied": boolean(unhappy[rated]),
+                "created_at": timestamptz(rated_at[rated]),
+            },
         )
-        copy_rows(cursor, "feedback_ratingofficer", "id, rating_id, officer_id, team_id, level, reasons", officer_lines)
+        second = rated & two
+        rating_of_row = np.concatenate([pk[rated], pk[second]])
+        order = np.argsort(rating_of_row, kind="stable")
+        officer_ratings = len(order)
+        copy_binary(
+            cursor,
+            "feedback_ratingofficer",
+            {
+                "id": bigint(np.arange(rating_officer_id + 1, rating_officer_id + officer_ratings + 1)),
+                "rating_id": bigint(rating_of_row[order]),
+                "officer_id": bigint(np.concatenate([officer_1[rated], officer_2[second]])[order]),
+                "team_id": bigint(np.concatenate([team[rated], team[second]])[order]),
+                "level": smallint(np.concatenate([officer_1_level[rated], officer_2_level[second]])[order]),
+                "reasons": jsonb(officer_ratings, "[]"),
+            },
+        )
+        rating_officer_id += officer_ratings
+        cases = []
+        for index in np.flatnonzero(unhappy):
+            case_id += 1
+            kinds = [("branch", branch_level[index]), ("team", team_level[index]), ("officer", officer_1_level[index])]
+            if two[index]:
+                kinds.append(("officer", officer_2_level[index]))
+            items = _items(case_rng, [(kind, int(level)) for kind, level in kinds if level <= 2])
+            row_branch = int(branch[index])
+            cases.append(
+                case_line(
+                    case_rng,
+                    case_id,
+                    int(pk[index]),
+                    row_branch,
+                    int(team[index]),
+                    int(business[index]),
+                    datetime.datetime.fromtimestamp(int(rated_at[index]), tz=datetime.UTC),
+                    now,
+                    verifiers[row_branch],
+                    items,
+                )
+            )
         copy_rows(cursor, "feedback_dissatisfactioncase", CASE_COLUMNS, cases)
-        for name, rows in zip(counts, (decl, links, rating_lines, officer_lines, cases), strict=True):
-            counts[name] += len(rows)
-        print(f"  {chunk_start + size - 1:,}/{declarations:,} declarations", flush=True)
-    for table in (
-        "feedback_declaration",
-        "feedback_declarationofficer",
-        "feedback_rating",
-        "feedback_ratingofficer",
-        "feedback_dissatisfactioncase",
-    ):
+        for name, added in zip(counts, (size, links, count, officer_ratings, len(cases)), strict=True):
+            counts[name] += added
+        print(f"  {first + size - 1:,}/{declarations:,} declarations", flush=True)
+    for table in LOADED_TABLES:
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
     return counts
 
@@ -364,19 +595,28 @@ def build(url: str, ratings: int) -> None:
         # The generated rows are consistent by construction: skip the foreign-key triggers, whose deferred
         # checks would take longer at COMMIT than the COPY itself (this session only).
         cursor.execute("SET LOCAL session_replication_role = replica")
+        recreate = set_aside_indexes(cursor)
         counts = generate(cursor, directory, ratings, until)
     print(
         f"COPY in {time.perf_counter() - step:.0f} s: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
         flush=True,
     )
     step = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # each index sorted in memory
+        for statement in recreate:
+            cursor.execute(statement)
+    print(f"{len(recreate)} indexes and unique constraints built: {time.perf_counter() - step:.0f} s", flush=True)
+    step = time.perf_counter()
     publish_cdci(directory["department"], directory["users"]["staff"], anchor)
     print(f"CDCI published (two years): {time.perf_counter() - step:.0f} s", flush=True)
     step = time.perf_counter()
     rebuild_rollups(lag_seconds=0)
+    print(f"rollups: {time.perf_counter() - step:.0f} s", flush=True)
+    step = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"rollups and ANALYZE: {time.perf_counter() - step:.0f} s", flush=True)
+        cursor.execute(VACUUM)
+    print(f"VACUUM (ANALYZE): {time.perf_counter() - step:.0f} s", flush=True)
     print(f"generated {ratings:,} ratings in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -549,11 +789,16 @@ def main() -> int:
         if args.reuse:
             from django.core.management import call_command
 
+            from reports.rollups import fold_rollups
+
             call_command("migrate", verbosity=0, interactive=False)
+            fold_rollups(lag_seconds=0)  # rollups a newer migration added start from what is there
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute(VACUUM)
         else:
             build(url, ratings)
+        if args.generate_only:
+            continue
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM feedback_rating")
             rating_count = cursor.fetchone()[0]
@@ -561,7 +806,8 @@ def main() -> int:
             case_count = cursor.fetchone()[0]
         print(f"{name}: {rating_count:,} ratings, {case_count:,} cases; timing pages", flush=True)
         results[ratings] = time_pages(url, secret_key, args.calls)
-    print_table(results, args.calls)
+    if results:
+        print_table(results, args.calls)
     return 0
 
 
@@ -583,7 +829,7 @@ def print_table(results: dict[int, list[dict]], calls: int) -> None:
             within += ok
             total += 1
             print(
-                f"{ratings / 1e6:>7.0f}M  {row['role']:12} {row['page'][:40]:40} {row['p50']:7.0f} {row['p95']:7.0f} "
+                f"{ratings / 1e6:>7g}M  {row['role']:12} {row['page'][:40]:40} {row['p50']:7.0f} {row['p95']:7.0f} "
                 f"{row['queries']:7}  {'ok' if ok else note.strip()}"
             )
     print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))

@@ -22,6 +22,13 @@ from inquiries.selectors import inbox_counts as inquiry_counts
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5
+# What the home page shows of a listed case: its number, branch and dates, never the long texts.
+LISTED_FIELDS = ("pk", "answered_at", "due_at", "branch__name", "rating__declaration__number")
+
+
+def _listed(cases):
+    narrow = cases.select_related(None).select_related("branch", "rating__declaration").only(*LISTED_FIELDS)
+    return list(narrow[:LISTED])
 
 
 def home(request):
@@ -34,14 +41,14 @@ def home(request):
     if role == Role.BUSINESS:
         context["pending_count"] = open_for_rating(Declaration.objects.for_user(user), now=now).count()
         answered = cases_for(user).filter(status=CaseStatus.ANSWERED)
-        context["answered_cases"] = list(answered[:LISTED])
+        context["answered_cases"] = _listed(answered)
         context["answered_count"] = answered.count()
         context["open_case_count"] = DissatisfactionCase.objects.for_user(user).still_open().count()
         context["inquiries_to_rate"] = Inquiry.objects.for_user(user).filter(status=InquiryStatus.ANSWERED).count()
     elif role == Role.OFFICER:
         explained = OfficerExplanation.objects.filter(case=OuterRef("pk"), officer_id=user.officer_id)
         waiting = cases_for(user).filter(status__in=rules.BEFORE_CONCLUSION_STATUSES).exclude(Exists(explained))
-        context["waiting_cases"] = list(waiting[:LISTED])
+        context["waiting_cases"] = _listed(waiting)
         context["waiting_count"] = waiting.count()
     elif role in (Role.BRANCH_LEADER, Role.DEPARTMENT_STAFF, Role.TEAM_LEADER, Role.ADMINISTRATOR):
         context["counts"] = inbox_counts(user, now)

@@ -38,20 +38,8 @@ def recent_comments(
     start, end = period.local_bounds()
     kind = UnitKind(kind)
     if kind == UnitKind.OFFICER:
-        officer_rows = RatingOfficer.objects.filter(
-            officer_id=unit_id,
-            rating__created_at__gte=start,
-            rating__declaration__cleared_at__gte=start,
-            rating__declaration__cleared_at__lt=end,
-        ).exclude(rating__comment="")
-        if channel:
-            officer_rows = officer_rows.filter(rating__declaration__channel=channel)
         with _serial():
-            return list(
-                officer_rows.order_by("-rating_id").values_list(
-                    "rating__created_at", "rating__declaration__number", "level", "rating__comment"
-                )[:limit]
-            )
+            return _officer_comments(unit_id, start, end, channel, limit)
     if kind == UnitKind.BRANCH:
         ratings, level = Rating.objects.filter(branch_id=unit_id), "branch_level"
     elif kind == UnitKind.TEAM:
@@ -66,6 +54,46 @@ def recent_comments(
     rows = ratings.order_by("-created_at", "-pk").values_list("created_at", "declaration__number", level, "comment")
     with _serial():
         return list(rows[:limit])
+
+
+def _officer_comments(unit_id: int, start, end, channel: str | None, limit: int) -> list:
+    """An officer's newest comments, walking their rating rows newest first in growing batches.
+
+    Given the whole query, PostgreSQL reads every rating row of the officer (a bitmap scan, then a sort):
+    2,300 rows at a million ratings, ten times more at ten million, for twenty comments. The walk reads
+    the (officer, rating) index newest first, 250 rows, then 1,000, then 4,000..., and looks among each
+    batch's ratings for comments in the period; it stops at `limit` comments or once a batch reaches
+    ratings created before the period (ratings' ids grow with time). About one comment in sixteen
+    ratings: usually one or two batches, whatever the scale."""
+    found: list = []
+    below = None
+    size = 250
+    while len(found) < limit:
+        walk = RatingOfficer.objects.filter(officer_id=unit_id)
+        if below is not None:
+            walk = walk.filter(rating_id__lt=below)
+        batch = list(walk.order_by("-rating_id").values_list("rating_id", flat=True)[:size])
+        if not batch:
+            break
+        rows = RatingOfficer.objects.filter(
+            officer_id=unit_id,
+            rating_id__in=batch,
+            rating__created_at__gte=start,
+            rating__declaration__cleared_at__gte=start,
+            rating__declaration__cleared_at__lt=end,
+        ).exclude(rating__comment="")
+        if channel:
+            rows = rows.filter(rating__declaration__channel=channel)
+        found += rows.order_by("-rating_id").values_list(
+            "rating__created_at", "rating__declaration__number", "level", "rating__comment"
+        )[: limit - len(found)]
+        below = batch[-1]
+        if len(found) >= limit or len(batch) < size:
+            break
+        if Rating.objects.filter(pk=below, created_at__lt=start).exists():
+            break
+        size *= 4
+    return found
 
 
 @contextmanager

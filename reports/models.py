@@ -88,6 +88,54 @@ class BusinessPresence(models.Model):
         return f"{self.get_unit_kind_display()} {self.unit_id} {self.year} business {self.business_id}"
 
 
+class CaseOutcome(models.TextChoices):
+    """Where a case stands against its deadline, from its stored times alone (never from "now")."""
+
+    ON_TIME = "on_time", _("answered on time")
+    LATE = "late", _("answered late")
+    UNANSWERED = "unanswered", _("not answered yet")
+
+
+class CaseRollup(models.Model):
+    """How many dissatisfaction cases of one branch opened in one month (local month of opening) share one
+    outcome, one conclusion and one count of working days to the first answer.
+
+    The dashboards' case figures are sums of `cases` (opened, answered on time or late, concluded,
+    substantiated), and the median days to answer comes from the `answer_working_days` counts: a
+    histogram, so medians of any set of months or branches can be read without the cases. Whether an
+    unanswered case is overdue depends on the clock, so that count is read live from the open cases (a
+    partial index). Written by reports.case_rollups: the rows of a (branch, month) are recomputed
+    whenever one of its cases is opened or gains an event.
+    """
+
+    branch_id = models.PositiveIntegerField(_("branch"))
+    month = models.DateField(_("month"), help_text=_("First day of the local month of opening."))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CaseOutcome.choices)
+    conclusion = models.CharField(_("conclusion"), max_length=20, blank=True)
+    # -1 when the case has no count of working days (not answered yet): a key column, so never NULL.
+    answer_working_days = models.SmallIntegerField(_("working days to the first answer"))
+    cases = models.PositiveIntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("case rollup")
+        verbose_name_plural = _("case rollups")
+        ordering = ["branch_id", "month", "outcome", "conclusion", "answer_working_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch_id", "month", "outcome", "conclusion", "answer_working_days"],
+                name="case_rollup_grain_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[choice.value for choice in CaseOutcome]),
+                name="case_rollup_outcome_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(cases__gt=0), name="case_rollup_cases_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"branch {self.branch_id} {self.month:%Y-%m} {self.outcome} {self.conclusion}: {self.cases}"
+
+
 class RollupState(models.Model):
     """The single row (pk=1) holding the fold's watermarks; locking it serialises folds and rebuilds.
 
@@ -99,6 +147,9 @@ class RollupState(models.Model):
     declaration_watermark = models.BigIntegerField(_("last folded declaration"), default=0)
     folded_at = models.DateTimeField(_("last fold"), null=True, blank=True)
     rebuilt_at = models.DateTimeField(_("last rebuild"), null=True, blank=True)
+    # Cases with id <= `case_watermark` and case events with id <= `case_event_watermark` are in CaseRollup.
+    case_watermark = models.BigIntegerField(_("last folded case"), default=0)
+    case_event_watermark = models.BigIntegerField(_("last folded case event"), default=0)
 
     class Meta:
         verbose_name = _("rollup state")

@@ -4,7 +4,8 @@ Two entry points share one code path:
 
 - `fold_rollups()` (the Celery beat task, every minute) adds what is new since the watermarks:
   ratings with lo < id <= hi, declarations likewise (a declaration not yet cleared waits in
-  PendingClearance and is counted when its clearance arrives), and rating corrections not yet folded.
+  PendingClearance and is counted when its clearance arrives), and rating corrections not yet folded;
+  and the dissatisfaction cases opened or changed since (reports.case_rollups).
 - `rebuild_rollups()` (the management command, and nightly) empties the tables and runs the same fold
   from watermark 0, in one transaction.
 
@@ -27,7 +28,16 @@ from django.utils import timezone
 
 from directory.models import Officer
 
-from .models import BusinessPresence, FoldedCorrection, PendingClearance, RatingRollup, RollupState, UnitKind
+from .case_rollups import fold_cases
+from .models import (
+    BusinessPresence,
+    CaseRollup,
+    FoldedCorrection,
+    PendingClearance,
+    RatingRollup,
+    RollupState,
+    UnitKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +60,7 @@ class FoldResult:
     declarations_to: int = 0
     corrections_applied: int = 0
     corrections_included: int = 0
+    case_keys: int = 0  # (branch, month) keys of the case rollup recomputed; -1: all of them
     skipped: bool = False
 
     @property
@@ -59,6 +70,7 @@ class FoldResult:
             or self.declarations_to > self.declarations_from
             or self.corrections_applied > 0
             or self.corrections_included > 0
+            or self.case_keys != 0
         )
 
 
@@ -129,6 +141,11 @@ def _fresh_declarations(lo: int, hi: int) -> tuple[str, list]:
     return sql, [*month_params, lo, hi, *month_params]
 
 
+# New rows are written in key order (ORDER BY in each INSERT): after a rebuild, the rows a dashboard reads
+# (one unit's businesses of a year, one unit's months) sit together on a few pages instead of one page per
+# row (a department's presence of a year: ~90 pages instead of 6,000 at a million ratings).
+
+
 def _fold_statements(
     rating_lo: int, rating_hi: int, declaration_lo: int, declaration_hi: int
 ) -> list[tuple[str, list]]:
@@ -186,7 +203,7 @@ def _fold_statements(
         ROLLUP_TABLE, ROLLUP_KEY, ROLLUP_COLUMNS, ("cleared", "rated", *(f"level_{level}" for level in LEVELS))
     ).format(
         select=f"SELECT unit_kind, unit_id, month, channel, SUM(cleared), SUM(rated), {level_sums} FROM units "
-        "GROUP BY unit_kind, unit_id, month, channel"
+        f"GROUP BY unit_kind, unit_id, month, channel ORDER BY {ROLLUP_KEY}"
     )
     counts_params = [*fresh_params, *rating_params, *fresh_params, *rating_params, rating_lo, rating_hi]
 
@@ -209,7 +226,7 @@ def _fold_statements(
         f"GROUP BY branch_id, team_id, business_id, {year}), units AS ({presence_units}) "
         f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
         "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
-        f"GROUP BY unit_kind, unit_id, year, business_id {PRESENCE_MERGE}"
+        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE}"
     )
     presence_params = [*fresh_params, *rating_params]
     pending = [
@@ -308,7 +325,7 @@ def _upper_bound(cursor, table: str, lo: int, cutoff: datetime.datetime) -> int:
     return found if found is not None else lo
 
 
-def _fold(state, cutoff: datetime.datetime) -> FoldResult:
+def _fold(state, cutoff: datetime.datetime, *, rebuild: bool = False) -> FoldResult:
     with connection.cursor() as cursor:
         rating_lo, declaration_lo = state.rating_watermark, state.declaration_watermark
         rating_hi = _upper_bound(cursor, "feedback_rating", rating_lo, cutoff)
@@ -317,10 +334,19 @@ def _fold(state, cutoff: datetime.datetime) -> FoldResult:
             for sql, params in _fold_statements(rating_lo, rating_hi, declaration_lo, declaration_hi):
                 cursor.execute(sql, params)
         applied, included = _fold_corrections(cursor, rating_lo, rating_hi)
+    cases = fold_cases(state, cutoff, rebuild=rebuild)
     state.rating_watermark, state.declaration_watermark = rating_hi, declaration_hi
     state.folded_at = timezone.now()
-    state.save(update_fields=["rating_watermark", "declaration_watermark", "folded_at"])
-    return FoldResult(rating_lo, rating_hi, declaration_lo, declaration_hi, applied, included)
+    state.save(
+        update_fields=[
+            "rating_watermark",
+            "declaration_watermark",
+            "case_watermark",
+            "case_event_watermark",
+            "folded_at",
+        ]
+    )
+    return FoldResult(rating_lo, rating_hi, declaration_lo, declaration_hi, applied, included, cases.keys)
 
 
 def _has_pending(cursor) -> bool:
@@ -399,15 +425,16 @@ def rebuild_rollups(*, now: datetime.datetime | None = None, lag_seconds: float 
             with _snapshot_transaction():
                 state = states.select_for_update().get(pk=1)
                 with connection.cursor() as cursor:
-                    for model in (RatingRollup, BusinessPresence, PendingClearance, FoldedCorrection):
+                    for model in (RatingRollup, BusinessPresence, PendingClearance, FoldedCorrection, CaseRollup):
                         cursor.execute(f"DELETE FROM {model._meta.db_table}")
                 state.rating_watermark = state.declaration_watermark = 0
-                result = _fold(state, _cutoff(now, lag_seconds))
+                state.case_watermark = state.case_event_watermark = 0
+                result = _fold(state, _cutoff(now, lag_seconds), rebuild=True)
                 state.rebuilt_at = state.folded_at
                 state.save(update_fields=["rebuilt_at"])
                 if connection.vendor == "postgresql":  # the planner must know the new row counts at once
                     with connection.cursor() as cursor:
-                        cursor.execute("ANALYZE reports_ratingrollup, reports_businesspresence")
+                        cursor.execute("ANALYZE reports_ratingrollup, reports_businesspresence, reports_caserollup")
                 return result
         except OperationalError as error:
             if not _is_concurrent_fold(error) or attempt == 4:

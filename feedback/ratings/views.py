@@ -5,9 +5,12 @@ They serve every role that sees declarations, but what they add to the declarati
 they live with the ratings; whether a declaration can still be rated is feedback.ratings.window's.
 """
 
+import typing
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -18,14 +21,16 @@ from django.views.generic import DetailView, ListView
 
 from core import clock
 from core.filter_forms import dress_filter_form
+from core.paging import CappedPaginator
 from core.query import LastPageListMixin, check_form, page_number
 from directory.choices import Role
+from directory.models import BusinessMembership, User
 from directory.permissions import has_role
 
 from ..cases.rules import due_working_days
 from ..choices import Level, Reason, SubmissionChannel
 from ..declarations.filters import DeclarationFilterSet
-from ..declarations.selectors import declarations_for
+from ..declarations.selectors import declarations_for, with_shown_relations
 from ..models import Declaration
 from .forms import RatingForm, handled_by
 from .services import AlreadyRated, submit_rating
@@ -37,11 +42,18 @@ def _rating_of(declaration: Declaration):
     return getattr(declaration, "rating", None)
 
 
+# A business's list order: newest clearance first, declarations in progress last.
+BUSINESS_ORDER = (F("cleared_at").desc(nulls_last=True), F("registered_at").desc(), F("pk").desc())
+# Above this many businesses for one user, the merged page costs more queries' planning than it saves.
+MERGED_BUSINESSES = 500
+
+
 class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
     """The declarations the user may see (a business: its own), newest first; "to rate" for businesses."""
 
     template_name = "feedback/declaration_list.html"
     paginate_by = 25
+    paginator_class = CappedPaginator
     context_object_name = "declarations"
 
     def get_queryset(self):
@@ -53,20 +65,46 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
         self.to_rate = self.filterset.form.cleaned_data.get("rated") is False
         if self.is_business:
             # A business works on what has cleared: newest clearance first, declarations in progress last.
-            queryset = queryset.order_by(F("cleared_at").desc(nulls_last=True), "-registered_at", "-pk")
+            queryset = queryset.order_by(*BUSINESS_ORDER)
         if self.to_rate:
             # "To rate" on this page means what can still be rated: declarations whose window closed are left out.
             queryset = open_for_rating(queryset)
         return queryset
 
     def paginate_queryset(self, queryset, page_size):
-        """Ids first, then the page's rows: the sort and the count read the declarations alone, and only
-        the 25 rows shown are joined to their business, units, rating and officers."""
+        """Ids first, then the page's rows: the sort and the (capped) count read the declarations alone, and
+        only the 25 rows shown are joined to their business, units, rating and officers."""
         paginator, page, ids, is_paginated = super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+        if self.is_business:
+            ids = self._merged_page_ids(page)
         ids = list(ids)
-        rows = queryset.order_by().in_bulk(ids)
+        rows = with_shown_relations(Declaration.objects.all()).in_bulk(ids)  # ids from the scoped query
         page.object_list = [rows[pk] for pk in ids if pk in rows]
         return paginator, page, page.object_list, is_paginated
+
+    def _merged_page_ids(self, page) -> list[int]:
+        """The page's ids for a business user, merged from the top rows of each of its businesses.
+
+        A broker acting for 100 businesses has ~100,000 declarations: sorting them all for 25 rows cost
+        0.6 s. Each business's first `offset + 25` rows come in order from declaration_business_list_idx,
+        and only those are merged (one UNION ALL query). With one business, or very many, the plain
+        query is as good."""
+        user = typing.cast(User, self.request.user)  # signed in: LoginRequiredMixin
+        businesses = list(BusinessMembership.objects.filter(user=user).values_list("business_id", flat=True))
+        # SQLite (the embedded mode, small lists) cannot LIMIT the parts of a UNION: the plain query there.
+        mergeable = connection.features.supports_slicing_ordering_in_compound
+        if not mergeable or not 1 < len(businesses) <= MERGED_BUSINESSES:
+            return list(page.object_list)
+        end = page.number * page.paginator.per_page
+        # Each part reads one of the user's own businesses (its scope, by construction) with the page's
+        # filters: one table, no scope joins, so that a hundred parts cost little to plan.
+        filtered = self.filterset.filter_queryset(Declaration.objects.all())
+        if self.to_rate:
+            filtered = open_for_rating(filtered)
+        rows = filtered.order_by().values_list("pk", "cleared_at", "registered_at")
+        tops = [rows.filter(business_id=business).order_by(*BUSINESS_ORDER)[:end] for business in businesses]
+        merged = tops[0].union(*tops[1:], all=True).order_by(*BUSINESS_ORDER)
+        return [pk for pk, *_sort in merged[end - page.paginator.per_page : end]]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,7 +11,6 @@ so its cost grows with units x months, never with ratings. Definitions: docs/mea
 """
 
 import datetime
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -23,13 +22,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
 from directory.models import Branch, Department, Officer, Team
 from directory.scoping import figures_filter
-from feedback.cases.selectors import Median, case_figures
 from feedback.choices import Channel
 from feedback.models import DissatisfactionCase, HandlingRating
 
-from ..models import BusinessPresence, RatingRollup, UnitKind
+from ..case_rollups import NO_DAYS
+from ..models import BusinessPresence, CaseOutcome, CaseRollup, RatingRollup, UnitKind
 from .periods import Period
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -63,8 +63,9 @@ class ChannelAdjusted:
 
 @dataclass(frozen=True)
 class CaseMeasures:
-    """Dissatisfaction cases of a branch or department, by month of opening (feedback.cases.selectors), and
-    the businesses' ratings of how their complaints were handled, by month of that rating.
+    """Dissatisfaction cases of a branch or department, by month of opening (the case rollup,
+    reports.case_rollups), and the businesses' ratings of how their complaints were handled, by month of that
+    rating.
 
     `repeat_dissatisfaction_rate`: handling rated 1 or 2 over handling rated; None (not shown) below
     settings.MIN_HANDLING_RATINGS ratings, where one business's rating would be the figure."""
@@ -241,8 +242,10 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
     "month") or in total.
 
     BusinessPresence holds one row per (unit, year, business) with a bit per month, so a period reads
-    each business once per unit and year. Grouped per business (a business counts once across the
-    units asked for), then per key: two hash passes, on PostgreSQL and SQLite alike.
+    each business once per unit and year. Where a business could appear twice under one key (several
+    units added together, or a period across two years), rows are grouped per business first, then per
+    key: two hash passes. Otherwise each row is one business of its key and is counted as it is read:
+    a single unit's months, or units side by side within one year (the common dashboard periods).
     """
     unit_ids = list(unit_ids)
     placeholders = ", ".join(["%s"] * len(unit_ids))
@@ -252,6 +255,17 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         f"AND year >= %s AND year <= %s"
     )
     where_params = [int(kind), *unit_ids, min(masks), max(masks)]
+    if by == "month" and len(unit_ids) == 1:
+        # One row per (year, business): each month's count is a sum of its bit over the rows, per year.
+        sums = ", ".join(
+            f"SUM(CASE WHEN ({column} & {1 << bit}) <> 0 THEN 1 ELSE 0 END)"
+            for column in ("rated_months", "cleared_months")
+            for bit in range(12)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT year, {sums} {where} GROUP BY year", where_params)
+            rows = cursor.fetchall()
+        return _monthly_presence(rows, period)
     if by == "month":
         # Per month: 12 flags per (year, business), then counted per year; months outside the period dropped.
         flags = ", ".join(
@@ -267,24 +281,25 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         with connection.cursor() as cursor:
             cursor.execute(sql, where_params)
             rows = cursor.fetchall()
-        result = {}
-        for year, *counts in rows:
-            for bit in range(12):
-                month = datetime.date(year, bit + 1, 1)
-                if period.first <= month <= period.last:
-                    result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
-        return result
+        return _monthly_presence(rows, period)
     meets = {
         column: " OR ".join(f"(year = {int(year)} AND ({column} & {int(mask)}) <> 0)" for year, mask in masks.items())
         for column in ("rated_months", "cleared_months")
     }
     key = f"{by}, " if by else ""
-    sql = (
-        f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
-        f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
-        f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
-        f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
-    )
+    once_per_key = len(masks) == 1 and (by == "unit_id" or len(unit_ids) == 1)
+    if once_per_key:
+        sql = (
+            f"SELECT {key}SUM(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) {where}" + (f" GROUP BY {by}" if by else "")
+        )
+    else:
+        sql = (
+            f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
+            f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
+            f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
+            f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, where_params)
         rows = cursor.fetchall()
@@ -292,6 +307,17 @@ def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
         rated, cleared = rows[0]
         return {"rated": rated or 0, "cleared": cleared or 0}
     return {row[0]: {"rated": row[1] or 0, "cleared": row[2] or 0} for row in rows}
+
+
+def _monthly_presence(rows, period: Period) -> dict:
+    """{month: {"rated": n, "cleared": n}} from rows of (year, 12 rated counts, 12 cleared counts)."""
+    result = {}
+    for year, *counts in rows:
+        for bit in range(12):
+            month = datetime.date(year, bit + 1, 1)
+            if period.first <= month <= period.last:
+                result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
+    return result
 
 
 def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> list[int] | None:
@@ -302,27 +328,80 @@ def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> l
     return None  # cases belong to branches; teams and officers have none of their own
 
 
+def _case_rows(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
+    """Per `by` ("branch", "month" or None): [opened, answered on time, answered late, {days: cases}] from
+    the case rollup (reports.case_rollups), over the branches of `branch_ids` the user may see figures of.
+    A fixed-size read: branches x months x outcomes x day counts, whatever the number of cases."""
+    visible = Branch.objects.filter(figures_filter(user, "branch")).values("pk")
+    rows = (
+        CaseRollup.objects.filter(branch_id__in=branch_ids, month__gte=period.first, month__lte=period.last)
+        .filter(branch_id__in=visible)
+        .values_list("branch_id", "month", "outcome", "answer_working_days")
+        .annotate(cases=Sum("cases"))
+        .order_by()
+    )
+    totals: dict = {}
+    for branch_id, month, outcome, days, cases in rows:
+        key = {"branch": branch_id, "month": _as_date(month), None: None}[by]
+        total = totals.setdefault(key, [0, 0, 0, defaultdict(int)])
+        total[0] += cases
+        total[1] += cases if outcome == CaseOutcome.ON_TIME else 0
+        total[2] += cases if outcome == CaseOutcome.LATE else 0
+        if days != NO_DAYS:
+            total[3][days] += cases
+    return totals
+
+
+def _overdue_unanswered(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
+    """Cases not answered and past their due date now, per `by`: the one case figure that moves with the
+    clock, read live from the open cases (a case without an answer is open; the open cases' partial index)."""
+    start, end = period.local_bounds()
+    cases = (
+        DissatisfactionCase.objects.for_user(user)
+        .still_open()
+        .filter(
+            branch_id__in=branch_ids,
+            first_answered_at__isnull=True,
+            due_at__lt=clock.now(),
+            opened_at__gte=start,
+            opened_at__lt=end,
+        )
+    )
+    if by is None:
+        return {None: cases.count()}
+    if by == "month":
+        cases = cases.annotate(month=TruncMonth("opened_at", tzinfo=timezone.get_default_timezone()))
+    group = {"branch": "branch_id", "month": "month"}[by]
+    return {_as_date(key): count for key, count in cases.values_list(group).annotate(n=Count("id")).order_by()}
+
+
+def _median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as {value: count}, interpolated like PostgreSQL's percentile_cont(0.5)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    wanted = ((total - 1) // 2, total // 2)  # 0-based positions of the middle value(s)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) / 2
+
+
 def _cases(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
-    """Case counts from feedback.cases.selectors.case_figures, summed per `by` ("branch", "month" or None),
-    medians over the same cases (a median does not add up across months or branches), and the handling
-    ratings of the period."""
-    wanted = set(branch_ids)
-    totals: dict = defaultdict(lambda: [0, 0, 0])
-    for figures in case_figures(user, opened_from=period.first, opened_until=period.last_day, branch_ids=branch_ids):
-        if figures.branch_id not in wanted:
-            continue
-        key = {"branch": figures.branch_id, "month": figures.month, None: None}[by]
-        total = totals[key]
-        total[0] += figures.opened
-        total[1] += figures.answered_on_time
-        total[2] += figures.overdue
-    medians = _case_medians(user, branch_ids, period, by=by)
+    """Case counts and the median days to answer per `by` ("branch", "month" or None), from the case rollup
+    plus the live count of overdue unanswered cases, and the handling ratings of the period (three queries)."""
+    overdue_now = _overdue_unanswered(user, branch_ids, period, by=by)
+    rows = _case_rows(user, branch_ids, period, by=by)
     handling = _handling(user, branch_ids, period, by=by)
     measures = {}
-    for key in totals.keys() | handling.keys():
-        opened, on_time, overdue = totals.get(key, (0, 0, 0))
+    for key in rows.keys() | handling.keys():
+        opened, on_time, late, days = rows.get(key, (0, 0, 0, {}))
         rated, dissatisfied = handling.get(key, (0, 0))
-        measures[key] = CaseMeasures(opened, on_time, overdue, medians.get(key), rated, dissatisfied)
+        overdue = late + overdue_now.get(key, 0)
+        measures[key] = CaseMeasures(opened, on_time, overdue, _median(days), rated, dissatisfied)
     return measures
 
 
@@ -350,25 +429,8 @@ def _handling(user, branch_ids: list[int], period: Period, *, by: str | None) ->
 
 
 def _case_medians(user, branch_ids: list[int], period: Period, *, by: str | None) -> dict:
-    tz = timezone.get_default_timezone()
-    start, end = period.local_bounds()
-    cases = DissatisfactionCase.objects.for_user(user).filter(
-        branch_id__in=branch_ids, opened_at__gte=start, opened_at__lt=end, answer_working_days__isnull=False
-    )
-    if by == "month":
-        cases = cases.annotate(month=TruncMonth("opened_at", tzinfo=tz))
-    group = {"branch": "branch_id", "month": "month", None: None}[by]
-    if connection.vendor == "postgresql":
-        if group is None:
-            return {None: cases.aggregate(median=Median("answer_working_days"))["median"]}
-        return {
-            _as_date(row[group]): row["median"]
-            for row in cases.values(group).annotate(median=Median("answer_working_days")).order_by()
-        }
-    days: dict = defaultdict(list)  # SQLite (the embedded demo): the per-case values are few
-    for key, value in cases.values_list(group or "branch_id", "answer_working_days"):
-        days[_as_date(key) if group else None].append(value)
-    return {key: float(statistics.median(values)) for key, values in days.items()}
+    """The median days to answer per `by`: a median does not add up across months, the histograms do."""
+    return {key: _median(days) for key, (*_counts, days) in _case_rows(user, branch_ids, period, by=by).items()}
 
 
 def _as_date(value):

@@ -535,8 +535,13 @@ def test_query_counts_do_not_grow_with_ratings(client, cast):
     at_10_000 = counts()
     figures = unit_measures(cast.users.staff, UnitKind.DEPARTMENT, cast.department.pk, Period.parse(PERIOD))
     assert figures.ratings >= 10_000
-    assert at_10_000 == at_100
-    assert max(at_100) <= 60, at_100
+    officer = urls.index(officer_url("OA1"))
+    others = [index for index in range(len(at_100)) if index != officer]
+    assert [at_10_000[index] for index in others] == [at_100[index] for index in others]
+    # The officer's comments are walked in growing batches (reports.comments): a few more queries when
+    # comments are sparse among many ratings, never one per rating.
+    assert at_100[officer] <= at_10_000[officer] <= at_100[officer] + 6, (at_100, at_10_000)
+    assert max(at_10_000) <= 60, at_10_000
 
 
 def test_embedded_mode_folds_new_ratings_when_a_dashboard_is_read(client, cast, settings):
