@@ -47,7 +47,9 @@ def bucket_sql(seconds: str) -> str:
     m = f"(({seconds} + 59) / 60)"
     return (
         f"CASE WHEN {m} <= {FINE_MINUTES} THEN {m} "
-        f"WHEN {m} <= {MEDIUM_MINUTES} THEN {MEDIUM_FIRST} + ({m} - {FINE_MINUTES} + {MEDIUM_STEP - 1}) / {MEDIUM_STEP} "
-        f"WHEN {m} <= {COARSE_MINUTES} THEN {COARSE_FIRST} + ({m} - {MEDIUM_MINUTES} + {COARSE_STEP - 1}) / {COARSE_STEP} "
+        f"WHEN {m} <= {MEDIUM_MINUTES} "
+        f"THEN {MEDIUM_FIRST} + ({m} - {FINE_MINUTES} + {MEDIUM_STEP - 1}) / {MEDIUM_STEP} "
+        f"WHEN {m} <= {COARSE_MINUTES} "
+        f"THEN {COARSE_FIRST} + ({m} - {MEDIUM_MINUTES} + {COARSE_STEP - 1}) / {COARSE_STEP} "
         f"ELSE {OVERFLOW} END"
     )

@@ -68,12 +68,12 @@ def fingerprint() -> str:
     """Changes whenever a department's hours or exceptional days, the day range or the statute change."""
     digest = hashlib.sha256()
     digest.update(f"{day_range()}|{holidays.__version__}".encode())
-    for row in Department.objects.order_by("pk").values_list(
+    for hours in Department.objects.order_by("pk").values_list(
         "pk", "morning_starts", "morning_ends", "afternoon_starts", "afternoon_ends"
     ):
-        digest.update(repr(row).encode())
-    for row in CalendarDay.objects.order_by("department_id", "date").values_list("department_id", "date", "kind"):
-        digest.update(repr(row).encode())
+        digest.update(repr(hours).encode())
+    for day in CalendarDay.objects.order_by("department_id", "date").values_list("department_id", "date", "kind"):
+        digest.update(repr(day).encode())
     return digest.hexdigest()
 
 

@@ -108,7 +108,7 @@ def _limits() -> tuple[str, list]:
             "pk", "morning_starts", "morning_ends", "afternoon_starts", "afternoon_ends"
         )
     }
-    per_unit = {CharterUnit.MINUTES: 60, CharterUnit.WORKING_HOURS: 3600}
+    per_unit: dict[str, int] = {CharterUnit.MINUTES: 60, CharterUnit.WORKING_HOURS: 3600}
     rows: list = []
     for commitment in CharterCommitment.objects.filter(code__in=DECLARATION_COMMITMENTS):
         n = DECLARATION_COMMITMENTS.index(commitment.code) + 1
@@ -132,7 +132,8 @@ def _measured(lo: int, hi: int) -> tuple[str, list]:
     columns = (
         f"d.id, d.branch_id, d.team_id, b.department_id, {month} AS month, "
         f"{_local_epoch('d.received_at')} AS e_received, {_local_epoch('d.registered_at')} AS e_registered, "
-        f"{_local_epoch('d.document_check_done_at')} AS e_document, {_local_epoch('d.inspection_done_at')} AS e_inspection"
+        f"{_local_epoch('d.document_check_done_at')} AS e_document, "
+        f"{_local_epoch('d.inspection_done_at')} AS e_inspection"
     )
     fresh = (
         f"SELECT {columns} FROM feedback_declaration d JOIN directory_branch b ON b.id = d.branch_id "
@@ -151,16 +152,17 @@ def _measured(lo: int, hi: int) -> tuple[str, list]:
         "AS physical_inspection "
         f"FROM ({fresh}) s "
         + " ".join(
-            f"LEFT JOIN {WORKING_DAY} {alias} ON {alias}.department_id = s.department_id AND {alias}.day = s.{epoch} / {DAY}"
+            f"LEFT JOIN {WORKING_DAY} {alias} "
+            f"ON {alias}.department_id = s.department_id AND {alias}.day = s.{epoch} / {DAY}"
             for alias, epoch in (("c_reg", "e_registered"), ("c_doc", "e_document"), ("c_insp", "e_inspection"))
         )
     )
     limits, limit_params = _limits()
+    seconds = "CASE l.n WHEN 1 THEN t.registration WHEN 2 THEN t.document_check ELSE t.physical_inspection END"
     sql = (
         "SELECT t.id AS declaration_id, t.department_id, t.branch_id, t.team_id, t.month, l.commitment, "
-        "CASE l.n WHEN 1 THEN t.registration WHEN 2 THEN t.document_check ELSE t.physical_inspection END AS seconds, "
-        f"l.limit_seconds FROM ({timed}) t JOIN ({limits}) l ON l.department_id = t.department_id "
-        "WHERE CASE l.n WHEN 1 THEN t.registration WHEN 2 THEN t.document_check ELSE t.physical_inspection END IS NOT NULL"
+        f"{seconds} AS seconds, l.limit_seconds FROM ({timed}) t JOIN ({limits}) l "
+        f"ON l.department_id = t.department_id WHERE {seconds} IS NOT NULL"
     )
     return sql, [*month_params, lo, hi, *month_params, *limit_params]
 

@@ -165,13 +165,14 @@ def worst_cases(user, period: CharterPeriod, *, branch=None, per_commitment: int
     branch_ids = list(branches.values_list("pk", flat=True))
     found: dict[str, list[dict]] = {}
     for code in DECLARATION_COMMITMENTS:
-        found[code] = list(
-            Overrun.objects.filter(
+        found[code] = [
+            dict(row)
+            for row in Overrun.objects.filter(
                 commitment=code, branch_id__in=branch_ids, month__gte=period.first, month__lte=period.last
             )
             .order_by("-seconds", "declaration_id")
             .values("declaration_id", "branch_id", "team_id", "month", "seconds", "limit_seconds")[:per_commitment]
-        )
+        ]
     rows = [row for listed in found.values() for row in listed]
     numbers = dict(Declaration.objects.filter(pk__in=[r["declaration_id"] for r in rows]).values_list("pk", "number"))
     branch_names = dict(Branch.objects.filter(pk__in={r["branch_id"] for r in rows}).values_list("pk", "name"))
