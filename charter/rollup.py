@@ -31,8 +31,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from directory.choices import CharterUnit
-from directory.models import CharterCommitment, Department
+from directory.choices import CharterCode, CharterUnit
 
 from . import calendar
 from .buckets import bucket_sql
@@ -95,34 +94,26 @@ def _working_clock(day: str, epoch: str) -> str:
     return f"({day}.before_seconds + {session})"
 
 
-def _limits() -> tuple[str, list]:
-    """Each department's limit in seconds per measured commitment, as a small derived table (n, the
-    commitment's place in DECLARATION_COMMITMENTS, joins it to the durations)."""
-    day_seconds = {
-        pk: sum(
-            (datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(datetime.date.min, start))
-            // datetime.timedelta(seconds=1)
-            for start, end in ((hours[0], hours[1]), (hours[2], hours[3]))
+def _day_seconds() -> str:
+    """SQL: the length of the department's (`dep`) working day in seconds, from its two sessions."""
+    if _postgres():
+        return (
+            "EXTRACT(EPOCH FROM (dep.morning_ends - dep.morning_starts) + (dep.afternoon_ends - dep.afternoon_starts))"
         )
-        for pk, *hours in Department.objects.values_list(
-            "pk", "morning_starts", "morning_ends", "afternoon_starts", "afternoon_ends"
-        )
-    }
-    per_unit: dict[str, int] = {CharterUnit.MINUTES: 60, CharterUnit.WORKING_HOURS: 3600}
-    rows: list = []
-    for commitment in CharterCommitment.objects.filter(code__in=DECLARATION_COMMITMENTS):
-        n = DECLARATION_COMMITMENTS.index(commitment.code) + 1
-        seconds = commitment.limit * per_unit.get(commitment.unit, day_seconds[commitment.department_id])
-        rows.append((commitment.department_id, n, commitment.code, seconds))
-    if not rows:  # a derived table with no rows: measures nothing
-        return "SELECT 0 AS department_id, 0 AS n, '' AS commitment, 0 AS limit_seconds WHERE 1 = 0", []
-    select = " UNION ALL ".join(
-        "SELECT %s AS department_id, %s AS n, %s AS commitment, %s AS limit_seconds"
-        if i == 0
-        else "SELECT %s, %s, %s, %s"
-        for i in range(len(rows))
+    return (
+        "(strftime('%%s', dep.morning_ends) - strftime('%%s', dep.morning_starts) "
+        "+ strftime('%%s', dep.afternoon_ends) - strftime('%%s', dep.afternoon_starts))"
     )
-    return select, [value for row in rows for value in row]
+
+
+def _limit_seconds() -> str:
+    """SQL: the commitment's (`l`) limit in seconds: minutes x 60, working hours x 3,600, working days x the
+    department's working day. Read from the commitments table itself, whose statistics tell the planner
+    how many rows the join makes (a list of constants made it guess 1% of them and sort instead of hash)."""
+    return (
+        f"CAST(l.\"limit\" AS bigint) * CAST(CASE l.unit WHEN '{CharterUnit.MINUTES}' THEN 60 "
+        f"WHEN '{CharterUnit.WORKING_HOURS}' THEN 3600 ELSE {_day_seconds()} END AS bigint)"
+    )
 
 
 def _measured(lo: int, hi: int) -> tuple[str, list]:
@@ -156,23 +147,39 @@ def _measured(lo: int, hi: int) -> tuple[str, list]:
             f"ON {alias}.department_id = s.department_id AND {alias}.day = s.{epoch} / {DAY}"
             for alias, epoch in (("c_reg", "e_registered"), ("c_doc", "e_document"), ("c_insp", "e_inspection"))
         )
+        + _fence()
     )
-    limits, limit_params = _limits()
-    seconds = "CASE l.n WHEN 1 THEN t.registration WHEN 2 THEN t.document_check ELSE t.physical_inspection END"
+    # One row per (declaration, commitment), the durations computed once per declaration above (the
+    # fence keeps PostgreSQL from pasting the working-time expressions into every use of `seconds`).
+    seconds = (
+        f"CASE l.code WHEN '{CharterCode.REGISTRATION}' THEN t.registration "
+        f"WHEN '{CharterCode.DOCUMENT_CHECK}' THEN t.document_check ELSE t.physical_inspection END"
+    )
+    codes = ", ".join(f"'{code}'" for code in DECLARATION_COMMITMENTS)
     sql = (
-        "SELECT t.id AS declaration_id, t.department_id, t.branch_id, t.team_id, t.month, l.commitment, "
-        f"{seconds} AS seconds, l.limit_seconds FROM ({timed}) t JOIN ({limits}) l "
-        f"ON l.department_id = t.department_id WHERE {seconds} IS NOT NULL"
+        "SELECT t.id AS declaration_id, t.department_id, t.branch_id, t.team_id, t.month, l.code AS commitment, "
+        f"{seconds} AS seconds, {_limit_seconds()} AS limit_seconds FROM ({timed}) t "
+        "JOIN directory_chartercommitment l ON l.department_id = t.department_id "
+        f"JOIN directory_department dep ON dep.id = t.department_id WHERE l.code IN ({codes}) AND {seconds} IS NOT NULL"
     )
-    return sql, [*month_params, lo, hi, *month_params, *limit_params]
+    return sql, [*month_params, lo, hi, *month_params]
+
+
+def _fence() -> str:
+    """Keeps a subquery from being flattened into its parent (PostgreSQL); SQLite has no need of it."""
+    return " OFFSET 0" if _postgres() else ""
 
 
 def _fold_statements(lo: int, hi: int) -> list[tuple[str, list]]:
+    """The histogram upsert and the overruns, then the pending clearances.
+
+    On PostgreSQL one statement measures once (a MATERIALIZED CTE) and feeds both the overruns (a
+    data-modifying CTE) and the histogram; SQLite measures twice, in two statements."""
     measured, params = _measured(lo, hi)
     grain = (
         f"SELECT department_id, branch_id, team_id, month, commitment, {bucket_sql('seconds')} AS bucket, "
         "COUNT(*) AS measured, SUM(CASE WHEN seconds <= limit_seconds THEN 1 ELSE 0 END) AS within "
-        f"FROM ({measured}) m GROUP BY 1, 2, 3, 4, 5, 6"
+        "FROM measured GROUP BY 1, 2, 3, 4, 5, 6"
     )
     units = " UNION ALL ".join(
         f"SELECT commitment, {level} AS level, {unit} AS unit_id, month, bucket, measured, within FROM grain{where}"
@@ -183,18 +190,30 @@ def _fold_statements(lo: int, hi: int) -> list[tuple[str, list]]:
         )
     )
     key = "commitment, level, unit_id, month, bucket"
-    histogram = (
-        f"WITH grain AS ({grain}) INSERT INTO {HISTOGRAM} ({key}, measured, within) "
+    upsert_histogram = (
+        f"INSERT INTO {HISTOGRAM} ({key}, measured, within) "
         f"SELECT {key}, SUM(measured), SUM(within) FROM ({units}) u GROUP BY {key} "
         f"ON CONFLICT ({key}) DO UPDATE SET measured = {HISTOGRAM}.measured + excluded.measured, "
         f"within = {HISTOGRAM}.within + excluded.within"
     )
-    overruns = (
+    insert_overruns = (
         f"INSERT INTO {OVERRUN} (declaration_id, commitment, department_id, branch_id, team_id, month, seconds, "
         "limit_seconds) SELECT declaration_id, commitment, department_id, branch_id, team_id, month, seconds, "
-        f"limit_seconds FROM ({measured}) m WHERE seconds > limit_seconds "
-        "ON CONFLICT (declaration_id, commitment) DO NOTHING"
+        "limit_seconds FROM measured WHERE seconds > limit_seconds ON CONFLICT (declaration_id, commitment) DO NOTHING"
     )
+    if _postgres():
+        statements = [
+            (
+                f"WITH measured AS MATERIALIZED ({measured}), overruns AS ({insert_overruns}), "
+                f"grain AS ({grain}) {upsert_histogram}",
+                params,
+            )
+        ]
+    else:
+        statements = [
+            (f"WITH measured AS ({measured}), grain AS ({grain}) {upsert_histogram}", params),
+            (f"WITH measured AS ({measured}) {insert_overruns}", params),
+        ]
     pending = [
         (
             "DELETE FROM charter_pendingdeclaration WHERE declaration_id IN (SELECT d.id FROM feedback_declaration d "
@@ -207,7 +226,7 @@ def _fold_statements(lo: int, hi: int) -> list[tuple[str, list]]:
             [lo, hi],
         ),
     ]
-    return [(histogram, params), (overruns, params), *pending]
+    return [*statements, *pending]
 
 
 # --- the fold ----------------------------------------------------------------------------------
