@@ -83,7 +83,9 @@ def _minutes(rng, median: float, spread: float, size: int) -> np.ndarray:
     return (rng.lognormal(np.log(median), spread, size) * 60).astype("timedelta64[s]")
 
 
-def frame(rng, first_id: int, size: int, team_branch: dict, businesses: list, *, start, span_seconds: int):
+def frame(
+    rng, first_id: int, size: int, team_branch: dict, businesses: list, *, start, span_seconds: int, created=None
+):
     """`size` declarations as a DataFrame of COPY columns, vectorised (no loop over rows)."""
     teams = np.array(list(team_branch))
     branch_of = np.vectorize(team_branch.get)
@@ -112,8 +114,8 @@ def frame(rng, first_id: int, size: int, team_branch: dict, businesses: list, *,
             "document_check_done_at": document,
             "inspection_done_at": inspection,
             "cleared_at": cleared,
-            "created_at": cleared,
-            "updated_at": cleared,
+            "created_at": cleared if created is None else created,
+            "updated_at": cleared if created is None else created,
         }
     )
 
@@ -126,12 +128,19 @@ def copy_frame(cursor, data: pd.DataFrame) -> None:
     cursor.copy_expert(f"COPY feedback_declaration ({COLUMNS}) FROM STDIN", buffer)
 
 
-def load(cursor, count: int, team_branch, businesses, rng, *, first_id=1, start=START, span_seconds=None) -> None:
+def load(
+    cursor, count: int, team_branch, businesses, rng, *, first_id=1, start=START, span_seconds=None, created=None
+) -> None:
     span = span_seconds or MONTHS * 30 * 24 * 3600
     cursor.execute("SET TIME ZONE 'UTC'")
+    # The rows are generated consistent (existing branches, teams, businesses): skip the per-row
+    # foreign-key triggers while loading, as pg_restore does.
+    cursor.execute("SET session_replication_role = replica")
     for chunk_start in range(first_id, first_id + count, CHUNK):
         size = min(CHUNK, first_id + count - chunk_start)
-        copy_frame(cursor, frame(rng, chunk_start, size, team_branch, businesses, start=start, span_seconds=span))
+        data = frame(rng, chunk_start, size, team_branch, businesses, start=start, span_seconds=span, created=created)
+        copy_frame(cursor, data)
+    cursor.execute("SET session_replication_role = DEFAULT")
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence('feedback_declaration', 'id'), MAX(id)) FROM feedback_declaration"
     )
@@ -203,14 +212,15 @@ def main() -> None:
             first_id=args.declarations + 1,
             start=last_month,
             span_seconds=25 * 24 * 3600,
+            created=np.datetime64(
+                datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=5)
+            ),
         )
-    folds = []
-    for _ in range(1):
-        seconds, fold = timed(fold_compliance, lag_seconds=0)
-        folds.append(seconds)
+        cursor.execute("ANALYZE feedback_declaration")
+    seconds, fold = timed(fold_compliance, lag_seconds=0)
     again, _ = timed(fold_compliance, lag_seconds=0)
     print(
-        f"fold_compliance() of {fold.declarations_to - fold.declarations_from:,} new declarations: {folds[0]:.3f} s; "
+        f"fold_compliance() of {fold.declarations_to - fold.declarations_from:,} new declarations: {seconds:.3f} s; "
         f"a fold with nothing new: {again:.3f} s"
     )
     with connection.cursor() as cursor:
@@ -228,9 +238,8 @@ def main() -> None:
         )
         for code in ("registration", "document_check", "physical_inspection")
     ]
-    print(
-        f"check: measured {measured} vs declarations {list(expected)}: {'OK' if measured == list(expected) else 'MISMATCH'}"
-    )
+    verdict = "OK" if measured == list(expected) else "MISMATCH"
+    print(f"check: measured {measured} vs declarations {list(expected)}: {verdict}")
 
 
 if __name__ == "__main__":
