@@ -12,10 +12,10 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from charter.rollup import rebuild_compliance
 from core import clock
 from feedback.models import Declaration, Rating
 from reports.models import RatingRollup
-from charter.rollup import rebuild_compliance
 from reports.rollups import rebuild_rollups
 from surveys.services.invitations import answer_url
 
