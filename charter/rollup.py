@@ -189,7 +189,7 @@ def _fold_statements(lo: int, hi: int) -> list[tuple[str, list]]:
             (Level.TEAM, "team_id", " WHERE team_id IS NOT NULL"),
         )
     )
-    key = "commitment, level, unit_id, month, bucket"
+    key = "level, unit_id, month, commitment, bucket"
     upsert_histogram = (
         f"INSERT INTO {HISTOGRAM} ({key}, measured, within) "
         f"SELECT {key}, SUM(measured), SUM(within) FROM ({units}) u GROUP BY {key} "
