@@ -171,3 +171,23 @@ def test_the_rating_dashboards_show_the_charter_section(client, measured):
     client.force_login(measured.users.team_leader)  # no charter figures for a team leader's dashboard
     page = client.get("/dashboards/branch/MC/team/MC-TT/", {"period": "2026"}, follow=True)
     assert "charter_rows" not in page.context
+
+
+def test_page_and_api_query_counts_do_not_grow_with_declarations(
+    client, api_client, measured, django_assert_max_num_queries
+):
+    def counts():
+        client.force_login(measured.users.staff)
+        api_client.force_authenticate(measured.users.staff)
+        with django_assert_max_num_queries(30) as page_queries:
+            assert client.get("/charter/compliance/", {"period": "2026"}).status_code == 200
+        with django_assert_max_num_queries(20) as api_queries:
+            assert api_client.get(URL, {"period": "2026"}).status_code == 200
+        return len(page_queries), len(api_queries)
+
+    before = counts()
+    for day in range(1, 28):
+        for minutes in (5, 35, 50):
+            declare(measured, received=local(2026, 4, day, 9, 0), registered=local(2026, 4, day, 9, minutes))
+    fold_compliance(lag_seconds=0)
+    assert counts() == before
