@@ -156,12 +156,16 @@ def teams_of(branch) -> list:
     return list(Team.objects.filter(branch=branch).order_by("code"))
 
 
-def worst_cases(user, period: CharterPeriod, *, branch=None, per_commitment: int = 10) -> dict[str, list[dict]]:
+def worst_cases(
+    user, period: CharterPeriod, *, branch=None, department=None, per_commitment: int = 10
+) -> dict[str, list[dict]]:
     """For each measured commitment, the declarations that took longest beyond it, scoped to the user's
     branches (with `branch`, that branch's only). Read from Overrun through its (branch, month, seconds) index."""
     branches = charter_branches(user)
     if branch is not None:
         branches = branches.filter(pk=branch.pk)
+    if department is not None:
+        branches = branches.filter(department=department)
     branch_ids = list(branches.values_list("pk", flat=True))
     found: dict[str, list[dict]] = {}
     for code in DECLARATION_COMMITMENTS:

@@ -45,8 +45,8 @@ def _children(children) -> list[dict]:
     ]
 
 
-def _worst(user, period: CharterPeriod, branch=None) -> list[dict]:
-    found = selectors.worst_cases(user, period, branch=branch)
+def _worst(user, period: CharterPeriod, department, branch=None) -> list[dict]:
+    found = selectors.worst_cases(user, period, branch=branch, department=department)
     return [
         {
             "label": str(CharterCode(code).label),
@@ -102,7 +102,7 @@ def compliance(request, code: str = ""):
         "child_is_branch": report.branch is None,
         "months": months,
         "commitment_labels": _commitment_labels(),
-        "worst": _worst(user, period, report.branch),
+        "worst": _worst(user, period, report.department, report.branch),
         "xlsx_url": reverse("charter:compliance-xlsx")
         + f"?period={period.code}"
         + (f"&branch={report.branch.code}" if report.branch is not None else ""),
@@ -129,7 +129,7 @@ def compliance_xlsx(request):
     level = Level.BRANCH if report.branch is not None else Level.DEPARTMENT
     unit_model = report.branch if report.branch is not None else report.department
     months = selectors.monthly_figures(level, unit_model, report.department.pk, period)
-    worst = selectors.worst_cases(user, period, branch=report.branch, per_commitment=50)
+    worst = selectors.worst_cases(user, period, branch=report.branch, department=report.department, per_commitment=50)
     content = review_workbook(report, months, worst)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="charter-{report.unit.code}-{period.code}.xlsx"'
