@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "inquiries",
     "surveys",
     "reports",
+    "charter",
     "cdci",
     "demo",
 ]
@@ -226,6 +227,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rating figures: fold new ratings every minute; rebuild nightly to take in edited declarations.
     "fold-rollups": {"task": "reports.tasks.fold_rollups_task", "schedule": crontab()},
     "rebuild-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": crontab(hour=2, minute=15)},
+    # Service charter compliance: the same watermark fold and nightly rebuild (charter.rollup).
+    "fold-charter": {"task": "charter.tasks.fold_compliance_task", "schedule": crontab()},
+    "rebuild-charter": {"task": "charter.tasks.rebuild_compliance_task", "schedule": crontab(hour=2, minute=45)},
     # Long jobs that a broker outage or a killed worker left behind are sent again (core.jobs).
     "sweep-export-jobs": {"task": "reports.tasks.sweep_export_jobs_task", "schedule": crontab()},
     "sweep-mailings": {"task": "surveys.tasks.sweep_mailings_task", "schedule": crontab()},
@@ -320,6 +324,11 @@ EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 ROLLUP_SAFETY_LAG_SECONDS = env_int("ROLLUP_SAFETY_LAG_SECONDS", 0 if EMBEDDED_DATABASE else 120)
 # The embedded mode runs no Celery beat: dashboards then fold what is new before they read the rollups.
 ROLLUP_FOLD_ON_READ = env_bool("ROLLUP_FOLD_ON_READ", EMBEDDED_DATABASE)
+# Service charter compliance (charter app): the first year of the department calendars the fold reads
+# (declarations before it are not measured), and the fewest measured declarations a branch needs for
+# its figures to appear on the public page.
+CHARTER_CALENDAR_FIRST_YEAR = env_int("CHARTER_CALENDAR_FIRST_YEAR", 2015)
+CHARTER_PUBLIC_MIN_DECLARATIONS = env_int("CHARTER_PUBLIC_MIN_DECLARATIONS", 30)
 # Rating exports with more rows than this run as a Celery job with a progress bar and a download link.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 50_000)
 # Days an export file is kept after its job finished; a nightly task deletes older files.

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("inquiries.urls")),
     path("", include("surveys.urls")),
     path("", include("reports.urls")),
+    path("", include("charter.urls")),
     path("", include("cdci.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_router.urls)),

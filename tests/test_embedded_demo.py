@@ -28,6 +28,12 @@ from django.test.utils import setup_test_environment
 setup_test_environment()  # records the page's context
 dashboard = staff.get("/dashboards/")
 assert dashboard.status_code == 200 and dashboard.context["tables"]["summary"].rows[0][2] > 0
+# The service charter's figures: durations in SQL on SQLite too, from the demo's stage times.
+charter = staff.get("/charter/compliance/")
+assert charter.status_code == 200
+registration = charter.context["report"].unit.figures[0]
+assert registration.code == "registration" and registration.measured > 0 and 0 < registration.within, registration
+assert staff.get("/charter/").status_code == 200
 """
 
 

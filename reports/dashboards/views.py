@@ -23,10 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from charter.presenters import figure_row
+from charter.report import dashboard_rows
+from charter.rollup import fold_compliance
 from core.query import get_page, page_number
 from core.spreadsheet import XLSX
 from directory.choices import Role
-from directory.models import TeamMembership
+from directory.models import Branch, Department, TeamMembership
 from directory.navigation import DEPARTMENT_ROLES, dashboard_url, role_of
 from feedback.cases.rules import OPEN_STATUSES
 from feedback.choices import Channel
@@ -226,6 +229,18 @@ def _up_link(user, kind: UnitKind, code: str, url_name: str, query: str) -> str:
 # --- pages -----------------------------------------------------------------------------------------------
 
 
+def _charter(user, period: Period, *, department_id=None, branch_id=None) -> dict:
+    """The service charter's figures over the dashboard's months (charter app), for who may read them."""
+    department = Department.objects.filter(pk=department_id).first() if department_id else None
+    branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
+    figures = dashboard_rows(user, department=department, branch=branch, first=period.first, last=period.last)
+    if figures is None:
+        return {}
+    url = reverse("charter:compliance-branch", args=[branch.code]) if branch else reverse("charter:compliance")
+    code = f"{period.first:%Y-%m}" if period.first == period.last else f"{period.first:%Y}"
+    return {"charter_rows": [figure_row(f) for f in figures], "charter_url": f"{url}?period={code}"}
+
+
 def fresh_rollups(view):
     """The embedded mode (SQLite, no Celery beat) has nobody folding new ratings every minute: the
     dashboards fold what is new before they read (ROLLUP_FOLD_ON_READ; a fold with nothing new costs
@@ -235,6 +250,7 @@ def fresh_rollups(view):
     def wrapper(request, *args, **kwargs):
         if settings.ROLLUP_FOLD_ON_READ:
             fold_rollups()
+            fold_compliance()
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -296,6 +312,7 @@ def department(request):
         dashboard.previous,
         charts=presenters.charts(trend, dashboard.children, dashboard.current, tables[-1]),
         ratings_links=_ratings_links(query, level="department", code=code),
+        **_charter(user, period, department_id=pk),
     )
     return _page(request, "reports/dashboard_department.html", context, tables)
 
@@ -349,6 +366,7 @@ def branch(request, code: str):
         if role_of(user) in DEPARTMENT_ROLES
         else "",
         ratings_links=_ratings_links(query, level="branch", code=code),
+        **_charter(user, period, branch_id=pk),
     )
     return _page(request, "reports/dashboard_branch.html", context, tables)
 
