@@ -166,7 +166,7 @@ def test_rating_rows_are_scoped(client, cast, rated):
 def test_big_export_runs_as_a_job_downloadable_only_by_its_owner(
     client, cast, rated, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.EXPORT_SYNC_MAX_ROWS = 10
+    settings.EXPORT_SYNC_MAX_ROWS = settings.EXPORT_SYNC_MAX_XLSX_ROWS = 10
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.users.staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -432,3 +432,34 @@ def test_every_row_keeps_its_formats_and_formula_text_stays_inert():
     assert sheet["C3"].number_format == "#,##0" and sheet["B3"].value is None
     assert sheet["A3"].value == "=1+1" and sheet["A3"].data_type == "s" and sheet["A3"].quotePrefix
     assert not sheet["A4"].quotePrefix
+
+
+def test_export_job_page_says_when_the_file_is_deleted_then_that_it_was(client, cast, rated, settings, tmp_path):
+    from django.utils import formats
+
+    from reports.exports.services import delete_expired_exports
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXPORT_FILE_DAYS = 3
+    export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "csv")
+    job = ExportJob.objects.create(user=cast.users.leader, kind="ratings", params=export.as_params())
+    run_export_job(job.pk)
+    job.refresh_from_db()
+    deleted_at = job.finished_at + datetime.timedelta(days=3)
+    shown = formats.date_format(timezone.localtime(deleted_at), "SHORT_DATETIME_FORMAT")
+    page_url = reverse("reports:export-job", args=[job.pk])
+    download_url = reverse("reports:export-job-download", args=[job.pk])
+    client.force_login(cast.users.leader)
+
+    page = client.get(page_url).content.decode()
+    assert shown in page and download_url in page and "stays valid" not in page
+    status = client.get(reverse("reports:export-job-status", args=[job.pk])).json()
+    assert status["expires_at"] == shown and status["download_url"] == download_url
+
+    assert delete_expired_exports(now=deleted_at - datetime.timedelta(minutes=1)) == 0
+    assert delete_expired_exports(now=deleted_at + datetime.timedelta(minutes=1)) == 1
+    page = client.get(page_url).content.decode()
+    assert f"The file was deleted on {shown}" in page and download_url not in page
+    status = client.get(reverse("reports:export-job-status", args=[job.pk])).json()
+    assert status["done"] and status["download_url"] == "" and status["expires_at"] == ""
+    assert client.get(download_url).status_code == 404
