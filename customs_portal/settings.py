@@ -294,6 +294,9 @@ SPECTACULAR_SETTINGS = {
 DECLARATION_BATCH_MAX = env_int("DECLARATION_BATCH_MAX", 1000)
 # Days after clearance during which a business may rate a declaration.
 RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 30)
+# Seconds each process trusts an API token it has just checked (directory.authentication): a token revoked
+# or an account disabled in another process stops working within this time. 0: ask the database every time.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 # One-click rating links (API and reminder e-mails) last this many days, never past the rating window.
 RATING_LINK_DAYS = env_int("RATING_LINK_DAYS", 7)
 # Working days a branch has to answer a dissatisfaction case (a department may set its own).

@@ -39,7 +39,7 @@ def _refuse_rated_officer(user, case: DissatisfactionCase) -> None:
 # --- opening ------------------------------------------------------------------------------------------
 
 
-def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
+def _dissatisfied_items(rating: Rating, branch_name: str, officer_rows: list[RatingOfficer] | None) -> list[dict]:
     items: list[dict] = []
     if rating.branch_level in DISSATISFIED_LEVELS:
         items.append(
@@ -63,12 +63,11 @@ def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
                 "reasons": list(rating.team_reasons),
             }
         )
-    officer_rows = (
-        RatingOfficer.objects.filter(rating=rating, level__in=DISSATISFIED_LEVELS)
-        .select_related("officer")
-        .order_by("id")
-    )
+    if officer_rows is None:
+        officer_rows = list(RatingOfficer.objects.filter(rating=rating).select_related("officer").order_by("id"))
     for row in officer_rows:
+        if row.level not in DISSATISFIED_LEVELS:
+            continue
         items.append(
             {
                 "kind": "officer",
@@ -82,12 +81,16 @@ def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
     return items
 
 
-def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> DissatisfactionCase:
+def open_case(
+    rating: Rating, *, now: datetime.datetime | None = None, officer_rows: list[RatingOfficer] | None = None
+) -> DissatisfactionCase:
     """Open the case of a dissatisfied rating (inside the rating's own transaction) and tell the branch leaders.
 
-    Opening twice returns the existing case: a rating has at most one (UNIQUE).
+    Opening twice returns the existing case: a rating has at most one (UNIQUE). `officer_rows`: the rating's
+    officer rows (officers attached, in id order) when the caller has just written them; else they are read.
     """
-    with transaction.atomic():
+    # No savepoint inside the rating's transaction: a failure here must undo the rating too, never only this.
+    with transaction.atomic(savepoint=False):
         existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
         if existing is not None:
             return existing
@@ -99,7 +102,7 @@ def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> Dissat
             team_id=rating.team_id,
             business_id=rating.business_id,
             status=CaseStatus.NEW,
-            items=_dissatisfied_items(rating, branch.name),
+            items=_dissatisfied_items(rating, branch.name, officer_rows),
             opened_at=now,
             due_at=rules.due_at_for(
                 now, rules.due_working_days(branch.department_id), department_calendar(branch.department_id)
