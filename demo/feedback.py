@@ -37,7 +37,7 @@ from directory.models import (
     User,
 )
 from feedback.cases import jobs, services
-from feedback.cases.services import open_case
+from feedback.cases.services import open_cases_at_rating_time
 from feedback.choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
 from feedback.declarations.checks import LOCAL_TZ
 from feedback.declarations.services import IngestResult, ingest_declarations
@@ -845,8 +845,7 @@ def _open_cases(ratings: list[Rating]) -> None:
     if not ratings:
         return
     last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    for rating in ratings:
-        open_case(rating, now=rating.created_at)
+    open_cases_at_rating_time(ratings)  # what open_case(rating, now=rating.created_at) does, for the lot
     OutboxMessage.objects.filter(pk__gt=last_message, kind=CASE_OPENED_MAIL, sent_at__isnull=True).update(
         sent_at=F("created_at")
     )
