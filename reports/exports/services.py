@@ -310,13 +310,13 @@ def run_export_job(job_id: int) -> None:
                 rows = rating_rows(ratings, officer_id=officer_of(export))
                 columns = columns_for(export)
                 if export.file_format == "csv" and copies_csv():
-                    with path.open("wb") as handle:
-                        count = copy_csv(handle, export, ratings, on_progress=report)
+                    with path.open("wb") as copied:
+                        count = copy_csv(copied, export, ratings, on_progress=report)
                 elif export.file_format == "csv":
                     count = 0
-                    with path.open("w", encoding="utf-8", newline="") as handle:
+                    with path.open("w", encoding="utf-8", newline="") as text:
                         for line in tables.stream_csv(columns, rows):
-                            handle.write(line)
+                            text.write(line)
                             count += 1
                             if count % 5000 == 0:
                                 report(count)
