@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone, translation
@@ -212,16 +212,19 @@ def _copy_sql(cursor, ratings, officer_id: int | None) -> str:
     channel = f"CASE picked.x_channel {labels} ELSE picked.x_channel END"
     rated, officers = RatingOfficer._meta.db_table, Officer._meta.db_table
     if officer_id is None:
-        levels = _inert(
-            cursor,
-            "(SELECT string_agg(o.full_name || ' (' || o.code || '): ' || ro.level, '; ' ORDER BY ro.id)"
-            f" FROM {rated} ro JOIN {officers} o ON o.id = ro.officer_id WHERE ro.rating_id = picked.pk)",
+        # Each rating's officers beside its row (LATERAL: once per row). The officer by its primary key
+        # in a subquery: as a join, the planner hashes the whole officer table again for every rating.
+        officer = f"(SELECT o.full_name || ' (' || o.code || '): ' FROM {officers} o WHERE o.id = ro.officer_id)"
+        levels = (
+            f"SELECT string_agg({officer} || ro.level, '; ' ORDER BY ro.id)"
+            f" FROM {rated} ro WHERE ro.rating_id = picked.pk"
         )
     else:
         levels = (
-            f"(SELECT ro.level FROM {rated} ro WHERE ro.rating_id = picked.pk"
-            f" AND ro.officer_id = {int(officer_id)} ORDER BY ro.id LIMIT 1)"
+            f"SELECT ro.level FROM {rated} ro WHERE ro.rating_id = picked.pk"
+            f" AND ro.officer_id = {int(officer_id)} ORDER BY ro.id LIMIT 1"
         )
+    levels_cell = _inert(cursor, "rated.levels") if officer_id is None else "rated.levels"
 
     def local(column: str) -> str:
         return f"to_char(picked.{column} AT TIME ZONE {zone}, 'DD/MM/YYYY HH24:MI')"
@@ -235,12 +238,13 @@ def _copy_sql(cursor, ratings, officer_id: int | None) -> str:
         _inert(cursor, "picked.x_team"),
         "picked.branch_level",
         "picked.team_level",
-        levels,
+        levels_cell,
         _inert(cursor, "picked.comment"),
     ]
     return (
-        f"COPY (SELECT {', '.join(cells)} FROM ({inner_sql}) AS picked ORDER BY picked.x_cleared_at, picked.pk)"
-        " TO STDOUT WITH (FORMAT csv)"
+        f"COPY (SELECT {', '.join(cells)} FROM ({inner_sql}) AS picked"
+        f" LEFT JOIN LATERAL ({levels}) AS rated(levels) ON true"
+        " ORDER BY picked.x_cleared_at, picked.pk) TO STDOUT WITH (FORMAT csv)"
     )
 
 
@@ -265,7 +269,9 @@ def copy_csv(handle, export: RatingExport, ratings, *, on_progress=None) -> int:
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(tables.csv_header(columns_for(export)))
     handle.write((tables.BOM + header.getvalue()).encode("utf-8"))
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # JIT compiling this statement took longer than running it (4.5 s of 13 s for 56,000 rows).
+        cursor.execute("SET LOCAL jit = off")
         cursor.copy_expert(_copy_sql(cursor, ratings, officer_of(export)), _CountingWriter(handle, on_progress))
         return cursor.rowcount
 
