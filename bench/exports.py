@@ -94,10 +94,11 @@ def main() -> int:
 
     rows = list(services.rating_rows(ratings))
     zone = timezone.get_current_timezone()
-    same = [
-        [value.astimezone(zone).replace(tzinfo=None) if isinstance(value, datetime.datetime) else value for value in row]
-        for row in rows
-    ]
+
+    def local(value):
+        return value.astimezone(zone).replace(tzinfo=None) if isinstance(value, datetime.datetime) else value
+
+    same = [[local(value) for value in row] for row in rows]
     plain = [[str(value) if value is not None else None for value in row] for row in rows]
     ids = ",".join(str(pk) for pk in ratings.values_list("pk", flat=True)) or "0"
 
