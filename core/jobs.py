@@ -16,9 +16,10 @@ Tasks are declared with acks_late and reject_on_worker_lost (settings), time lim
 
 import datetime
 import logging
+import threading
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,8 +80,16 @@ class BackgroundJob(models.Model):
 def send(task, job_id: int) -> bool:
     """Send the job's task now; False when the broker did not take it (the sweeper tries again)."""
     if task.app.conf.task_always_eager:
-        # Embedded mode: run it here (apply_async, even eager, would ask the missing broker for a producer).
-        task.apply((job_id,))
+        # No broker: run it in this process (apply_async, even eager, would ask the missing broker for a
+        # producer). In the embedded mode (JOBS_IN_THREAD) in a thread of its own, so that the request
+        # that started a long job answers at once and its page follows the progress like with a worker.
+        if settings.JOBS_IN_THREAD:
+            runner = threading.Thread(target=_run_here, args=(task, job_id), name=f"job {task.name} {job_id}")
+            # A daemon: a server stopping does not wait for the job; the job row keeps what happened.
+            runner.daemon = True
+            runner.start()
+        else:
+            task.apply((job_id,))
         return True
     try:
         task.apply_async((job_id,), retry=False)
@@ -88,6 +97,13 @@ def send(task, job_id: int) -> bool:
         logger.warning("could not send %s for job %s; the sweeper will send it again", task.name, job_id, exc_info=True)
         return False
     return True
+
+
+def _run_here(task, job_id: int) -> None:
+    try:
+        task.apply((job_id,), throw=False)  # a failure is on the job row (services record it)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def dispatch(task, job_id: int) -> None:

@@ -37,7 +37,7 @@ from directory.models import (
     User,
 )
 from feedback.cases import jobs, services
-from feedback.cases.services import open_case
+from feedback.cases.services import open_cases_at_rating_time
 from feedback.choices import DISSATISFIED_LEVELS, CaseStatus, Channel, Level, Reason, Stage, SubmissionChannel
 from feedback.declarations.checks import LOCAL_TZ
 from feedback.declarations.services import IngestResult, ingest_declarations
@@ -845,8 +845,7 @@ def _open_cases(ratings: list[Rating]) -> None:
     if not ratings:
         return
     last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    for rating in ratings:
-        open_case(rating, now=rating.created_at)
+    open_cases_at_rating_time(ratings)  # what open_case(rating, now=rating.created_at) does, for the lot
     OutboxMessage.objects.filter(pk__gt=last_message, kind=CASE_OPENED_MAIL, sent_at__isnull=True).update(
         sent_at=F("created_at")
     )
@@ -1120,39 +1119,67 @@ def _answerable_case_for(business_ids: list[int], now: datetime.datetime) -> Dis
     return DissatisfactionCase.objects.get(rating=rating)
 
 
+# Cases worked per transaction (see build_cases): each takes about six savepoints, PostgreSQL caches 64.
+CASES_PER_TRANSACTION = 10
+
+
+def _newest_message() -> int:
+    return OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _mails_as_sent(after: int) -> int:
+    """Record the e-mails queued since message `after` as sent (old complaints are not mailed now), before the
+    transaction commits and the outbox sender looks; returns the newest message id, for the next call."""
+    OutboxMessage.objects.filter(pk__gt=after, sent_at__isnull=True).update(sent_at=F("created_at"))
+    return _newest_message()
+
+
 def build_cases(department: Department, *, leader: User, business_account: User, now=None) -> dict[str, int]:
     """Add the fresh complaint of `leader`'s branch, work the demo cases into every state (see
     RECENT_CASE_STATES), then escalate the overdue ones; `now` is the present of the run (midnight).
 
     Only cases never touched (new, unassigned) are worked, so a rerun changes nothing and a case that
-    someone worked in the demo is left alone. The e-mails the steps queue are recorded as sent: a fresh
-    demo must not mail hundreds of notices about last year's complaints. Returns cases worked by state.
+    someone worked in the demo is left alone (as is one an interrupted run left half-worked: the cases are
+    worked CASES_PER_TRANSACTION at a time). The e-mails the steps queue are recorded as sent before each
+    commit: a fresh demo must not mail hundreds of notices about last year's complaints. Returns cases
+    worked by state.
     """
     now = now or clock.now()
     business_ids = set(BusinessMembership.objects.filter(user=business_account).values_list("business_id", flat=True))
     worked: dict[str, int] = {}
+    last_message = _newest_message()
     with transaction.atomic():
-        last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if business_ids and not DissatisfactionCase.objects.filter(business_id__in=business_ids).exists():
             _answerable_case_for(sorted(business_ids), now)
         _fresh_complaint(leader, business_account=business_account, business_ids=business_ids, until=now)
-        cases = list(
-            DissatisfactionCase.objects.filter(branch__department=department).select_related(
-                "branch", "rating__declaration", "rating__submitted_by"
-            )
+        last_message = _mails_as_sent(last_message)
+    cases = list(
+        DissatisfactionCase.objects.filter(branch__department=department).select_related(
+            "branch", "rating__declaration", "rating__submitted_by"
         )
-        plan = plan_case_states(cases, business_ids=business_ids)
-        ranks: dict[int, int] = {}
-        people: dict[int, tuple[User, User]] = {}
-        for case in sorted(cases, key=lambda c: (c.opened_at, c.pk)):
-            ranks[case.branch_id] = ranks.get(case.branch_id, 0) + 1
-            state = plan[case.pk]
-            if state == "new" or case.status != CaseStatus.NEW or case.assigned_at is not None:
-                continue
-            if case.branch_id not in people:
-                people[case.branch_id] = _branch_people(case.branch, leader)
-            _work_case(case, state, ranks[case.branch_id], people[case.branch_id], case.rating.submitted_by, now)
-            worked[state] = worked.get(state, 0) + 1
+    )
+    plan = plan_case_states(cases, business_ids=business_ids)
+    ranks: dict[int, int] = {}
+    people: dict[int, tuple[User, User]] = {}
+    to_work: list[tuple[DissatisfactionCase, str, int]] = []
+    for case in sorted(cases, key=lambda c: (c.opened_at, c.pk)):
+        ranks[case.branch_id] = ranks.get(case.branch_id, 0) + 1
+        state = plan[case.pk]
+        if state == "new" or case.status != CaseStatus.NEW or case.assigned_at is not None:
+            continue
+        to_work.append((case, state, ranks[case.branch_id]))
+    # A few cases per transaction: each step of a case is a service in its own atomic block, a savepoint
+    # here, and PostgreSQL keeps 64 subtransactions per transaction in memory; past that every row this
+    # transaction wrote is checked in pg_subtrans, and one transaction for every case made the phase crawl.
+    for offset in range(0, len(to_work), CASES_PER_TRANSACTION):
+        with transaction.atomic():
+            for case, state, rank in to_work[offset : offset + CASES_PER_TRANSACTION]:
+                if case.branch_id not in people:
+                    people[case.branch_id] = _branch_people(case.branch, leader)
+                _work_case(case, state, rank, people[case.branch_id], case.rating.submitted_by, now)
+                worked[state] = worked.get(state, 0) + 1
+            last_message = _mails_as_sent(last_message)
+    with transaction.atomic():
         worked["escalated"] = jobs.escalate_overdue(now=now)
-        OutboxMessage.objects.filter(pk__gt=last_message, sent_at__isnull=True).update(sent_at=F("created_at"))
+        _mails_as_sent(last_message)
     return worked

@@ -4,9 +4,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from . import accounts, audit
+from . import accounts, audit, authentication
 from .charter import create_default_commitments
-from .models import Department, User
+from .models import ApiToken, Department, User
 
 
 @receiver(user_logged_in, dispatch_uid="directory.adopt_language_chosen_before_login")
@@ -44,3 +44,15 @@ def charter_defaults_for_new_department(sender, instance, created, raw=False, **
     """A new department commits to the charter's timings until it sets its own (not while loading fixtures)."""
     if created and not raw:
         create_default_commitments(instance)
+
+
+@receiver(post_save, sender=ApiToken, dispatch_uid="directory.forget_saved_token")
+def forget_saved_token(sender, instance, **kwargs):
+    """A token saved (revoked) in this process is checked against the database on its next use."""
+    authentication.forget_token(instance.key_hash)
+
+
+@receiver(post_save, sender=User, dispatch_uid="directory.forget_tokens_of_saved_user")
+def forget_tokens_of_saved_user(sender, instance, **kwargs):
+    """A user saved (disabled, role changed) in this process: their tokens are read again on next use."""
+    authentication.forget_user(instance.pk)

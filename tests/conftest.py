@@ -136,7 +136,10 @@ def fresh_rate_limits():
     """API throttles and page limits count in the cache: every test starts with none spent."""
     from django.core.cache import cache
 
+    from directory import authentication
+
     cache.clear()
+    authentication._checked.clear()  # the API tokens this process checked lately (rows of earlier tests)
 
 
 @pytest.fixture(autouse=True)

@@ -19,17 +19,20 @@ from ..models import CaseEvent, DissatisfactionCase
 from . import rules
 
 
+def actor_role(actor) -> str:
+    """The role a case event records for its actor (the system for none)."""
+    if actor is None:
+        return SYSTEM_ROLE
+    return Role.ADMINISTRATOR if actor.is_administrator else actor.role
+
+
 def record_event(
     case: DissatisfactionCase, actor, action: str, text: str = "", details: dict | None = None, *, now=None
 ) -> CaseEvent:
-    if actor is None:
-        role = SYSTEM_ROLE
-    else:
-        role = Role.ADMINISTRATOR if actor.is_administrator else actor.role
     return CaseEvent.objects.create(
         case=case,
         actor=actor,
-        actor_role=role,
+        actor_role=actor_role(actor),
         action=action,
         text=text,
         details=details or {},
@@ -74,9 +77,10 @@ def _date(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
 
 
-def facts(case: DissatisfactionCase) -> dict[str, str]:
+def facts(case: DissatisfactionCase, number: str | None = None) -> dict[str, str]:
+    """What the case's e-mails say of it; `number`: its declaration's, when the caller has it at hand."""
     return {
-        "number": case.rating.declaration.number,
+        "number": number or case.rating.declaration.number,
         "branch": case.branch.name,
         "due": _date(rules.effective_due_at(case)),  # the answer owed next (after a dispute, the new date)
         "url": case_url(case),

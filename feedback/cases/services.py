@@ -8,24 +8,29 @@ Pages, the API, the admin and the demo call these and nothing else; the schedule
 """
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import clock
 from core.uploads import check_uploads
 from core.working_time import working_days_between
+from directory import outbox
 from directory.calendar import department_calendar
+from directory.choices import Role
 from directory.models import Branch, Team, User
 
 from ..choices import DISSATISFIED_LEVELS, CaseAction, CaseClosure, CaseConclusion, CaseStatus, Level
 from ..models import (
     CaseAttachment,
     CaseEvent,
+    Declaration,
     DissatisfactionCase,
     HandlingRating,
     OfficerExplanation,
@@ -33,9 +38,19 @@ from ..models import (
     RatingOfficer,
 )
 from . import rules
-from .notices import branch_leaders, business_users, department_staff, facts, notify, notify_escalation, record_event
+from .notices import (
+    actor_role,
+    branch_leaders,
+    business_users,
+    department_staff,
+    facts,
+    notify,
+    notify_escalation,
+    record_event,
+)
 
 TEXT_MAX_LENGTH = 5000
+CASE_OPENED = "case_opened"
 
 
 class InvalidTransition(ValidationError):
@@ -50,7 +65,9 @@ def _refuse_rated_officer(user, case: DissatisfactionCase) -> None:
 # --- opening ------------------------------------------------------------------------------------------
 
 
-def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
+def _dissatisfied_items(
+    rating: Rating, branch_name: str, officer_rows: list[RatingOfficer] | None, team: Team | None = None
+) -> list[dict]:
     items: list[dict] = []
     if rating.branch_level in DISSATISFIED_LEVELS:
         items.append(
@@ -63,7 +80,7 @@ def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
             }
         )
     if rating.team_id is not None and rating.team_level in DISSATISFIED_LEVELS:
-        team = Team.objects.only("name", "code").get(pk=rating.team_id)
+        team = team or Team.objects.only("name", "code").get(pk=rating.team_id)
         items.append(
             {
                 "kind": "team",
@@ -74,12 +91,11 @@ def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
                 "reasons": list(rating.team_reasons),
             }
         )
-    officer_rows = (
-        RatingOfficer.objects.filter(rating=rating, level__in=DISSATISFIED_LEVELS)
-        .select_related("officer")
-        .order_by("id")
-    )
+    if officer_rows is None:
+        officer_rows = list(RatingOfficer.objects.filter(rating=rating).select_related("officer").order_by("id"))
     for row in officer_rows:
+        if row.level not in DISSATISFIED_LEVELS:
+            continue
         items.append(
             {
                 "kind": "officer",
@@ -93,12 +109,16 @@ def _dissatisfied_items(rating: Rating, branch_name: str) -> list[dict]:
     return items
 
 
-def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> DissatisfactionCase:
+def open_case(
+    rating: Rating, *, now: datetime.datetime | None = None, officer_rows: list[RatingOfficer] | None = None
+) -> DissatisfactionCase:
     """Open the case of a dissatisfied rating (inside the rating's own transaction) and tell the branch leaders.
 
-    Opening twice returns the existing case: a rating has at most one (UNIQUE).
+    Opening twice returns the existing case: a rating has at most one (UNIQUE). `officer_rows`: the rating's
+    officer rows (officers attached, in id order) when the caller has just written them; else they are read.
     """
-    with transaction.atomic():
+    # No savepoint inside the rating's transaction: a failure here must undo the rating too, never only this.
+    with transaction.atomic(savepoint=False):
         existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
         if existing is not None:
             return existing
@@ -110,29 +130,111 @@ def open_case(rating: Rating, *, now: datetime.datetime | None = None) -> Dissat
             team_id=rating.team_id,
             business_id=rating.business_id,
             status=CaseStatus.NEW,
-            items=_dissatisfied_items(rating, branch.name),
+            items=_dissatisfied_items(rating, branch.name, officer_rows),
             opened_at=now,
             due_at=rules.due_at_for(
                 now, rules.due_working_days(branch.department_id), department_calendar(branch.department_id)
             ),
         )
         event = record_event(case, rating.submitted_by, CaseAction.OPENED, rating.comment, now=now)
-        case_facts = facts(case)
-
-        def render():
-            subject = _("New complaint on declaration %(number)s") % case_facts
-            body = "\n".join(
-                [
-                    _("A business is dissatisfied with declaration %(number)s at %(branch)s.") % case_facts,
-                    _("The case must be answered by %(due)s.") % case_facts,
-                    "",
-                    _("Open the case: %(url)s") % case_facts,
-                ]
-            )
-            return subject, body
-
-        notify(branch_leaders(case), "case_opened", f"case-event:{event.pk}", render)
+        notify(branch_leaders(case), CASE_OPENED, f"case-event:{event.pk}", _opened_notice(facts(case)))
     return case
+
+
+def _opened_notice(case_facts: dict[str, str]):
+    def render():
+        subject = _("New complaint on declaration %(number)s") % case_facts
+        body = "\n".join(
+            [
+                _("A business is dissatisfied with declaration %(number)s at %(branch)s.") % case_facts,
+                _("The case must be answered by %(due)s.") % case_facts,
+                "",
+                _("Open the case: %(url)s") % case_facts,
+            ]
+        )
+        return subject, body
+
+    return render
+
+
+def open_cases_at_rating_time(ratings: list[Rating]) -> list[DissatisfactionCase]:
+    """`open_case(rating, now=rating.created_at)` for many ratings at once (bulk loads such as the demo's):
+    the same cases, events and notices to the branch leaders, in a dozen statements for the lot instead
+    of about ten per rating. Ratings that have a case already are left alone. Returns the new cases."""
+    with transaction.atomic(savepoint=False):
+        have = set(
+            DissatisfactionCase.objects.filter(rating_id__in=[rating.pk for rating in ratings]).values_list(
+                "rating_id", flat=True
+            )
+        )
+        ratings = [rating for rating in ratings if rating.pk not in have]
+        if not ratings:
+            return []
+        branches = Branch.objects.only("name", "department_id").in_bulk({rating.branch_id for rating in ratings})
+        rated_teams = {
+            rating.team_id for rating in ratings if rating.team_id and rating.team_level in DISSATISFIED_LEVELS
+        }
+        teams = Team.objects.only("name", "code").in_bulk(rated_teams)
+        officer_rows: dict[int, list[RatingOfficer]] = defaultdict(list)
+        for row in (
+            RatingOfficer.objects.filter(rating_id__in=[rating.pk for rating in ratings])
+            .select_related("officer")
+            .order_by("id")
+        ):
+            officer_rows[row.rating_id].append(row)
+        numbers = dict(
+            Declaration.objects.filter(pk__in=[rating.declaration_id for rating in ratings]).values_list("id", "number")
+        )
+        submitters = User.objects.in_bulk({rating.submitted_by_id for rating in ratings})
+        leaders: dict[int, list[User]] = defaultdict(list)
+        for leader in User.objects.filter(role=Role.BRANCH_LEADER, branch_id__in=branches, is_active=True).order_by(
+            "pk"
+        ):
+            leaders[leader.branch_id].append(leader)
+        departments = {branch.department_id for branch in branches.values()}
+        due_days = {department: rules.due_working_days(department) for department in departments}
+        calendars = {department: department_calendar(department) for department in departments}
+        cases = []
+        for rating in ratings:
+            branch = branches[rating.branch_id]
+            department = branch.department_id
+            cases.append(
+                DissatisfactionCase(
+                    rating=rating,
+                    branch=branch,
+                    team_id=rating.team_id,
+                    business_id=rating.business_id,
+                    status=CaseStatus.NEW,
+                    items=_dissatisfied_items(rating, branch.name, officer_rows[rating.pk], teams.get(rating.team_id)),
+                    opened_at=rating.created_at,
+                    due_at=rules.due_at_for(rating.created_at, due_days[department], calendars[department]),
+                )
+            )
+        DissatisfactionCase.objects.bulk_create(cases)
+        events = CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case=case,
+                    actor=submitters[rating.submitted_by_id],
+                    actor_role=actor_role(submitters[rating.submitted_by_id]),
+                    action=CaseAction.OPENED,
+                    text=rating.comment,
+                    details={},
+                    created_at=rating.created_at,
+                )
+                for case, rating in zip(cases, ratings, strict=True)
+            ]
+        )
+        drafts = []
+        for case, rating, event in zip(cases, ratings, events, strict=True):
+            render = _opened_notice(facts(case, numbers[rating.declaration_id]))
+            for leader in leaders[case.branch_id]:
+                with translation.override(leader.language or settings.LANGUAGE_CODE):
+                    subject, body = render()
+                key = f"case-event:{event.pk}:{leader.pk}"[:120]
+                drafts.append(outbox.Draft(leader, CASE_OPENED, subject, body, dedup_key=key))
+        outbox.enqueue_many(drafts)
+    return cases
 
 
 # --- the workflow -------------------------------------------------------------------------------------

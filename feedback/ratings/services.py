@@ -243,7 +243,7 @@ def _store_rating(
                 row.rating = rating
             RatingOfficer.objects.bulk_create(officer_rows)
             if rating.is_dissatisfied:
-                on_dissatisfied_rating(rating)
+                on_dissatisfied_rating(rating, officer_rows)
     except IntegrityError:
         if Rating.objects.filter(declaration_id=declaration.pk).exists():
             raise AlreadyRated(declaration)
@@ -252,13 +252,14 @@ def _store_rating(
     return StoredRating(rating, officer_rows)
 
 
-def on_dissatisfied_rating(rating: Rating) -> None:
-    """Open the DissatisfactionCase of `rating` (feedback.cases.services.open_case).
+def on_dissatisfied_rating(rating: Rating, officer_rows: list[RatingOfficer] | None = None) -> None:
+    """Open the DissatisfactionCase of `rating` (feedback.cases.services.open_case); `officer_rows` are its
+    officer rows when they were just written (officers attached), so they are not read again.
 
     Called inside the transaction that stores (or corrects into) a dissatisfied rating, so a complaint
     can never be lost between two writes: if opening the case fails, the rating is not stored either.
     """
-    open_case(rating)
+    open_case(rating, officer_rows=officer_rows)
 
 
 def _check_may_rate(user: User, declaration: Declaration) -> None:

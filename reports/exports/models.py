@@ -1,11 +1,13 @@
 """Export jobs: a big export of rating rows, written by a Celery task (core.jobs) into a file only its owner
 may download."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.jobs import BackgroundJob
+from core.jobs import BackgroundJob, JobStatus
 
 
 class ExportJob(BackgroundJob):
@@ -34,3 +36,15 @@ class ExportJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When the nightly task deletes the file (settings.EXPORT_FILE_DAYS after the job finished)."""
+        if self.status != JobStatus.DONE or self.finished_at is None:
+            return None
+        return self.finished_at + datetime.timedelta(days=settings.EXPORT_FILE_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        """Done, and its file deleted since (reports.exports.services.delete_expired_exports)."""
+        return self.status == JobStatus.DONE and not self.file

@@ -1,11 +1,14 @@
 """Exports of rating rows (one row per rating), scoped to a unit the user may see.
 
-Up to settings.EXPORT_SYNC_MAX_ROWS (50,000) rows the view streams the file at once; beyond, an
-ExportJob row is written and `export_ratings_task` builds the file under MEDIA_ROOT with openpyxl's
-write-only mode (memory stays flat), reporting its progress on the row. Only the owner may download it.
+Up to about two seconds of writing (settings.EXPORT_SYNC_MAX_ROWS, 50,000 rows of CSV, or
+EXPORT_SYNC_MAX_XLSX_ROWS, 10,000 rows of xlsx) the view sends the file at once; beyond, an ExportJob row
+is written and `export_ratings_task` builds the file under MEDIA_ROOT (xlsx with openpyxl's write-only
+mode: memory stays flat), reporting its progress on the row. Only the owner may download it.
 """
 
+import csv
 import datetime
+import io
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -13,12 +16,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import jobs
+from core.spreadsheet import FORMULA_STARTS
+from directory.models import Officer
 from feedback.choices import Channel
 from feedback.models import Rating, RatingOfficer
 
@@ -34,8 +40,9 @@ FORMATS = ("xlsx", "csv")
 CHUNK = 2000
 
 
-def sync_limit() -> int:
-    return settings.EXPORT_SYNC_MAX_ROWS
+def sync_limit(file_format: str) -> int:
+    """The most rows written during the request: xlsx is about four times slower to write than CSV."""
+    return settings.EXPORT_SYNC_MAX_XLSX_ROWS if file_format == "xlsx" else settings.EXPORT_SYNC_MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,123 @@ def _with_officers(chunk: list[tuple], officer_id: int | None):
         ]
 
 
+# --- CSV straight from PostgreSQL ------------------------------------------------------------------------
+#
+# On PostgreSQL the CSV rows come from one COPY ... TO STDOUT: the database formats every cell as
+# tables.stream_csv would (local time dd/mm/yyyy hh:mm, the channel's label in the active language,
+# officers "name (code): level" joined with "; ", formula-like text behind an apostrophe), and Python only
+# passes the bytes on. The rows and their order are those of `ratings_for` (its query is the inner one).
+
+
+def copies_csv() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _literal(cursor, value) -> str:
+    return cursor.mogrify("%s", [value]).decode()
+
+
+def _inert(cursor, expression: str) -> str:
+    """SQL of `expression` with formula-like text behind an apostrophe (core.spreadsheet.csv_text)."""
+    starts = _literal(cursor, list(FORMULA_STARTS))
+    return f"CASE WHEN left({expression}, 1) = ANY({starts}) THEN chr(39) || {expression} ELSE {expression} END"
+
+
+def _copy_sql(cursor, ratings, officer_id: int | None) -> str:
+    inner, params = (
+        ratings.annotate(
+            x_number=F("declaration__number"),
+            x_cleared_at=F("declaration__cleared_at"),
+            x_channel=F("declaration__channel"),
+            x_branch=F("branch__name"),
+            x_team=F("team__name"),
+        )
+        .values_list(
+            "pk",
+            "x_number",
+            "x_cleared_at",
+            "created_at",
+            "x_channel",
+            "x_branch",
+            "x_team",
+            "branch_level",
+            "team_level",
+            "comment",
+        )
+        .query.sql_with_params()
+    )
+    inner_sql = cursor.mogrify(inner, params).decode()
+    zone = _literal(cursor, timezone.get_current_timezone_name())
+    labels = " ".join(
+        f"WHEN {_literal(cursor, value)} THEN {_literal(cursor, str(label))}" for value, label in Channel.choices
+    )
+    channel = f"CASE picked.x_channel {labels} ELSE picked.x_channel END"
+    rated, officers = RatingOfficer._meta.db_table, Officer._meta.db_table
+    if officer_id is None:
+        # Each rating's officers beside its row (LATERAL: once per row). The officer by its primary key
+        # in a subquery: as a join, the planner hashes the whole officer table again for every rating.
+        officer = f"(SELECT o.full_name || ' (' || o.code || '): ' FROM {officers} o WHERE o.id = ro.officer_id)"
+        levels = (
+            f"SELECT string_agg({officer} || ro.level, '; ' ORDER BY ro.id)"
+            f" FROM {rated} ro WHERE ro.rating_id = picked.pk"
+        )
+    else:
+        levels = (
+            f"SELECT ro.level FROM {rated} ro WHERE ro.rating_id = picked.pk"
+            f" AND ro.officer_id = {int(officer_id)} ORDER BY ro.id LIMIT 1"
+        )
+    levels_cell = _inert(cursor, "rated.levels") if officer_id is None else "rated.levels"
+
+    def local(column: str) -> str:
+        return f"to_char(picked.{column} AT TIME ZONE {zone}, 'DD/MM/YYYY HH24:MI')"
+
+    cells = [
+        _inert(cursor, "picked.x_number"),
+        local("x_cleared_at"),
+        local("created_at"),
+        _inert(cursor, channel),
+        _inert(cursor, "picked.x_branch"),
+        _inert(cursor, "picked.x_team"),
+        "picked.branch_level",
+        "picked.team_level",
+        levels_cell,
+        _inert(cursor, "picked.comment"),
+    ]
+    return (
+        f"COPY (SELECT {', '.join(cells)} FROM ({inner_sql}) AS picked"
+        f" LEFT JOIN LATERAL ({levels}) AS rated(levels) ON true"
+        " ORDER BY picked.x_cleared_at, picked.pk) TO STDOUT WITH (FORMAT csv)"
+    )
+
+
+class _CountingWriter:
+    """The file COPY writes into: passes the bytes on and reports progress every `every` lines."""
+
+    def __init__(self, handle, on_lines, every: int = 5000):
+        self.handle, self.on_lines, self.every = handle, on_lines, every
+        self.lines = self.reported = 0
+
+    def write(self, data) -> int:
+        self.lines += data.count(b"\n")
+        if self.on_lines and self.lines - self.reported >= self.every:
+            self.reported = self.lines
+            self.on_lines(self.lines)
+        return self.handle.write(data)
+
+
+def copy_csv(handle, export: RatingExport, ratings, *, on_progress=None) -> int:
+    """Write the CSV of `ratings` (BOM, header, rows) into a binary file with PostgreSQL's COPY; returns the
+    number of rows. `on_progress(lines so far)` now and then (a comment may hold line breaks: a guide only)."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(tables.csv_header(columns_for(export)))
+    handle.write((tables.BOM + header.getvalue()).encode("utf-8"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # JIT compiling this statement took longer than running it (4.5 s of 13 s for 56,000 rows).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.copy_expert(_copy_sql(cursor, ratings, officer_of(export)), _CountingWriter(handle, on_progress))
+        return cursor.rowcount
+
+
 def columns_for(export: RatingExport) -> list[tables.Column]:
     return tables.rating_columns(one_officer=export.kind == UnitKind.OFFICER)
 
@@ -191,11 +315,14 @@ def run_export_job(job_id: int) -> None:
                 path = Path(folder) / export.filename()
                 rows = rating_rows(ratings, officer_id=officer_of(export))
                 columns = columns_for(export)
-                if export.file_format == "csv":
+                if export.file_format == "csv" and copies_csv():
+                    with path.open("wb") as copied:
+                        count = copy_csv(copied, export, ratings, on_progress=report)
+                elif export.file_format == "csv":
                     count = 0
-                    with path.open("w", encoding="utf-8", newline="") as handle:
+                    with path.open("w", encoding="utf-8", newline="") as text:
                         for line in tables.stream_csv(columns, rows):
-                            handle.write(line)
+                            text.write(line)
                             count += 1
                             if count % 5000 == 0:
                                 report(count)

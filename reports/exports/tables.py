@@ -42,8 +42,10 @@ HEADER_ROW = 4
 
 # Column kinds: how a value is shown, written to CSV and formatted in Excel.
 TEXT, INT, RATE, MEAN, DAYS, DATE_KIND, DATETIME_KIND = "text", "int", "rate", "mean", "days", "date", "datetime"
+# A level from 1 to 5: a whole number that needs no format (no thousands to group), so Excel cells stay plain.
+LEVEL = "level"
 EXCEL_FORMATS = {INT: WHOLE, RATE: PERCENT, MEAN: SCORE, DAYS: DECIMAL, DATE_KIND: DATE, DATETIME_KIND: DATETIME}
-WIDTHS = {TEXT: 34, INT: 11, RATE: 13, MEAN: 11, DAYS: 12, DATE_KIND: 12, DATETIME_KIND: 17}
+WIDTHS = {TEXT: 34, INT: 11, LEVEL: 11, RATE: 13, MEAN: 11, DAYS: 12, DATE_KIND: 12, DATETIME_KIND: 17}
 
 
 @dataclass
@@ -242,6 +244,13 @@ def write_rows_xlsx(
     taken: set[str] = set()
     formats = [EXCEL_FORMATS.get(column.kind) for column in columns]
     kinds = [column.kind for column in columns]
+    zone = timezone.get_current_timezone()
+
+    def cell_value(value, kind: str):
+        if kind == DATETIME_KIND and isinstance(value, datetime.datetime):
+            return value.astimezone(zone).replace(tzinfo=None)  # as _excel_value, with the zone looked up once
+        return value
+
     sheet = None
     count = on_sheet = 0
     for row in rows:
@@ -256,7 +265,7 @@ def write_rows_xlsx(
             on_sheet = 0
         sheet.append(
             [
-                _row_cell(sheet, _excel_value(value, kind), template)
+                _row_cell(sheet, cell_value(value, kind), template)
                 for kind, template, value in zip(kinds, formatted, row, strict=True)
             ]
         )
@@ -299,8 +308,8 @@ def rating_columns(*, one_officer: bool) -> list[Column]:
         Column(_("Channel")),
         Column(_("Branch")),
         Column(_("Team")),
-        Column(_("Branch level"), INT),
-        Column(_("Team level"), INT),
-        Column(_("Officer's level"), INT) if one_officer else Column(_("Officers' levels")),
+        Column(_("Branch level"), LEVEL),
+        Column(_("Team level"), LEVEL),
+        Column(_("Officer's level"), LEVEL) if one_officer else Column(_("Officers' levels")),
         Column(_("Comment")),
     ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -44,10 +45,15 @@ def ratings_export(request):
     period, channel = form.filters()
     export = services.RatingExport(kind, unit, period, channel, file_format)
     ratings = services.ratings_for(request.user, export)
-    if ratings.count() > services.sync_limit():
+    if ratings.count() > services.sync_limit(file_format):
         job = services.start_export_job(request.user, export)
         jobs.dispatch(tasks.export_ratings_task, job.pk)
         return redirect("reports:export-job", pk=job.pk)
+    if file_format == "csv" and services.copies_csv():
+        handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
+        services.copy_csv(handle, export, ratings)
+        handle.seek(0)
+        return FileResponse(handle, as_attachment=True, filename=export.filename(), content_type=tables.CSV)
     rows = services.rating_rows(ratings, officer_id=services.officer_of(export))
     columns = services.columns_for(export)
     if file_format == "csv":
@@ -76,6 +82,7 @@ def export_job(request, pk: int):
 @require_GET
 def export_job_status(request, pk: int):
     job = _job(request, pk)
+    downloadable = job.status == JobStatus.DONE and not job.is_expired
     return JsonResponse(
         {
             "status": job.status,
@@ -83,8 +90,9 @@ def export_job_status(request, pk: int):
             "progress": job.progress,
             "done": job.status in ENDED,
             "waiting": job.waits_for_service,
-            "download_url": reverse("reports:export-job-download", args=[job.pk])
-            if job.status == JobStatus.DONE
+            "download_url": reverse("reports:export-job-download", args=[job.pk]) if downloadable else "",
+            "expires_at": formats.date_format(timezone.localtime(job.expires_at), "SHORT_DATETIME_FORMAT")
+            if downloadable and job.expires_at
             else "",
             "error": job.error,
         }

@@ -32,6 +32,8 @@
           } else if (data.status === "done") {
             var done = board.querySelector("[data-job-done]");
             done.hidden = false;
+            board.querySelector("[data-job-expires]").textContent = data.expires_at;
+            board.querySelector("[data-job-expiry]").hidden = !data.expires_at;
             done.querySelector("a").focus();
           } else {
             window.setTimeout(poll, 1000);

@@ -46,6 +46,69 @@ def test_dissatisfied_rating_opens_one_case_listing_what_was_rated_1_or_2(case_c
     assert DissatisfactionCase.objects.count() == 1
 
 
+def opened_rows(case: DissatisfactionCase) -> tuple:
+    """What opening wrote for a case, without its ids (the case's address in the mail has its id)."""
+    event = case.events.get()
+    mails = OutboxMessage.objects.filter(dedup_key__startswith=f"case-event:{event.pk}:").order_by("recipient_id")
+    url = f"/cases/{case.pk}/"
+    return (
+        (case.rating_id, case.branch_id, case.team_id, case.business_id, case.status, case.items),
+        (case.opened_at, case.due_at),
+        (event.actor_id, event.actor_role, event.action, event.text, event.details, event.created_at),
+        [(m.recipient_id, m.to_email, m.language, m.kind, m.subject, m.body.replace(url, "/cases/ID/")) for m in mails],
+    )
+
+
+def stored_without_case(declaration, user, officer_levels: dict[str, int], **fields) -> Rating:
+    """A dissatisfied rating written the way bulk loads write them: its rows only, no case yet."""
+    rating = Rating.objects.create(
+        declaration=declaration,
+        business_id=declaration.business_id,
+        submitted_by=user,
+        submitted_via="api",
+        branch_id=declaration.branch_id,
+        team_id=declaration.team_id,
+        is_dissatisfied=True,
+        created_at=timezone.now() - datetime.timedelta(days=3),
+        **fields,
+    )
+    for link in declaration.officer_links.select_related("officer").order_by("id"):
+        level = officer_levels[link.officer.code]
+        rating.officer_ratings.create(
+            officer=link.officer, team_id=link.team_id, level=level, reasons=["delay"] if level <= 2 else []
+        )
+    return rating
+
+
+def test_opening_cases_in_bulk_writes_what_opening_each_writes(case_cast):
+    cast = case_cast
+    ratings = [
+        stored_without_case(
+            cast.dx, cast.users.business, {"OA1": 1, "OA2": 5}, branch_level=2, branch_reasons=["delay"], comment="Chậm"
+        ),
+        stored_without_case(
+            cast.dy, cast.users.rival, {"OB1": 4}, branch_level=4, team_level=1, team_reasons=["attitude"]
+        ),
+    ]
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():  # open them one by one, note what was written, undo it
+        one_by_one = [opened_rows(services.open_case(rating, now=rating.created_at)) for rating in ratings]
+        raise Undo
+    assert not DissatisfactionCase.objects.exists() and not OutboxMessage.objects.exists()
+
+    cases = services.open_cases_at_rating_time(ratings)
+
+    assert [case.rating_id for case in cases] == [rating.pk for rating in ratings]
+    assert [opened_rows(DissatisfactionCase.objects.get(pk=case.pk)) for case in cases] == one_by_one
+    assert [[item["kind"] for item in case.items] for case in cases] == [["branch", "officer"], ["team"]]
+    assert OutboxMessage.objects.filter(kind="case_opened").count() == 2  # the leader of each branch
+    assert services.open_cases_at_rating_time(ratings) == []  # a rating with a case keeps it
+    assert DissatisfactionCase.objects.count() == 2
+
+
 def test_satisfied_rating_opens_no_case(case_cast):
     submit_rating(case_cast.dx, case_cast.users.business, channel="web", branch_level=3, team_level=4)
     assert not DissatisfactionCase.objects.exists()

@@ -73,7 +73,7 @@ def flush(url: str) -> None:
 def test_an_export_asked_for_during_a_broker_outage_runs_when_the_broker_is_back(
     client, cast, rated, settings, tmp_path, real_broker
 ):
-    settings.EXPORT_SYNC_MAX_ROWS = 10
+    settings.EXPORT_SYNC_MAX_ROWS = settings.EXPORT_SYNC_MAX_XLSX_ROWS = 10
     settings.MEDIA_ROOT = tmp_path
     real_broker(UNREACHABLE)
     client.force_login(cast.users.staff)

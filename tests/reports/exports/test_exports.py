@@ -166,7 +166,7 @@ def test_rating_rows_are_scoped(client, cast, rated):
 def test_big_export_runs_as_a_job_downloadable_only_by_its_owner(
     client, cast, rated, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.EXPORT_SYNC_MAX_ROWS = 10
+    settings.EXPORT_SYNC_MAX_ROWS = settings.EXPORT_SYNC_MAX_XLSX_ROWS = 10
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.users.staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -432,3 +432,69 @@ def test_every_row_keeps_its_formats_and_formula_text_stays_inert():
     assert sheet["C3"].number_format == "#,##0" and sheet["B3"].value is None
     assert sheet["A3"].value == "=1+1" and sheet["A3"].data_type == "s" and sheet["A3"].quotePrefix
     assert not sheet["A4"].quotePrefix
+
+
+def test_export_job_page_says_when_the_file_is_deleted_then_that_it_was(client, cast, rated, settings, tmp_path):
+    from django.utils import formats
+
+    from reports.exports.services import delete_expired_exports
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXPORT_FILE_DAYS = 3
+    export = RatingExport(UnitKind.BRANCH, cast.branch_a.pk, Period.parse(PERIOD), None, "csv")
+    job = ExportJob.objects.create(user=cast.users.leader, kind="ratings", params=export.as_params())
+    run_export_job(job.pk)
+    job.refresh_from_db()
+    deleted_at = job.finished_at + datetime.timedelta(days=3)
+    shown = formats.date_format(timezone.localtime(deleted_at), "SHORT_DATETIME_FORMAT")
+    page_url = reverse("reports:export-job", args=[job.pk])
+    download_url = reverse("reports:export-job-download", args=[job.pk])
+    client.force_login(cast.users.leader)
+
+    page = client.get(page_url).content.decode()
+    assert shown in page and download_url in page and "stays valid" not in page
+    status = client.get(reverse("reports:export-job-status", args=[job.pk])).json()
+    assert status["expires_at"] == shown and status["download_url"] == download_url
+
+    assert delete_expired_exports(now=deleted_at - datetime.timedelta(minutes=1)) == 0
+    assert delete_expired_exports(now=deleted_at + datetime.timedelta(minutes=1)) == 1
+    page = client.get(page_url).content.decode()
+    assert f"The file was deleted on {shown}" in page and download_url not in page
+    status = client.get(reverse("reports:export-job-status", args=[job.pk])).json()
+    assert status["done"] and status["download_url"] == "" and status["expires_at"] == ""
+    assert client.get(download_url).status_code == 404
+
+
+@pytest.mark.parametrize("level", ["department", "officer"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_csv_by_copy_reads_back_as_the_portable_csv(cast, rated, level, language):
+    from django.db import connection
+    from django.utils import translation
+
+    from reports.exports import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")  # the portable path is the one every other CSV test reads
+    Rating.objects.filter(pk=rated[2].pk).update(comment='-2 ngày\ntrễ, "chậm"')
+    kind, unit = (
+        (UnitKind.DEPARTMENT, cast.department.pk) if level == "department" else (UnitKind.OFFICER, cast.officers.oa1.pk)
+    )
+    with translation.override(language):
+        export = RatingExport(kind, unit, Period.parse(PERIOD), None, "csv")
+        ratings = services.ratings_for(cast.users.staff, export)
+        portable = "".join(
+            stream_csv(
+                services.columns_for(export), services.rating_rows(ratings, officer_id=services.officer_of(export))
+            )
+        )
+        buffer = io.BytesIO()
+        count = services.copy_csv(buffer, export, ratings)
+    copied = buffer.getvalue().decode("utf-8")
+    assert copied.startswith(BOM) and portable.startswith(BOM)
+    copied_rows = list(csv.reader(io.StringIO(copied[1:])))
+    portable_rows = list(csv.reader(io.StringIO(portable[1:])))
+    assert count == len(copied_rows) - 1 == ratings.count() > 10
+    assert copied_rows == portable_rows
+    if level == "department":  # every rating: the two comments that start like formulas are there
+        comments = {row[9] for row in copied_rows}
+        assert {'\'-2 ngày\ntrễ, "chậm"', "'" + HYPERLINK} <= comments
