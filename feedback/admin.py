@@ -136,6 +136,7 @@ class HandlingRatingAdmin(ReadOnlyAdmin):
 
     list_display = ["rated_at", "case", "branch", "level"]
     list_filter = ["level", "branch"]
+    search_fields = ["case__rating__declaration__number", "case__business__tax_code", "case__business__name"]
     list_select_related = ["case", "branch"]
     date_hierarchy = "rated_at"
 
