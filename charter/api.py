@@ -25,7 +25,9 @@ class CommitmentSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="The commitment in words, in the request's language.")
     limit = serializers.IntegerField()
     unit = serializers.CharField(help_text="minutes, working_hours or working_days")
-    status = serializers.CharField(help_text="measured, not_measured_yet (inquiry replies) or no_data (tax exemption)")
+    status = serializers.CharField(
+        help_text="measured, branch_only (inquiry replies of a team: owed by its branch) or no_data (tax exemption)"
+    )
     measured = serializers.IntegerField(
         help_text="Declarations measured (cleared in the period, with both stage times)."
     )
@@ -36,6 +38,15 @@ class CommitmentSerializer(serializers.Serializer):
         help_text="Median duration (working minutes; elapsed minutes for registration), bucket upper edge.",
     )
     p90_minutes = serializers.IntegerField(allow_null=True, help_text="90th percentile, likewise.")
+    median_working_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="Inquiry replies only: median working days to answer (null when none, or when the median is "
+        "an inquiry still unanswered past its deadline).",
+    )
+    p90_working_days = serializers.IntegerField(allow_null=True, help_text="90th percentile, likewise.")
+    unanswered_late = serializers.IntegerField(
+        help_text="Inquiry replies only: inquiries unanswered past their deadline (counted in measured, not within)."
+    )
 
 
 class UnitSerializer(serializers.Serializer):
@@ -71,6 +82,9 @@ def _unit(unit: UnitFigures) -> dict:
                 "share_within": f.share_within,
                 "median_minutes": f.median_minutes,
                 "p90_minutes": f.p90_minutes,
+                "median_working_days": f.median_days,
+                "p90_working_days": f.p90_days,
+                "unanswered_late": f.unanswered_late,
             }
             for f in unit.figures
         ],

@@ -5,9 +5,9 @@ from directory.choices import CharterCode
 
 # The commitments measured from a declaration's stage times, in the order pages list them.
 DECLARATION_COMMITMENTS = (CharterCode.REGISTRATION, CharterCode.DOCUMENT_CHECK, CharterCode.PHYSICAL_INSPECTION)
-# Counted elsewhere or not yet: the inquiries app will fold its replies into the same rollup (commitment
-# code is a dimension of it); no data on tax-exemption dossiers reaches the portal.
-NOT_MEASURED_YET = (CharterCode.INQUIRY_REPLY,)
+# Measured on the businesses' written inquiries (charter.replies), in whole working days.
+REPLY_COMMITMENTS = (CharterCode.INQUIRY_REPLY,)
+# No data on tax-exemption dossiers reaches the portal.
 NO_DATA = (CharterCode.TAX_EXEMPTION,)
 
 

@@ -13,16 +13,17 @@ from directory.scoping import NOTHING, branch_filter
 from feedback.models import Declaration
 
 from .buckets import upper_minutes
-from .choices import DECLARATION_COMMITMENTS, NO_DATA, NOT_MEASURED_YET
+from .choices import DECLARATION_COMMITMENTS, NO_DATA, REPLY_COMMITMENTS, Level
 from .models import ComplianceHistogram, Overrun
 from .periods import CharterPeriod
+from .replies import ReplyFigure, reply_figures
 
 # Who reads charter figures: the department's staff and its integration clients (their department),
 # a branch leader (their branch and its teams), administrators (all). Not officers, team leaders or businesses.
 CHARTER_ROLES = (Role.DEPARTMENT_STAFF, Role.INTEGRATION, Role.BRANCH_LEADER)
 DEPARTMENT_WIDE_ROLES = (Role.DEPARTMENT_STAFF, Role.INTEGRATION)
 MEASURED = "measured"
-NOT_YET = "not_measured_yet"
+BRANCH_ONLY = "branch_only"  # replies to inquiries are owed by a branch or the department, not a team
 NO_SOURCE = "no_data"
 
 
@@ -52,7 +53,8 @@ def charter_departments(user):
 class CommitmentFigure:
     """One commitment of one unit over a period. Durations in minutes (working minutes except for
     registration); `median_minutes`/`p90_minutes` are the upper edges of their histogram buckets
-    (None beyond the last bucket or when nothing was measured)."""
+    (None beyond the last bucket or when nothing was measured). The reply to inquiries counts whole
+    working days instead (`median_days`/`p90_days`; None also when the quantile is an unanswered late one)."""
 
     code: str
     label: str
@@ -64,6 +66,9 @@ class CommitmentFigure:
     within: int = 0
     median_minutes: int | None = None
     p90_minutes: int | None = None
+    median_days: int | None = None
+    p90_days: int | None = None
+    unanswered_late: int = 0
 
     @property
     def share_within(self) -> float | None:
@@ -104,9 +109,11 @@ def _commitments(department_id: int) -> dict[str, tuple[int, str, str]]:
     return found
 
 
-def _figures(commitments: dict, measured: dict[str, tuple]) -> list[CommitmentFigure]:
+def _figures(
+    commitments: dict, measured: dict[str, tuple], reply: ReplyFigure | None, *, replies_owed: bool = True
+) -> list[CommitmentFigure]:
     figures = []
-    for code in [*DECLARATION_COMMITMENTS, *NO_DATA, *NOT_MEASURED_YET]:
+    for code in [*DECLARATION_COMMITMENTS, *REPLY_COMMITMENTS, *NO_DATA]:
         limit, unit, unit_label = commitments[code]
         label = str(CharterCode(code).label)
         if code in DECLARATION_COMMITMENTS:
@@ -125,9 +132,26 @@ def _figures(commitments: dict, measured: dict[str, tuple]) -> list[CommitmentFi
                     upper_minutes(p90) if p90 is not None else None,
                 )
             )
+        elif code in REPLY_COMMITMENTS and replies_owed:
+            reply = reply or ReplyFigure(0, 0, None, None, 0)
+            figures.append(
+                CommitmentFigure(
+                    code,
+                    label,
+                    limit,
+                    unit,
+                    unit_label,
+                    MEASURED,
+                    reply.measured,
+                    reply.within,
+                    median_days=reply.median_days,
+                    p90_days=reply.p90_days,
+                    unanswered_late=reply.unanswered_late,
+                )
+            )
         else:
             figures.append(
-                CommitmentFigure(code, label, limit, unit, unit_label, NO_SOURCE if code in NO_DATA else NOT_YET)
+                CommitmentFigure(code, label, limit, unit, unit_label, NO_SOURCE if code in NO_DATA else BRANCH_ONLY)
             )
     return figures
 
@@ -140,7 +164,12 @@ def unit_figures(
     for unit_id, code, n, within, median, p90 in _quantile_rows(level, [u.pk for u in units], period, by_month=False):
         grouped[unit_id][code] = (n, within, median, p90)
     commitments = _commitments(department_id)
-    return {unit.pk: _figures(commitments, grouped.get(unit.pk, {})) for unit in units}
+    replies = reply_figures(level, [u.pk for u in units], department_id, period)
+    owed = level != Level.TEAM
+    return {
+        unit.pk: _figures(commitments, grouped.get(unit.pk, {}), replies.get(unit.pk), replies_owed=owed)
+        for unit in units
+    }
 
 
 def monthly_figures(level: int, unit, department_id: int, period: CharterPeriod) -> list[tuple]:
@@ -149,7 +178,8 @@ def monthly_figures(level: int, unit, department_id: int, period: CharterPeriod)
     for _unit_id, month, code, n, within, median, p90 in _quantile_rows(level, [unit.pk], period, by_month=True):
         grouped[month][code] = (n, within, median, p90)
     commitments = _commitments(department_id)
-    return [(month, _figures(commitments, grouped[month])) for month in sorted(grouped)]
+    # The months' pages list declaration commitments only (views): replies are read for the whole period.
+    return [(month, _figures(commitments, grouped[month], None, replies_owed=False)) for month in sorted(grouped)]
 
 
 def teams_of(branch) -> list:

@@ -46,7 +46,9 @@ def test_staff_read_the_department_and_its_branches(api_client, measured):
     assert (by_branch["MC"]["measured"], by_branch["MC"]["p90_minutes"]) == (3, 40)
     assert by_branch["HG"]["measured"] == 1
     reply = next(c for c in body["unit"]["commitments"] if c["code"] == CharterCode.INQUIRY_REPLY)
-    assert reply["status"] == "not_measured_yet" and reply["share_within"] is None
+    # No inquiry in this table: the reply commitment is measured, on nothing.
+    assert (reply["status"], reply["measured"], reply["share_within"]) == ("measured", 0, None)
+    assert reply["median_minutes"] is None and reply["unanswered_late"] == 0
 
 
 def test_integration_client_with_a_token_reads_its_department(api_client, measured, token_for):

@@ -110,12 +110,14 @@ def test_the_department_limit_decides_within(cast, hand_table):
     assert not Overrun.objects.filter(commitment=CharterCode.PHYSICAL_INSPECTION).exists()
 
 
-def test_reply_and_tax_exemption_are_shown_as_not_measured(cast, hand_table):
+def test_tax_exemption_is_not_measured_and_replies_are_owed_by_branches_not_teams(cast, hand_table):
     fold()
     department = figures_of(Level.DEPARTMENT, cast.department, cast)
-    assert department[CharterCode.INQUIRY_REPLY].status == selectors.NOT_YET
     assert department[CharterCode.TAX_EXEMPTION].status == selectors.NO_SOURCE
-    assert department[CharterCode.INQUIRY_REPLY].measured == 0
+    assert department[CharterCode.INQUIRY_REPLY].status == selectors.MEASURED
+    assert department[CharterCode.INQUIRY_REPLY].measured == 0  # no inquiry in this table
+    team = figures_of(Level.TEAM, cast.team_a1, cast)
+    assert team[CharterCode.INQUIRY_REPLY].status == selectors.BRANCH_ONLY
 
 
 def test_worst_cases_are_scoped_to_the_leaders_branch(cast, hand_table):
