@@ -49,7 +49,7 @@ class CommitmentSerializer(serializers.Serializer):
     )
 
 
-class UnitSerializer(serializers.Serializer):
+class ComplianceUnitSerializer(serializers.Serializer):
     level = serializers.CharField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -61,8 +61,8 @@ class ComplianceSerializer(serializers.Serializer):
     first_month = serializers.DateField()
     last_month = serializers.DateField()
     department = serializers.CharField()
-    unit = UnitSerializer()
-    children = UnitSerializer(many=True, help_text="The department's branches, or the branch's teams.")
+    unit = ComplianceUnitSerializer()
+    children = ComplianceUnitSerializer(many=True, help_text="The department's branches, or the branch's teams.")
 
 
 def _unit(unit: UnitFigures) -> dict:
