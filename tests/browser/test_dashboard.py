@@ -44,7 +44,7 @@ def test_staff_changes_the_period_sees_the_charts_and_downloads_excel(page, live
     expect(page.locator("h1")).to_contain_text("Cục Hải quan Quảng Ninh")
 
     with page.expect_navigation():
-        page.get_by_label("Period").select_option("2025")
+        page.get_by_label("Period", exact=True).select_option("2025")
     trend_rows = page.locator("[data-table=trend] tbody tr")
     expect(trend_rows).to_have_count(12)
     expect(page.locator("[data-table=branches] tbody tr")).to_have_count(2)
@@ -56,7 +56,7 @@ def test_staff_changes_the_period_sees_the_charts_and_downloads_excel(page, live
     shot(page, "dashboard-department-desktop")
 
     with page.expect_navigation():
-        page.get_by_label("Period").select_option("2025-Q1")
+        page.get_by_label("Period", exact=True).select_option("2025-Q1")
     expect(trend_rows).to_have_count(3)
     expect(trend_rows.first.locator("th")).to_have_text("01/2025")
     assert chart_points(page, "trend") == 3

@@ -40,7 +40,7 @@ def test_team_leader_reaches_the_team_dashboard_and_downloads_excel(page: Page, 
     expect(page.locator(".dashboard-period")).to_contain_text("Chi cục Hải quan Móng Cái")
 
     with page.expect_navigation():
-        page.get_by_label("Period").select_option("2025")
+        page.get_by_label("Period", exact=True).select_option("2025")
     trend_rows = page.locator("[data-table=trend] tbody tr")
     expect(trend_rows).to_have_count(12)
     expect(page.locator("[data-table=officers] tbody tr")).to_have_count(1)
@@ -57,7 +57,7 @@ def test_team_leader_reaches_the_team_dashboard_and_downloads_excel(page: Page, 
     shot(page, "dashboard-team-desktop")
 
     with page.expect_navigation():
-        page.get_by_label("Period").select_option("2025-Q1")
+        page.get_by_label("Period", exact=True).select_option("2025-Q1")
     expect(trend_rows).to_have_count(3)
     expect(trend_rows.first.locator("th")).to_have_text("01/2025")
     assert chart_points(page, "trend") == 3
