@@ -1,10 +1,10 @@
 """Filters of the inquiry lists (pages and API) and of the public FAQ."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.search_text import fold
 
 from .choices import InquiryStatus, InquiryTopic
 from .models import FaqEntry, Inquiry
@@ -43,7 +43,7 @@ class FaqFilterSet(django_filters.FilterSet):
         fields = ["q", "topic"]
 
     def search(self, queryset, name, value):
-        words = value.split()
-        for word in words[:10]:
-            queryset = queryset.filter(Q(question__icontains=word) | Q(answer__icontains=word))
+        # Each word anywhere in the question or the answer, with or without its diacritics.
+        for word in fold(value).split()[:10]:
+            queryset = queryset.filter(search_text__contains=word)
         return queryset

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.append_only import AppendOnlyModel
+from core.search_text import fold
 from core.uploads import Attachment
 from directory.choices import Role
 from directory.models import Branch, Business, Department
@@ -260,6 +261,8 @@ class FaqEntry(models.Model):
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The question and answer folded for search (core.search_text): "thue" finds "thuế".
+    search_text = models.TextField(_("searchable text"), blank=True, editable=False)
 
     objects = FaqEntryQuerySet.as_manager()
 
@@ -275,6 +278,12 @@ class FaqEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question[:60]
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.question}\n{self.answer}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
 
 class ConferenceQuerySet(models.QuerySet):

@@ -60,6 +60,22 @@ def test_search_finds_by_words_and_topic(cast, published, client):
     assert client.get("/faq/?topic=weather").status_code == 400
 
 
+@pytest.mark.parametrize("query", ["thue nhap khau", "TẠM NHẬP", "Tam  nhap", "nghi dinh 134"])
+def test_search_matches_with_or_without_diacritics_and_in_any_case(cast, published, client, query):
+    assert QUESTION in client.get("/faq/", {"q": query}).content.decode()
+
+
+def test_search_without_diacritics_still_needs_every_word(cast, published, client):
+    assert QUESTION not in client.get("/faq/", {"q": "thue xe o to"}).content.decode()
+
+
+def test_a_republished_entry_is_searched_on_its_new_text(cast, published):
+    entry = FaqEntry.objects.get()
+    entry.answer = "Được miễn thuế khi tái xuất đúng hạn."
+    entry.save(update_fields=["answer"])
+    assert FaqEntry.objects.filter(search_text__contains="duoc mien thue").exists()
+
+
 def test_a_text_still_naming_the_business_is_refused(cast):
     inquiry = answered(cast)
     with pytest.raises(ValidationError) as error:
