@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.append_only import AppendOnlyModel
+from core.append_only import TrailEvent
 from core.search_text import fold
 from core.uploads import Attachment
 from directory.choices import Role
@@ -217,19 +217,12 @@ class InquiryAttachment(Attachment):
         return self.original_name
 
 
-class InquiryEvent(AppendOnlyModel):
+class InquiryEvent(TrailEvent):
     """One step in the life of an inquiry: who (in which role then), what, when. Append-only (and on
     PostgreSQL a trigger refuses UPDATE and DELETE)."""
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(_("role at the time"), max_length=20)
     action = models.CharField(_("action"), max_length=20, choices=InquiryAction.choices)
-    text = models.TextField(_("text"), blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     changed_message = _("Inquiry events cannot be changed.")
     deleted_message = _("Inquiry events cannot be deleted.")

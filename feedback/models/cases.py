@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
-from core.append_only import AppendOnlyModel
+from core.append_only import TrailEvent
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, business_filter
@@ -259,7 +259,7 @@ class OfficerExplanation(models.Model):
         return f"{self.case_id}: {self.officer_id}"
 
 
-class CaseEvent(AppendOnlyModel):
+class CaseEvent(TrailEvent):
     """One step in the life of a case: who (and in which role at the time), what, when, and the text.
 
     Append-only: the model and its queryset refuse updates and deletes, the admin is read-only, and on
@@ -267,20 +267,7 @@ class CaseEvent(AppendOnlyModel):
     """
 
     case = models.ForeignKey(DissatisfactionCase, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-        help_text=_("Empty when a scheduled job acted."),
-    )
-    actor_role = models.CharField(_("role at the time"), max_length=20)
     action = models.CharField(_("action"), max_length=20, choices=CaseAction.choices)
-    text = models.TextField(_("text"), blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     changed_message = _("Case events cannot be changed.")
     deleted_message = _("Case events cannot be deleted.")
