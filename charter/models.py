@@ -39,6 +39,35 @@ class ComplianceHistogram(models.Model):
         return f"{self.commitment} {self.level}:{self.unit_id} {self.month:%Y-%m} #{self.bucket}"
 
 
+class DeclarationTiming(models.Model):
+    """The charter durations of one cleared declaration, in seconds, as the fold measured them.
+
+    Computed once per declaration (the working-time arithmetic is the costly part of the measure), so the
+    nightly rebuild of the histograms and overruns is a GROUP BY over these columns. Timings are computed
+    again, all of them, when a department's calendar changes (CharterState.timing_fingerprint), and one by
+    one for declarations the clearance system sent again (a changed declaration's `updated_at`).
+    `declaration_id` is not a foreign key, like Overrun's: declarations are never deleted (read-only in
+    the admin, changed only by the ingest), and a full re-time starts from the declarations.
+    A NULL duration is a stage the declaration did not go through (or was not timed for).
+    """
+
+    declaration_id = models.BigIntegerField(_("declaration"), primary_key=True)
+    department_id = models.PositiveIntegerField(_("department"))
+    branch_id = models.PositiveIntegerField(_("branch"))
+    team_id = models.PositiveIntegerField(_("team"), null=True)
+    month = models.DateField(_("month"), help_text=_("First day of the local month of clearance."))
+    registration = models.BigIntegerField(_("registration (seconds)"), null=True)
+    document_check = models.BigIntegerField(_("document check (working seconds)"), null=True)
+    physical_inspection = models.BigIntegerField(_("physical inspection (working seconds)"), null=True)
+
+    class Meta:
+        verbose_name = _("declaration timing (charter)")
+        verbose_name_plural = _("declaration timings (charter)")
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: {self.registration}/{self.document_check}/{self.physical_inspection}s"
+
+
 class Overrun(models.Model):
     """A declaration that took longer than its department's commitment (the worst cases a leader reads)."""
 
@@ -110,6 +139,24 @@ class CharterState(models.Model):
 
     declaration_watermark = models.BigIntegerField(_("last folded declaration"), default=0)
     calendar_fingerprint = models.CharField(_("calendar fingerprint"), max_length=64, blank=True)
+    timing_fingerprint = models.CharField(
+        _("calendar of the stored timings"),
+        max_length=64,
+        blank=True,
+        help_text=_("The calendar fingerprint the declaration timings were computed with; another one re-times all."),
+    )
+    limits_fingerprint = models.CharField(
+        _("limits of the listed overruns"),
+        max_length=64,
+        blank=True,
+        help_text=_("The commitments' limits the overruns were listed with; other limits list them all again."),
+    )
+    retimed_through = models.DateTimeField(
+        _("changed declarations re-timed through"),
+        null=True,
+        blank=True,
+        help_text=_("Declarations the clearance system sent again after this moment are re-timed at the next rebuild."),
+    )
     folded_at = models.DateTimeField(_("last fold"), null=True, blank=True)
     rebuilt_at = models.DateTimeField(_("last rebuild"), null=True, blank=True)
 

@@ -103,6 +103,13 @@ class Declaration(models.Model):
             # The list's order for a whole department (or everything, for administrators): the first page
             # is read from the top of this index instead of sorting every declaration.
             models.Index(fields=["-cleared_at", "-registered_at"], name="declaration_list_idx"),
+            # The declarations the clearance system sent again (the ingest sets updated_at), few of all: the
+            # charter's nightly rebuild re-times those changed since its last run (charter.rollup).
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(updated_at__gt=models.F("created_at")),
+                name="declaration_changed_idx",
+            ),
             # A business's list (newest clearance first, declarations in progress last) is read from
             # declaration_business_list_idx (business, cleared_at DESC NULLS LAST, registered_at DESC, id
             # DESC): a broker's page takes the top rows of each business from it instead of sorting all

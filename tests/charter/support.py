@@ -27,7 +27,7 @@ def declare(
 ) -> Declaration:
     """One declaration of business X with the given stage times; cleared at the last stage unless told."""
     last = max(t for t in (registered, document, inspection) if t is not None)
-    return Declaration.objects.create(
+    declaration = Declaration.objects.create(
         number=f"30{next(_numbers) + 5 * 10**9:010d}",
         type_code="A11",
         channel=channel,
@@ -40,3 +40,7 @@ def declare(
         inspection_done_at=inspection,
         cleared_at=cleared if cleared is not None else last,
     )
+    # As the ingest writes a new declaration: updated when created (a later save() marks it sent again).
+    Declaration.objects.filter(pk=declaration.pk).update(updated_at=declaration.created_at)
+    declaration.updated_at = declaration.created_at
+    return declaration

@@ -206,9 +206,12 @@ def test_incremental_folds_give_the_rows_of_a_rebuild(cast):
     fold()
     fold()  # nothing new: adds nothing
     incremental, overruns = _histogram_rows(), _overrun_rows()
-    rebuild_compliance(lag_seconds=0)
+    rebuild_compliance(lag_seconds=0)  # counts the stored timings again
     assert incremental and _histogram_rows() == incremental
     assert overruns and _overrun_rows() == overruns
+    rebuild_compliance(lag_seconds=0, retime=True)  # times every declaration again
+    assert _histogram_rows() == incremental
+    assert _overrun_rows() == overruns
 
 
 def test_the_database_durations_equal_core_working_time(cast):

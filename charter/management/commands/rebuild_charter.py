@@ -14,9 +14,16 @@ class Command(BaseCommand):
         "Recompute the service charter compliance figures from all declarations, in one transaction."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--retime",
+            action="store_true",
+            help=gettext_lazy("Time every declaration again first (done by itself after a calendar change)."),
+        )
+
     def handle(self, *args, **options):
         started = time.monotonic()
-        result = rebuild_compliance()
+        result = rebuild_compliance(retime=options["retime"])
         self.stdout.write(
             _("Charter figures rebuilt up to declaration %(declarations)s in %(seconds).1f s.")
             % {"declarations": result.declarations_to, "seconds": time.monotonic() - started}
