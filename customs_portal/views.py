@@ -27,8 +27,12 @@ LISTED_FIELDS = ("pk", "answered_at", "due_at", "branch__name", "rating__declara
 
 
 def _listed(cases):
-    narrow = cases.select_related(None).select_related("branch", "rating__declaration").only(*LISTED_FIELDS)
-    return list(narrow[:LISTED])
+    """The first cases of `cases` in its order: their ids first (sorted from an index, no join), then the
+    few rows shown. Joining first read every answered case of a broker's 100 businesses (61 ms at 10M)."""
+    ids = list(cases.values_list("pk", flat=True)[:LISTED])
+    shown = DissatisfactionCase.objects.select_related("branch", "rating__declaration").only(*LISTED_FIELDS)
+    rows = shown.in_bulk(ids)  # ids from the user's scoped query
+    return [rows[pk] for pk in ids]
 
 
 def home(request):

@@ -204,6 +204,10 @@ class DissatisfactionCase(models.Model):
                 condition=Q(status=CaseStatus.ANSWERED),
                 name="case_business_answered_idx",
             ),
+            # A business's (a broker's) complaints list, in its order (answered, open, closed; then due date),
+            # read from the index alone: a broker's 100 businesses have 36,000 cases at ten million ratings,
+            # and reading their wide rows to sort them cost ~100 ms.
+            models.Index(fields=["business", "status", "due_at"], include=["id"], name="case_business_list_idx"),
             # ... and its open cases, counted on its home page (a broker's 100 businesses have 36,000
             # cases at ten million ratings, a few hundred of them open).
             models.Index(

@@ -106,6 +106,14 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
         merged = tops[0].union(*tops[1:], all=True).order_by(*BUSINESS_ORDER)
         return [pk for pk, *_sort in merged[end - page.paginator.per_page : end]]
 
+    def _pending_count(self, paginator, now) -> int:
+        """How many declarations wait for the business's rating. On "to rate" with no other filter that is
+        the list's own count (a broker's month of declarations: counted once, not twice)."""
+        others = {name: value for name, value in self.filterset.form.cleaned_data.items() if name != "rated"}
+        if self.to_rate and not any(value not in (None, "") for value in others.values()) and not paginator.capped:
+            return paginator.count
+        return open_for_rating(Declaration.objects.for_user(self.request.user), now=now).count()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
@@ -117,7 +125,7 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
         context["to_rate"] = self.to_rate
         if self.is_business:
             now = clock.now()
-            context["pending_count"] = open_for_rating(Declaration.objects.for_user(self.request.user), now=now).count()
+            context["pending_count"] = self._pending_count(context["paginator"], now)
             for declaration in context["declarations"]:
                 declaration.row_rating = _rating_of(declaration)
                 declaration.can_rate = rating_window(declaration, now=now).is_open

@@ -278,6 +278,19 @@ def test_to_rate_filter_lists_only_what_can_still_be_rated(cast, business, setti
     assert after.xpath("//a[@class='to-rate-tab']//span[@class='badge']")[0].text_content() == "0"
 
 
+def test_to_rate_count_stays_the_businesss_whole_count_under_another_filter(cast, business):
+    # Two declarations to rate (dx, and one of branch B); "to rate" narrowed to branch B lists one of them,
+    # while the badge and the notice still count both (the list's own count is used only without filters).
+    make_declaration("101234567897", cast.business_x, cast.branch_b, cast.team_b1, days_ago=1)
+
+    whole = html(business.get(LIST_URL, {"rated": "false"}))
+    narrowed = html(business.get(LIST_URL, {"rated": "false", "branch": cast.branch_b.code}))
+
+    for page in (whole, narrowed):
+        assert page.xpath("//a[@class='to-rate-tab']//span[@class='badge']")[0].text_content() == "2"
+    assert [text_of(td) for td in narrowed.xpath("//table[@class='data']/tbody/tr/td[1]")] == ["101234567897"]
+
+
 def test_home_of_a_business_user_leads_to_the_list_with_the_pending_count(cast, business):
     response = business.get("/")
 
