@@ -17,11 +17,17 @@ class CappedPaginator(Paginator):
 
     cap = LIST_COUNT_CAP
 
+    def __init__(self, object_list, per_page, *args, count_rows=None, **kwargs):
+        """`count_rows`: a cheaper query holding exactly as many rows as `object_list`, counted instead
+        of it (an officer's declarations: the distinct declarations of their own link rows)."""
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_rows = count_rows
+
     @cached_property
     def count(self) -> int:
         # A sliced queryset counts as SELECT COUNT(*) FROM (SELECT ... LIMIT cap + 1): at most cap + 1 rows
         # read, in no particular order (an ORDER BY would sort every row before the LIMIT).
-        rows = self.object_list
+        rows = self.object_list if self.count_rows is None else self.count_rows
         if hasattr(rows, "order_by"):
             return rows.order_by()[: self.cap + 1].count()
         return len(rows[: self.cap + 1])

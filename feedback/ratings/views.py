@@ -31,7 +31,7 @@ from ..cases.rules import due_working_days
 from ..choices import Level, Reason, SubmissionChannel
 from ..declarations.filters import DeclarationFilterSet
 from ..declarations.selectors import declarations_for, with_shown_relations
-from ..models import Declaration
+from ..models import Declaration, DeclarationOfficer
 from .forms import RatingForm, handled_by
 from .services import AlreadyRated, submit_rating
 from .window import RatingWindow, open_for_rating, rating_window
@@ -70,6 +70,17 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
             # "To rate" on this page means what can still be rated: declarations whose window closed are left out.
             queryset = open_for_rating(queryset)
         return queryset
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """An officer's unfiltered list is counted from their own link rows (declaration_officer_idx, index
+        only): the same declarations as Declaration.for_user gives an officer, without probing each one
+        (54 ms at ten million ratings, for the 10,001 rows of the capped count)."""
+        user = self.request.user
+        unfiltered = not any(value not in (None, "") for value in self.filterset.form.cleaned_data.values())
+        if user.role == Role.OFFICER and not user.is_administrator and unfiltered:
+            links = DeclarationOfficer.objects.filter(officer_id=user.officer_id)
+            kwargs["count_rows"] = links.values("declaration_id").distinct()
+        return super().get_paginator(queryset, per_page, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         """Ids first, then the page's rows: the sort and the (capped) count read the declarations alone, and

@@ -392,6 +392,21 @@ def test_list_reads_ids_first_then_only_the_page(cast, client, username):
     assert any('"feedback_rating"' in sql and "LIMIT" not in sql and " IN (" in sql for sql in listing)
 
 
+def test_officer_list_counts_each_declaration_once_and_filters_narrow_the_count(cast, client):
+    # oa1 handled two stages of one red declaration (two link rows): counted once; the channel filter
+    # narrows the count to it (the unfiltered count is read from the officer's link rows).
+    two_stages = [(cast.officers.oa1, "reception"), (cast.officers.oa1, "release")]
+    make_declaration("101234567896", cast.business_y, cast.branch_a, cast.team_a1, two_stages, channel="red")
+    client.force_login(cast.users.officer)
+    handled = Declaration.objects.filter(officer_links__officer=cast.officers.oa1).distinct().count()
+
+    everything = client.get(LIST_URL).context["paginator"]
+    red = client.get(LIST_URL, {"channel": "red"}).context["paginator"]
+
+    assert everything.count == handled >= 2
+    assert red.count == 1
+
+
 def test_officer_sees_the_declarations_they_handled_only(cast, client):
     client.force_login(cast.users.officer)
     shown = {d.number for d in client.get(LIST_URL).context["declarations"]}
