@@ -46,6 +46,8 @@ def _rating_of(declaration: Declaration):
 BUSINESS_ORDER = (F("cleared_at").desc(nulls_last=True), F("registered_at").desc(), F("pk").desc())
 # Above this many businesses for one user, the merged page costs more queries' planning than it saves.
 MERGED_BUSINESSES = 500
+# A business id no row has, compiled into the merged page's part and replaced by each business's id.
+PART_BUSINESS = -2_000_000_001
 
 
 class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
@@ -113,9 +115,23 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
         if self.to_rate:
             filtered = open_for_rating(filtered)
         rows = filtered.order_by().values_list("pk", "cleared_at", "registered_at")
-        tops = [rows.filter(business_id=business).order_by(*BUSINESS_ORDER)[:end] for business in businesses]
-        merged = tops[0].union(*tops[1:], all=True).order_by(*BUSINESS_ORDER)
-        return [pk for pk, *_sort in merged[end - page.paginator.per_page : end]]
+        # One part is compiled, with a stand-in business id, and repeated for each business with its id in
+        # the stand-in's place: compiling a hundred querysets cost the ORM ~80 ms a page.
+        part = rows.filter(business_id=PART_BUSINESS).order_by(*BUSINESS_ORDER)[:end]
+        part_sql, part_params = part.query.sql_with_params()
+        where = part_params.index(PART_BUSINESS)
+        params: list = []
+        for business in businesses:
+            params += [*part_params[:where], business, *part_params[where + 1 :]]
+        # The columns are (pk, cleared_at, registered_at): BUSINESS_ORDER by their positions.
+        merged = " UNION ALL ".join([f"({part_sql})"] * len(businesses))
+        per_page = page.paginator.per_page
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{merged} ORDER BY 2 DESC NULLS LAST, 3 DESC, 1 DESC LIMIT {per_page} OFFSET {end - per_page}",
+                params,
+            )
+            return [pk for pk, *_sort in cursor.fetchall()]
 
     def _pending_count(self, paginator, now) -> int:
         """How many declarations wait for the business's rating. On "to rate" with no other filter that is
