@@ -18,6 +18,7 @@ from django.views.generic import ListView
 from core import clock
 from core.query import InvalidQuery, check_form, get_page, page_number
 from core.uploads import attachment_response
+from core.workflow_views import WorkflowStepView
 from directory.choices import Role
 
 from . import conferences, rules, services
@@ -166,27 +167,20 @@ STEP_DONE = {
 }
 
 
-class InquiryStepView(LoginRequiredMixin, View):
+class InquiryStepView(WorkflowStepView):
     """POST one step; the service decides, its refusals come back on the inquiry page."""
 
-    def post(self, request, pk: int, action: str):
-        form_class = STEP_FORMS.get(action)
-        if form_class is None:
-            raise Http404
-        inquiry = _inquiry_for(request, pk)
-        form = form_class(request.POST, request.FILES, inquiry=inquiry)
-        if not form.is_valid():
-            return render_inquiry(request, inquiry, bound_form=form, status=400)
-        try:
-            self.run(action, inquiry, form.cleaned_data, request.user)
-        except services.InvalidTransition as error:
-            form.add_service_errors(error)
-            return render_inquiry(request, _inquiry_for(request, pk), bound_form=form, status=409)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return render_inquiry(request, _inquiry_for(request, pk), bound_form=form, status=400)
-        messages.success(request, STEP_DONE[action]())
-        return redirect("inquiries:inquiry-detail", pk=pk)
+    step_forms = STEP_FORMS
+    step_done = STEP_DONE
+    form_object = "inquiry"
+    invalid_transition = services.InvalidTransition
+    detail_url_name = "inquiries:inquiry-detail"
+
+    def get_object(self, request, pk: int) -> Inquiry:
+        return _inquiry_for(request, pk)
+
+    def render(self, request, obj, *, bound_form, status: int):
+        return render_inquiry(request, obj, bound_form=bound_form, status=status)
 
     @staticmethod
     def run(action: str, inquiry: Inquiry, data: dict, user) -> None:

@@ -9,11 +9,9 @@ so the two can never disagree; the page of a business or an officer never receiv
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -28,6 +26,7 @@ from core.filter_forms import dress_filter_form
 from core.paging import CappedPaginator
 from core.query import InvalidQuery, LastPageListMixin, check_form, page_number
 from core.uploads import attachment_response
+from core.workflow_views import WorkflowStepView
 from core.working_time import WorkingCalendar, working_days_between
 from directory.calendar import department_calendar
 from directory.choices import Role
@@ -423,28 +422,35 @@ class CaseDetailView(LoginRequiredMixin, View):
         return render_case(request, _case_for(request, pk))
 
 
-class CaseStepView(LoginRequiredMixin, View):
-    """POST one workflow step; the service decides, its refusals come back on the case page."""
+STEP_DONE = {
+    "assign": lambda: _("The verifier has been assigned and told by e-mail."),
+    "findings": lambda: _("The findings have been recorded."),
+    "explanation": lambda: _("Your explanation has been sent to the branch leader."),
+    "conclude": lambda: _("The conclusion has been recorded. Now write the answer to the business."),
+    "answer": lambda: _("The answer has been sent to the business."),
+    "accept": lambda: _("Thank you. You accepted the answer; the case is closed."),
+    "dispute": lambda: _("Your dispute has been sent; the department will review the case."),
+    "rate_handling": lambda: _("Thank you for rating the handling of your complaint."),
+    "message": lambda: _("Your message has been sent."),
+    "note": lambda: _("The internal note has been added."),
+}
 
-    def post(self, request, pk: int, action: str):
-        form_class = STEP_FORMS.get(action)
-        if form_class is None:
-            raise Http404
-        case = _case_for(request, pk)
-        form = form_class(request.POST, request.FILES, case=case)
-        if not form.is_valid():
-            return render_case(request, case, bound_form=form, status=400)
-        try:
-            self.run(action, case, form.cleaned_data, request.user)
-        except services.InvalidTransition as error:
-            form.add_service_errors(error)
-            return render_case(request, _case_for(request, pk), bound_form=form, status=409)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return render_case(request, _case_for(request, pk), bound_form=form, status=400)
-        # PermissionDenied from the service is Django's 403.
-        messages.success(request, STEP_DONE[action]())
-        return redirect("feedback:case-detail", pk=pk)
+
+class CaseStepView(WorkflowStepView):
+    """POST one workflow step; the service decides, its refusals come back on the case page (a
+    PermissionDenied from the service is Django's 403)."""
+
+    step_forms = STEP_FORMS
+    step_done = STEP_DONE
+    form_object = "case"
+    invalid_transition = services.InvalidTransition
+    detail_url_name = "feedback:case-detail"
+
+    def get_object(self, request, pk: int):
+        return _case_for(request, pk)
+
+    def render(self, request, obj, *, bound_form, status: int):
+        return render_case(request, obj, bound_form=bound_form, status=status)
 
     @staticmethod
     def run(action: str, case, data: dict, user) -> None:
@@ -466,20 +472,6 @@ class CaseStepView(LoginRequiredMixin, View):
             services.rate_handling(case, data["level"], data["comment"], user)
         elif action in ("message", "note"):
             services.send_message(case, data["text"], data["files"], user, internal=action == "note")
-
-
-STEP_DONE = {
-    "assign": lambda: _("The verifier has been assigned and told by e-mail."),
-    "findings": lambda: _("The findings have been recorded."),
-    "explanation": lambda: _("Your explanation has been sent to the branch leader."),
-    "conclude": lambda: _("The conclusion has been recorded. Now write the answer to the business."),
-    "answer": lambda: _("The answer has been sent to the business."),
-    "accept": lambda: _("Thank you. You accepted the answer; the case is closed."),
-    "dispute": lambda: _("Your dispute has been sent; the department will review the case."),
-    "rate_handling": lambda: _("Thank you for rating the handling of your complaint."),
-    "message": lambda: _("Your message has been sent."),
-    "note": lambda: _("The internal note has been added."),
-}
 
 
 class CaseAttachmentView(LoginRequiredMixin, View):
