@@ -88,6 +88,48 @@ class BusinessPresence(models.Model):
         return f"{self.get_unit_kind_display()} {self.unit_id} {self.year} business {self.business_id}"
 
 
+class PresenceCount(models.Model):
+    """How many distinct businesses dealt with one unit over one run of months of one year.
+
+    Counted from BusinessPresence (reports.presence_counts) for every run `first_month`..`last_month` within
+    the year (78 runs), so that the participation of a month, a quarter or a year, the periods a dashboard
+    offers, is one row instead of a count over every business of the unit (a department's year: 16,000
+    rows). Recounted by the fold for the unit-years whose masks changed, and by the rebuild.
+    """
+
+    unit_kind = models.PositiveSmallIntegerField(_("unit level"), choices=UnitKind.choices)
+    unit_id = models.PositiveIntegerField(_("unit"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    first_month = models.PositiveSmallIntegerField(_("first month"))
+    last_month = models.PositiveSmallIntegerField(_("last month"))
+    businesses_cleared = models.IntegerField(_("businesses with a cleared declaration"))
+    businesses_rated = models.IntegerField(_("businesses that rated"))
+
+    class Meta:
+        verbose_name = _("business presence count")
+        verbose_name_plural = _("business presence counts")
+        ordering = ["unit_kind", "unit_id", "year", "first_month", "last_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit_kind", "unit_id", "year", "first_month", "last_month"], name="presence_count_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_month__gte=1, last_month__lte=12, first_month__lte=models.F("last_month")),
+                name="presence_count_months_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(businesses_rated__gte=0, businesses_cleared__gte=0),
+                name="presence_count_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_unit_kind_display()} {self.unit_id} {self.year} {self.first_month}-{self.last_month}: "
+            f"{self.businesses_rated}/{self.businesses_cleared}"
+        )
+
+
 class CaseOutcome(models.TextChoices):
     """Where a case stands against its deadline, from its stored times alone (never from "now")."""
 

@@ -5,7 +5,8 @@ Two entry points share one code path:
 - `fold_rollups()` (the Celery beat task, every minute) adds what is new since the watermarks:
   ratings with lo < id <= hi, declarations likewise (a declaration not yet cleared waits in
   PendingClearance and is counted when its clearance arrives), and rating corrections not yet folded;
-  and the dissatisfaction cases opened or changed since (reports.case_rollups).
+  and the dissatisfaction cases opened or changed since (reports.case_rollups); the businesses counted
+  per run of months are recounted for the unit-years whose presence changed (reports.presence_counts).
 - `rebuild_rollups()` (the management command, and nightly) empties the tables and runs the same fold
   from watermark 0, in one transaction.
 
@@ -34,10 +35,12 @@ from .models import (
     CaseRollup,
     FoldedCorrection,
     PendingClearance,
+    PresenceCount,
     RatingRollup,
     RollupState,
     UnitKind,
 )
+from .presence_counts import recount, recount_all
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +149,9 @@ def _fresh_declarations(lo: int, hi: int) -> tuple[str, list]:
 # row (a department's presence of a year: ~90 pages instead of 6,000 at a million ratings).
 
 
-def _fold_statements(
-    rating_lo: int, rating_hi: int, declaration_lo: int, declaration_hi: int
-) -> list[tuple[str, list]]:
-    """The fold as three statements: level and cleared counts, business presence, pending clearances.
+def _fold_statements(rating_lo: int, rating_hi: int, declaration_lo: int, declaration_hi: int):
+    """The fold as three statements: level and cleared counts, business presence (answering the unit-years
+    it changed), pending clearances.
 
     New declarations and new ratings go into one upsert per table, so a key touched by both is written
     once. Each source is grouped once down to a small grain (branch, team, month, channel[, levels]);
@@ -219,15 +221,25 @@ def _fold_statements(
     # Cleared declarations and ratings meet in one grain (branch, team, business, year) with their month
     # masks OR-ed together, before it is spread over the three unit levels. Grouping by year, not month,
     # keeps the grain a twelfth of the size (SQLite gets BIT_OR from reports.apps).
-    presence = (
+    merge = (
+        f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
+        "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
+        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE} "
+        "RETURNING unit_kind, unit_id, year"
+    )
+    grain = (
         f"WITH grain AS (SELECT branch_id, team_id, business_id, {year} AS year, BIT_OR(cleared * {bit}) AS cleared, "
         f"BIT_OR(rated * {bit}) AS rated FROM (SELECT branch_id, team_id, business_id, month, 1 AS cleared, 0 AS rated "
         f"FROM ({fresh}) f UNION ALL SELECT r.branch_id, r.team_id, r.business_id, {month}, 0, 1 {ratings}) a "
-        f"GROUP BY branch_id, team_id, business_id, {year}), units AS ({presence_units}) "
-        f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
-        "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
-        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE}"
+        f"GROUP BY branch_id, team_id, business_id, {year}), units AS ({presence_units})"
     )
+    # The statement answers the unit-years whose masks changed, for reports.presence_counts. PostgreSQL
+    # de-duplicates them in the statement (a data-modifying WITH); SQLite (the embedded demo, small folds)
+    # cannot, and returns the written rows.
+    if connection.vendor == "postgresql":
+        presence = f"{grain}, written AS ({merge}) SELECT DISTINCT unit_kind, unit_id, year FROM written"
+    else:
+        presence = f"{grain} {merge}"
     presence_params = [*fresh_params, *rating_params]
     pending = [
         # Counted now: no longer pending.
@@ -243,7 +255,7 @@ def _fold_statements(
             [declaration_lo, declaration_hi],
         ),
     ]
-    return [(counts, counts_params), (presence, presence_params), *pending]
+    return (counts, counts_params), (presence, presence_params), pending
 
 
 # --- corrections -------------------------------------------------------------------------------
@@ -331,8 +343,16 @@ def _fold(state, cutoff: datetime.datetime, *, rebuild: bool = False) -> FoldRes
         rating_hi = _upper_bound(cursor, "feedback_rating", rating_lo, cutoff)
         declaration_hi = _upper_bound(cursor, "feedback_declaration", declaration_lo, cutoff)
         if rating_hi > rating_lo or declaration_hi > declaration_lo or _has_pending(cursor):
-            for sql, params in _fold_statements(rating_lo, rating_hi, declaration_lo, declaration_hi):
-                cursor.execute(sql, params)
+            counts, presence, pending = _fold_statements(rating_lo, rating_hi, declaration_lo, declaration_hi)
+            cursor.execute(*counts)
+            cursor.execute(*presence)
+            changed = set(cursor.fetchall())
+            for statement in pending:
+                cursor.execute(*statement)
+            if rebuild:
+                recount_all(cursor)
+            else:
+                recount(cursor, changed)
         applied, included = _fold_corrections(cursor, rating_lo, rating_hi)
     cases = fold_cases(state, cutoff, rebuild=rebuild)
     state.rating_watermark, state.declaration_watermark = rating_hi, declaration_hi
@@ -425,7 +445,14 @@ def rebuild_rollups(*, now: datetime.datetime | None = None, lag_seconds: float 
             with _snapshot_transaction():
                 state = states.select_for_update().get(pk=1)
                 with connection.cursor() as cursor:
-                    for model in (RatingRollup, BusinessPresence, PendingClearance, FoldedCorrection, CaseRollup):
+                    for model in (
+                        RatingRollup,
+                        BusinessPresence,
+                        PresenceCount,
+                        PendingClearance,
+                        FoldedCorrection,
+                        CaseRollup,
+                    ):
                         cursor.execute(f"DELETE FROM {model._meta.db_table}")
                 state.rating_watermark = state.declaration_watermark = 0
                 state.case_watermark = state.case_event_watermark = 0
@@ -434,7 +461,10 @@ def rebuild_rollups(*, now: datetime.datetime | None = None, lag_seconds: float 
                 state.save(update_fields=["rebuilt_at"])
                 if connection.vendor == "postgresql":  # the planner must know the new row counts at once
                     with connection.cursor() as cursor:
-                        cursor.execute("ANALYZE reports_ratingrollup, reports_businesspresence, reports_caserollup")
+                        cursor.execute(
+                            "ANALYZE reports_ratingrollup, reports_businesspresence, reports_presencecount, "
+                            "reports_caserollup"
+                        )
                 return result
         except OperationalError as error:
             if not _is_concurrent_fold(error) or attempt == 4:

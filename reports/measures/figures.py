@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +29,7 @@ from feedback.choices import Channel
 from feedback.models import DissatisfactionCase, HandlingRating
 
 from ..case_rollups import NO_DAYS
-from ..models import BusinessPresence, CaseOutcome, CaseRollup, RatingRollup, UnitKind
+from ..models import BusinessPresence, CaseOutcome, CaseRollup, PresenceCount, RatingRollup, UnitKind
 from .periods import Period
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -239,85 +239,54 @@ def _period_masks(period: Period) -> dict[int, int]:
 
 def _presence(kind: UnitKind, unit_ids, period: Period, *, by: str | None):
     """Distinct businesses that rated / had a cleared declaration, over the period, per `by` ("unit_id",
-    "month") or in total.
+    "month") or in total: {key: {"rated": n, "cleared": n}}, or one such dict when `by` is None.
 
-    BusinessPresence holds one row per (unit, year, business) with a bit per month, so a period reads
-    each business once per unit and year. Where a business could appear twice under one key (several
-    units added together, or a period across two years), rows are grouped per business first, then per
-    key: two hash passes. Otherwise each row is one business of its key and is counted as it is read:
-    a single unit's months, or units side by side within one year (the common dashboard periods).
+    Read from PresenceCount (reports.presence_counts) where it can answer: a run of months within one year
+    (every period the dashboards offer), per unit or for one unit, and the months of one unit one by one. A
+    unit-year without rows had no business. The rest (a period across two years, several units together)
+    is counted from BusinessPresence, where a business could appear twice under one key.
     """
     unit_ids = list(unit_ids)
+    zero = {"rated": 0, "cleared": 0}
+    counts = PresenceCount.objects.filter(unit_kind=kind, unit_id__in=unit_ids)
+    columns = ("unit_id", "year", "first_month", "businesses_rated", "businesses_cleared")
+    if by == "month":
+        if len(unit_ids) != 1:
+            raise ValueError("months are counted for one unit at a time")
+        rows = counts.filter(year__gte=period.first.year, year__lte=period.last.year, first_month=F("last_month"))
+        found = {datetime.date(y, m, 1): {"rated": r, "cleared": c} for _u, y, m, r, c in rows.values_list(*columns)}
+        return {month: found.get(month, zero) for month in period.month_starts()}
+    if period.first.year == period.last.year and (by == "unit_id" or len(unit_ids) == 1):
+        rows = counts.filter(year=period.first.year, first_month=period.first.month, last_month=period.last.month)
+        found = {unit: {"rated": r, "cleared": c} for unit, _y, _m, r, c in rows.values_list(*columns)}
+        return {unit: found.get(unit, zero) for unit in unit_ids} if by else found.get(unit_ids[0], zero)
+    return _presence_across(kind, unit_ids, period, by=by)
+
+
+def _presence_across(kind: UnitKind, unit_ids: list[int], period: Period, *, by: str | None):
+    """`_presence` over BusinessPresence, for a period across years or units added together: rows are
+    grouped per business first (it may have a row in each year or unit), then per key."""
     placeholders = ", ".join(["%s"] * len(unit_ids))
     masks = _period_masks(period)
-    where = (
-        f"FROM {BusinessPresence._meta.db_table} WHERE unit_kind = %s AND unit_id IN ({placeholders}) "
-        f"AND year >= %s AND year <= %s"
-    )
-    where_params = [int(kind), *unit_ids, min(masks), max(masks)]
-    if by == "month" and len(unit_ids) == 1:
-        # One row per (year, business): each month's count is a sum of its bit over the rows, per year.
-        sums = ", ".join(
-            f"SUM(CASE WHEN ({column} & {1 << bit}) <> 0 THEN 1 ELSE 0 END)"
-            for column in ("rated_months", "cleared_months")
-            for bit in range(12)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT year, {sums} {where} GROUP BY year", where_params)
-            rows = cursor.fetchall()
-        return _monthly_presence(rows, period)
-    if by == "month":
-        # Per month: 12 flags per (year, business), then counted per year; months outside the period dropped.
-        flags = ", ".join(
-            f"MAX(CASE WHEN ({column} & {1 << bit}) <> 0 THEN 1 ELSE 0 END) AS {column[0]}{bit}"
-            for column in ("rated_months", "cleared_months")
-            for bit in range(12)
-        )
-        sums = ", ".join(f"SUM({column[0]}{bit})" for column in ("rated_months", "cleared_months") for bit in range(12))
-        sql = (
-            f"SELECT year, {sums} FROM (SELECT year, business_id, {flags} {where} GROUP BY year, business_id) f "
-            "GROUP BY year"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, where_params)
-            rows = cursor.fetchall()
-        return _monthly_presence(rows, period)
     meets = {
         column: " OR ".join(f"(year = {int(year)} AND ({column} & {int(mask)}) <> 0)" for year, mask in masks.items())
         for column in ("rated_months", "cleared_months")
     }
     key = f"{by}, " if by else ""
-    once_per_key = len(masks) == 1 and (by == "unit_id" or len(unit_ids) == 1)
-    if once_per_key:
-        sql = (
-            f"SELECT {key}SUM(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) {where}" + (f" GROUP BY {by}" if by else "")
-        )
-    else:
-        sql = (
-            f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
-            f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
-            f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
-            f"{where} GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
-        )
+    sql = (
+        f"SELECT {key}SUM(rated), SUM(cleared) FROM (SELECT {key}business_id, "
+        f"MAX(CASE WHEN {meets['rated_months']} THEN 1 ELSE 0 END) AS rated, "
+        f"MAX(CASE WHEN {meets['cleared_months']} THEN 1 ELSE 0 END) AS cleared "
+        f"FROM {BusinessPresence._meta.db_table} WHERE unit_kind = %s AND unit_id IN ({placeholders}) "
+        f"AND year >= %s AND year <= %s GROUP BY {key}business_id) per_business" + (f" GROUP BY {by}" if by else "")
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, where_params)
+        cursor.execute(sql, [int(kind), *unit_ids, min(masks), max(masks)])
         rows = cursor.fetchall()
     if by is None:
         rated, cleared = rows[0]
         return {"rated": rated or 0, "cleared": cleared or 0}
     return {row[0]: {"rated": row[1] or 0, "cleared": row[2] or 0} for row in rows}
-
-
-def _monthly_presence(rows, period: Period) -> dict:
-    """{month: {"rated": n, "cleared": n}} from rows of (year, 12 rated counts, 12 cleared counts)."""
-    result = {}
-    for year, *counts in rows:
-        for bit in range(12):
-            month = datetime.date(year, bit + 1, 1)
-            if period.first <= month <= period.last:
-                result[month] = {"rated": counts[bit] or 0, "cleared": counts[12 + bit] or 0}
-    return result
 
 
 def _branch_ids_for_cases(kind: UnitKind, unit_id: int, department_id: int) -> list[int] | None:
@@ -333,20 +302,27 @@ def _case_rows(user, branch_ids: list[int], period: Period, *, by: str | None) -
     the case rollup (reports.case_rollups), over the branches of `branch_ids` the user may see figures of.
     A fixed-size read: branches x months x outcomes x day counts, whatever the number of cases."""
     visible = Branch.objects.filter(figures_filter(user, "branch")).values("pk")
+    group = {"branch": ["branch_id"], "month": ["month"], None: []}[by]
+    # Summed per key and day count in the database: a department's two years are ~8,500 rollup rows
+    # (branch x month x outcome x conclusion x days), which cost ~40 ms to bring into Python one by one.
     rows = (
         CaseRollup.objects.filter(branch_id__in=branch_ids, month__gte=period.first, month__lte=period.last)
         .filter(branch_id__in=visible)
-        .values_list("branch_id", "month", "outcome", "answer_working_days")
-        .annotate(cases=Sum("cases"))
+        .values_list(*group, "answer_working_days")
+        .annotate(
+            opened=Sum("cases"),
+            on_time=Sum("cases", filter=Q(outcome=CaseOutcome.ON_TIME)),
+            late=Sum("cases", filter=Q(outcome=CaseOutcome.LATE)),
+        )
         .order_by()
     )
     totals: dict = {}
-    for branch_id, month, outcome, days, cases in rows:
-        key = {"branch": branch_id, "month": _as_date(month), None: None}[by]
+    for *key_value, days, cases, on_time, late in rows:
+        key = _as_date(key_value[0]) if by == "month" else (key_value[0] if by else None)
         total = totals.setdefault(key, [0, 0, 0, defaultdict(int)])
         total[0] += cases
-        total[1] += cases if outcome == CaseOutcome.ON_TIME else 0
-        total[2] += cases if outcome == CaseOutcome.LATE else 0
+        total[1] += on_time or 0
+        total[2] += late or 0
         if days != NO_DAYS:
             total[3][days] += cases
     return totals

@@ -7,7 +7,7 @@ import random
 from django.db import connection
 
 from feedback.models import Declaration, DeclarationOfficer, Rating, RatingOfficer
-from reports.models import BusinessPresence, RatingRollup
+from reports.models import BusinessPresence, PresenceCount, RatingRollup
 
 _numbers = itertools.count(1)
 START = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
@@ -99,7 +99,8 @@ def add_ratings(cast, declarations, rng: random.Random, *, share=1.0, created_at
 
 
 def rollup_rows():
-    """Every rollup and presence row, without ids, in a stable order (zero rows are kept as they are)."""
+    """Every rollup, presence and presence count row, without ids, in a stable order (zero rows are kept as
+    they are)."""
     counts = sorted(
         RatingRollup.objects.values_list(
             "unit_kind",
@@ -120,7 +121,12 @@ def rollup_rows():
             "unit_kind", "unit_id", "year", "business_id", "cleared_months", "rated_months"
         )
     )
-    return counts, presence
+    presence_counts = sorted(
+        PresenceCount.objects.values_list(
+            "unit_kind", "unit_id", "year", "first_month", "last_month", "businesses_cleared", "businesses_rated"
+        )
+    )
+    return counts, presence, presence_counts
 
 
 def is_postgresql() -> bool:

@@ -10,11 +10,16 @@ from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 
+from directory.models import Business
+from directory.taxcode import make_tax_codes
 from feedback.models import Declaration, Rating
 from feedback.ratings.services import correct_rating
-from reports.models import PendingClearance, RatingRollup, UnitKind
+from reports.measures.figures import _presence
+from reports.measures.periods import Period
+from reports.models import BusinessPresence, PendingClearance, PresenceCount, RatingRollup, UnitKind
+from reports.presence_counts import RUNS, run_mask
 from reports.rollups import fold_rollups, rebuild_rollups
-from tests.reports.support import add_declarations, add_ratings, rollup_rows
+from tests.reports.support import add_declarations, add_ratings, rollup_rows, units_of
 
 HCM = datetime.timezone(datetime.timedelta(hours=7))
 
@@ -221,3 +226,92 @@ def test_fold_equals_rebuild_with_team_level_corrections(cast, settings):
     rebuild_rollups()
     assert rollup_rows() == folded
     assert team_rows() == expected_team_rows()
+
+
+def presence_oracle():
+    """Distinct businesses per (unit_kind, unit_id, year, first month, last month), counted in Python from
+    the presence masks: the oracle of PresenceCount."""
+    counts = {}
+    for kind, unit, year, cleared, rated in BusinessPresence.objects.values_list(
+        "unit_kind", "unit_id", "year", "cleared_months", "rated_months"
+    ):
+        for first, last in RUNS:
+            months = run_mask(first, last)
+            total = counts.setdefault((kind, unit, year, first, last), [0, 0])
+            total[0] += bool(cleared & months)
+            total[1] += bool(rated & months)
+    return {key: tuple(total) for key, total in counts.items()}
+
+
+def counted_presence():
+    return {
+        row[:5]: row[5:]
+        for row in PresenceCount.objects.values_list(
+            "unit_kind", "unit_id", "year", "first_month", "last_month", "businesses_cleared", "businesses_rated"
+        )
+    }
+
+
+def test_presence_counts_follow_each_fold_and_match_the_masks(cast, settings):
+    # given businesses whose declarations and ratings arrive in batches, over two years
+    rng = random.Random(11)
+    businesses = [cast.business_x, cast.business_y] + [
+        Business.objects.create(tax_code=code, name=f"Business {code}") for code in make_tax_codes(57, 8, start=7000)
+    ]
+    first = add_declarations(cast, 60, rng, businesses=businesses[:4], months=14)
+    add_ratings(cast, first, rng, share=0.5)
+    fold_rollups(lag_seconds=0)
+    assert counted_presence() == presence_oracle()
+    before = counted_presence()
+
+    # when new businesses appear in units and months already counted, and a batch changes no mask
+    second = add_declarations(cast, 90, rng, businesses=businesses, months=14)
+    add_ratings(cast, second, rng, share=0.7)
+    fold_rollups(lag_seconds=0)
+    same_masks = add_declarations(
+        cast, 1, rng, businesses=[second[0].business], units=[(second[0].branch, second[0].team, [])]
+    )
+    Declaration.objects.filter(pk=same_masks[0].pk).update(
+        registered_at=second[0].registered_at, cleared_at=second[0].cleared_at
+    )
+    fold_rollups(lag_seconds=0)
+
+    # then every run of months of every unit-year holds the businesses the masks hold
+    counts = counted_presence()
+    assert counts == presence_oracle()
+    assert counts != before
+    assert len(counts) == len({key[:3] for key in counts}) * len(RUNS)
+    department_year = counts[(UnitKind.DEPARTMENT, cast.department.pk, 2025, 1, 12)]
+    assert department_year[0] == len({d.business_id for d in first + second if d.cleared_at is not None})
+
+    # and the rebuild recounts the same
+    settings.ROLLUP_SAFETY_LAG_SECONDS = 0
+    rebuild_rollups()
+    assert counted_presence() == counts
+
+
+def test_participation_across_two_years_counts_a_business_once(cast):
+    # given one business with declarations cleared in December 2025 and January 2026
+    rng = random.Random(3)
+    declarations = add_declarations(cast, 2, rng, businesses=[cast.business_x], units=[units_of(cast)[0]])
+    for declaration, cleared in zip(
+        declarations,
+        [
+            datetime.datetime(2025, 12, 10, 3, tzinfo=datetime.UTC),
+            datetime.datetime(2026, 1, 10, 3, tzinfo=datetime.UTC),
+        ],
+        strict=True,
+    ):
+        Declaration.objects.filter(pk=declaration.pk).update(registered_at=cleared, cleared_at=cleared)
+    fold_rollups(lag_seconds=0)
+    branch = (UnitKind.BRANCH, cast.branch_a.pk)
+
+    # when participation is read for each year and for the run across both
+    december = _presence(UnitKind.BRANCH, [branch[1]], Period.month(2025, 12), by=None)
+    across = _presence(UnitKind.BRANCH, [branch[1]], Period.parse("2025-12..2026-01"), by=None)
+    by_month = _presence(UnitKind.BRANCH, [branch[1]], Period.parse("2025-12..2026-01"), by="month")
+
+    # then the business counts once across the two years, and once in each month
+    assert december == {"rated": 0, "cleared": 1}
+    assert across == {"rated": 0, "cleared": 1}
+    assert by_month == {datetime.date(2025, 12, 1): december, datetime.date(2026, 1, 1): december}
