@@ -14,10 +14,14 @@ class RefuseControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        message = _("Control characters (such as NUL) are not allowed.")
         if has_control_characters(request.path):
-            raise InvalidQuery({"path": [message]})
-        for key, values in request.GET.lists():
-            if has_control_characters(key) or any(has_control_characters(value) for value in values):
-                raise InvalidQuery({key: [message]})
+            raise InvalidQuery({"path": [self.message()]})
+        if request.META.get("QUERY_STRING"):  # most requests have none: no QueryDict to parse
+            for key, values in request.GET.lists():
+                if has_control_characters(key) or any(has_control_characters(value) for value in values):
+                    raise InvalidQuery({key: [self.message()]})
         return self.get_response(request)
+
+    @staticmethod
+    def message() -> str:
+        return _("Control characters (such as NUL) are not allowed.")

@@ -7,6 +7,7 @@ language, or a JSON body with `errors` under /api/.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
@@ -31,8 +32,12 @@ def check_form(form):
     return form.cleaned_data
 
 
+# C0 controls, DEL and C1 controls.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def has_control_characters(text: str) -> bool:
-    return any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text)
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def page_number(data, key: str = "page") -> int:
