@@ -6,20 +6,21 @@ reads every business of the unit's year: a department's year is ~16,000 rows and
 quarter, a year, and the period just before) is a run of months within one year, and a year has 78 runs:
 PresenceCount keeps the two counts of each run, so a dashboard reads a handful of rows.
 
-The counts are made from the unit-year's distinct pairs of masks (a fifth to a seventh of its rows), each
-tested against the 78 runs' masks. Called by reports.rollups inside its fold (for the unit-years whose
-masks changed) and its rebuild (all of them): same transaction, so the counts never disagree with the
-masks. A period across two years is still counted from BusinessPresence (reports.measures.figures).
+Masks only gain bits between rebuilds, so the fold adds differences: before it merges its new bits into
+BusinessPresence it reads each touched row's masks before and after the merge, and adds to every run the
+businesses that now meet it and did not before (`add_changes`). Recounting the unit-years instead cost 5 s
+a fold at ten million ratings. The rebuild counts everything anew (`count_all`). Runs nobody met have no
+row; a reader takes a missing row as zero. Both run inside the rollups' transaction (reports.rollups), so
+the counts never disagree with the masks. A period across two years is still counted from BusinessPresence
+(reports.measures.figures).
 """
 
-from collections.abc import Iterable
-
-from .models import PresenceCount
+from .models import BusinessPresence, PresenceCount
 
 COUNT_TABLE = PresenceCount._meta.db_table
-PRESENCE_TABLE = "reports_businesspresence"
+PRESENCE_TABLE = BusinessPresence._meta.db_table
+COUNT_KEY = "unit_kind, unit_id, year, first_month, last_month"
 RUNS = [(first, last) for first in range(1, 13) for last in range(first, 13)]
-KEYS_PER_STATEMENT = 500
 
 
 def run_mask(first: int, last: int) -> int:
@@ -27,34 +28,61 @@ def run_mask(first: int, last: int) -> int:
     return (1 << last) - (1 << (first - 1))
 
 
-def _count_sql(where: str) -> str:
+def _runs_cte() -> str:
     runs = ", ".join(f"({first}, {last}, {run_mask(first, last)})" for first, last in RUNS)
+    return f"runs (first_month, last_month, mask) AS (VALUES {runs})"
+
+
+def _meets(column: str) -> str:
+    return f"CASE WHEN ({column} & r.mask) <> 0 THEN 1 ELSE 0 END"
+
+
+def _gained(column: str) -> str:
+    """Per run: businesses of a change that meet the run after the merge and did not before (0 or 1 each)."""
     return (
-        f"WITH runs (first_month, last_month, mask) AS (VALUES {runs}), "
-        "masks AS (SELECT unit_kind, unit_id, year, cleared_months, rated_months, COUNT(*) AS n "
-        f"FROM {PRESENCE_TABLE} {where} GROUP BY unit_kind, unit_id, year, cleared_months, rated_months) "
-        f"INSERT INTO {COUNT_TABLE} (unit_kind, unit_id, year, first_month, last_month, businesses_cleared, "
-        "businesses_rated) SELECT m.unit_kind, m.unit_id, m.year, r.first_month, r.last_month, "
-        "SUM(CASE WHEN (m.cleared_months & r.mask) <> 0 THEN m.n ELSE 0 END), "
-        "SUM(CASE WHEN (m.rated_months & r.mask) <> 0 THEN m.n ELSE 0 END) "
-        "FROM masks m CROSS JOIN runs r "
-        "GROUP BY m.unit_kind, m.unit_id, m.year, r.first_month, r.last_month "
-        "ORDER BY m.unit_kind, m.unit_id, m.year, r.first_month, r.last_month"
+        f"SUM(CASE WHEN ((c.old_{column} | c.new_{column}) & r.mask) <> 0 THEN 1 ELSE 0 END "
+        f"- CASE WHEN (c.old_{column} & r.mask) <> 0 THEN 1 ELSE 0 END)"
     )
 
 
-def recount_all(cursor) -> None:
-    """Every unit-year's counts, anew (the rebuild)."""
+def count_all(cursor) -> None:
+    """Every unit-year's counts, anew from BusinessPresence (the rebuild, and the migration that made the
+    table). Grouped by pairs of masks first: a unit-year has a fifth to a seventh as many pairs as rows."""
+    cleared, rated = _meets("m.cleared_months"), _meets("m.rated_months")
     cursor.execute(f"DELETE FROM {COUNT_TABLE}")
-    cursor.execute(_count_sql(""))
+    cursor.execute(
+        f"WITH {_runs_cte()}, masks AS (SELECT unit_kind, unit_id, year, cleared_months, rated_months, COUNT(*) AS n "
+        f"FROM {PRESENCE_TABLE} GROUP BY unit_kind, unit_id, year, cleared_months, rated_months) "
+        f"INSERT INTO {COUNT_TABLE} ({COUNT_KEY}, businesses_cleared, businesses_rated) "
+        f"SELECT m.unit_kind, m.unit_id, m.year, r.first_month, r.last_month, SUM({cleared} * m.n), SUM({rated} * m.n) "
+        "FROM masks m CROSS JOIN runs r GROUP BY m.unit_kind, m.unit_id, m.year, r.first_month, r.last_month "
+        f"HAVING SUM({cleared}) > 0 OR SUM({rated}) > 0 ORDER BY {COUNT_KEY}"
+    )
 
 
-def recount(cursor, keys: Iterable[tuple[int, int, int]]) -> None:
-    """The counts of the unit-years `keys` ((unit_kind, unit_id, year)), anew."""
-    keys = sorted(set(keys))
-    for start in range(0, len(keys), KEYS_PER_STATEMENT):
-        chunk = keys[start : start + KEYS_PER_STATEMENT]
-        where = "WHERE (unit_kind, unit_id, year) IN (VALUES " + ", ".join(["(%s, %s, %s)"] * len(chunk)) + ")"
-        params = [value for key in chunk for value in key]
-        cursor.execute(f"DELETE FROM {COUNT_TABLE} {where}", params)
-        cursor.execute(_count_sql(where), params)
+def add_changes(cursor, units_ctes: str, params: list) -> None:
+    """Add to the counts what merging the fold's new presence bits will change; call it just before the merge.
+
+    `units_ctes`: the fold's "WITH ..., units AS (...)" giving (unit_kind, unit_id, year, business_id,
+    cleared, rated) rows of new bits, with its `params`. Each touched business is compared with its row in
+    BusinessPresence (none yet: no bits); only the businesses whose masks gain a bit are spread over the runs.
+    """
+    old_cleared, old_rated = "COALESCE(p.cleared_months, 0)", "COALESCE(p.rated_months, 0)"
+    cleared, rated = _gained("cleared"), _gained("rated")
+    cursor.execute(
+        f"{units_ctes}, {_runs_cte()}, "
+        "fresh AS (SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared) AS cleared, BIT_OR(rated) AS rated "
+        "FROM units GROUP BY unit_kind, unit_id, year, business_id), "
+        f"changes AS (SELECT f.unit_kind, f.unit_id, f.year, {old_cleared} AS old_cleared, {old_rated} AS old_rated, "
+        f"f.cleared AS new_cleared, f.rated AS new_rated FROM fresh f LEFT JOIN {PRESENCE_TABLE} p "
+        "ON p.unit_kind = f.unit_kind AND p.unit_id = f.unit_id AND p.year = f.year AND p.business_id = f.business_id "
+        f"WHERE ({old_cleared} | f.cleared) <> {old_cleared} OR ({old_rated} | f.rated) <> {old_rated}) "
+        f"INSERT INTO {COUNT_TABLE} ({COUNT_KEY}, businesses_cleared, businesses_rated) "
+        f"SELECT c.unit_kind, c.unit_id, c.year, r.first_month, r.last_month, {cleared}, {rated} "
+        "FROM changes c CROSS JOIN runs r GROUP BY c.unit_kind, c.unit_id, c.year, r.first_month, r.last_month "
+        f"HAVING {cleared} <> 0 OR {rated} <> 0 ORDER BY {COUNT_KEY} "
+        f"ON CONFLICT ({COUNT_KEY}) DO UPDATE SET "
+        f"businesses_cleared = {COUNT_TABLE}.businesses_cleared + excluded.businesses_cleared, "
+        f"businesses_rated = {COUNT_TABLE}.businesses_rated + excluded.businesses_rated",
+        params,
+    )

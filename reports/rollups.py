@@ -6,7 +6,7 @@ Two entry points share one code path:
   ratings with lo < id <= hi, declarations likewise (a declaration not yet cleared waits in
   PendingClearance and is counted when its clearance arrives), and rating corrections not yet folded;
   and the dissatisfaction cases opened or changed since (reports.case_rollups); the businesses counted
-  per run of months are recounted for the unit-years whose presence changed (reports.presence_counts).
+  per run of months gain what the new presence bits add (reports.presence_counts).
 - `rebuild_rollups()` (the management command, and nightly) empties the tables and runs the same fold
   from watermark 0, in one transaction.
 
@@ -40,7 +40,7 @@ from .models import (
     RollupState,
     UnitKind,
 )
-from .presence_counts import recount, recount_all
+from .presence_counts import add_changes, count_all
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +150,8 @@ def _fresh_declarations(lo: int, hi: int) -> tuple[str, list]:
 
 
 def _fold_statements(rating_lo: int, rating_hi: int, declaration_lo: int, declaration_hi: int):
-    """The fold as three statements: level and cleared counts, business presence (answering the unit-years
-    it changed), pending clearances.
+    """The fold as three parts: level and cleared counts; business presence (the new bits as WITH clauses,
+    the merge that follows them, their parameters); pending clearances.
 
     New declarations and new ratings go into one upsert per table, so a key touched by both is written
     once. Each source is grouped once down to a small grain (branch, team, month, channel[, levels]);
@@ -221,25 +221,17 @@ def _fold_statements(rating_lo: int, rating_hi: int, declaration_lo: int, declar
     # Cleared declarations and ratings meet in one grain (branch, team, business, year) with their month
     # masks OR-ed together, before it is spread over the three unit levels. Grouping by year, not month,
     # keeps the grain a twelfth of the size (SQLite gets BIT_OR from reports.apps).
-    merge = (
-        f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
-        "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
-        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE} "
-        "RETURNING unit_kind, unit_id, year"
-    )
-    grain = (
+    units_ctes = (
         f"WITH grain AS (SELECT branch_id, team_id, business_id, {year} AS year, BIT_OR(cleared * {bit}) AS cleared, "
         f"BIT_OR(rated * {bit}) AS rated FROM (SELECT branch_id, team_id, business_id, month, 1 AS cleared, 0 AS rated "
         f"FROM ({fresh}) f UNION ALL SELECT r.branch_id, r.team_id, r.business_id, {month}, 0, 1 {ratings}) a "
         f"GROUP BY branch_id, team_id, business_id, {year}), units AS ({presence_units})"
     )
-    # The statement answers the unit-years whose masks changed, for reports.presence_counts. PostgreSQL
-    # de-duplicates them in the statement (a data-modifying WITH); SQLite (the embedded demo, small folds)
-    # cannot, and returns the written rows.
-    if connection.vendor == "postgresql":
-        presence = f"{grain}, written AS ({merge}) SELECT DISTINCT unit_kind, unit_id, year FROM written"
-    else:
-        presence = f"{grain} {merge}"
+    merge = (
+        f"INSERT INTO {PRESENCE_TABLE} ({PRESENCE_COLUMNS}) "
+        "SELECT unit_kind, unit_id, year, business_id, BIT_OR(cleared), BIT_OR(rated) FROM units "
+        f"GROUP BY unit_kind, unit_id, year, business_id ORDER BY {PRESENCE_KEY} {PRESENCE_MERGE}"
+    )
     presence_params = [*fresh_params, *rating_params]
     pending = [
         # Counted now: no longer pending.
@@ -255,7 +247,7 @@ def _fold_statements(rating_lo: int, rating_hi: int, declaration_lo: int, declar
             [declaration_lo, declaration_hi],
         ),
     ]
-    return (counts, counts_params), (presence, presence_params), pending
+    return (counts, counts_params), (units_ctes, merge, presence_params), pending
 
 
 # --- corrections -------------------------------------------------------------------------------
@@ -343,16 +335,17 @@ def _fold(state, cutoff: datetime.datetime, *, rebuild: bool = False) -> FoldRes
         rating_hi = _upper_bound(cursor, "feedback_rating", rating_lo, cutoff)
         declaration_hi = _upper_bound(cursor, "feedback_declaration", declaration_lo, cutoff)
         if rating_hi > rating_lo or declaration_hi > declaration_lo or _has_pending(cursor):
-            counts, presence, pending = _fold_statements(rating_lo, rating_hi, declaration_lo, declaration_hi)
+            counts, (units_ctes, merge, presence_params), pending = _fold_statements(
+                rating_lo, rating_hi, declaration_lo, declaration_hi
+            )
             cursor.execute(*counts)
-            cursor.execute(*presence)
-            changed = set(cursor.fetchall())
+            if not rebuild:  # before the merge: it compares the new bits with the masks as they are
+                add_changes(cursor, units_ctes, presence_params)
+            cursor.execute(f"{units_ctes} {merge}", presence_params)
             for statement in pending:
                 cursor.execute(*statement)
             if rebuild:
-                recount_all(cursor)
-            else:
-                recount(cursor, changed)
+                count_all(cursor)
         applied, included = _fold_corrections(cursor, rating_lo, rating_hi)
     cases = fold_cases(state, cutoff, rebuild=rebuild)
     state.rating_watermark, state.declaration_watermark = rating_hi, declaration_hi

@@ -7,10 +7,10 @@ def count_existing(apps, schema_editor):
     """A database folded before this table existed gets its counts now, from its presence rows (the
     rebuild and the fold keep them after). The counting SQL is the app's own: it reads only the presence
     table and writes only this one, both as created here."""
-    from reports.presence_counts import recount_all
+    from reports.presence_counts import count_all
 
     with schema_editor.connection.cursor() as cursor:
-        recount_all(cursor)
+        count_all(cursor)
 
 
 class Migration(migrations.Migration):

@@ -240,7 +240,7 @@ def presence_oracle():
             total = counts.setdefault((kind, unit, year, first, last), [0, 0])
             total[0] += bool(cleared & months)
             total[1] += bool(rated & months)
-    return {key: tuple(total) for key, total in counts.items()}
+    return {key: tuple(total) for key, total in counts.items() if any(total)}  # runs nobody met have no row
 
 
 def counted_presence():
@@ -280,7 +280,6 @@ def test_presence_counts_follow_each_fold_and_match_the_masks(cast, settings):
     counts = counted_presence()
     assert counts == presence_oracle()
     assert counts != before
-    assert len(counts) == len({key[:3] for key in counts}) * len(RUNS)
     department_year = counts[(UnitKind.DEPARTMENT, cast.department.pk, 2025, 1, 12)]
     assert department_year[0] == len({d.business_id for d in first + second if d.cleared_at is not None})
 
