@@ -188,11 +188,12 @@ class DissatisfactionCase(models.Model):
                 condition=Q(status__in=rules.OPEN_STATUSES),
                 name="case_open_due_idx",
             ),
-            # The home page's counts of a unit's open cases (new, in progress, overdue, escalated), read from
-            # the index alone: every column they test is in it, so no case row is visited.
+            # The home page's counts of a unit's open cases (new, in progress, overdue, escalated) and the
+            # dashboards' overdue unanswered cases by month of opening, read from the index alone: every
+            # column they test is in it, so no case row is visited (10,000 overdue cases at ten million ratings).
             models.Index(
                 fields=["branch", "due_at"],
-                include=["id", "status", "dispute_due_at", "escalated_at"],
+                include=["id", "status", "dispute_due_at", "escalated_at", "opened_at", "first_answered_at"],
                 condition=Q(status__in=rules.OPEN_STATUSES),
                 name="case_branch_open_idx",
             ),
