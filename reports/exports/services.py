@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from feedback.choices import Channel
 from feedback.models import Rating, RatingOfficer
 
 from ..measures import Period, visible_units
-from ..models import UnitKind
+from ..models import RatingRollup, RollupState, UnitKind
 from . import tables
 from .models import ExportJob
 
@@ -100,6 +100,24 @@ def ratings_for(user, export: RatingExport):
     if export.channel:
         ratings = ratings.filter(declaration__channel=export.channel)
     return ratings.order_by("declaration__cleared_at", "pk")
+
+
+def rows_to_export(ratings, export: RatingExport) -> int:
+    """How many rows `ratings` (ratings_for(export)) has, to choose between a download now and a job.
+
+    The unit's rated declarations in the rating rollups over the period's months (RatingRollup.rated: the
+    ratings of the unit, by local month of clearance, as ratings_for selects them), plus the ratings the
+    fold has not reached yet, counted live above its watermark. Counting the rows themselves read the
+    unit's whole history for an officer: 174 ms for a month of 664 rows at ten million ratings."""
+    watermark = RollupState.objects.filter(pk=1).values_list("rating_watermark", flat=True).first() or 0
+    folded = RatingRollup.objects.filter(
+        unit_kind=export.kind,
+        unit_id=export.unit_id,
+        month__gte=export.period.first,
+        month__lte=export.period.last,
+        **({"channel": export.channel} if export.channel else {}),
+    ).aggregate(rated=Sum("rated"))["rated"]
+    return (folded or 0) + ratings.filter(pk__gt=watermark).count()
 
 
 ROW_FIELDS = (

@@ -45,7 +45,7 @@ def ratings_export(request):
     period, channel = form.filters()
     export = services.RatingExport(kind, unit, period, channel, file_format)
     ratings = services.ratings_for(request.user, export)
-    if ratings.count() > services.sync_limit(file_format):
+    if services.rows_to_export(ratings, export) > services.sync_limit(file_format):
         job = services.start_export_job(request.user, export)
         jobs.dispatch(tasks.export_ratings_task, job.pk)
         return redirect("reports:export-job", pk=job.pk)

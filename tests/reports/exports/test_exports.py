@@ -16,7 +16,7 @@ from core.jobs import JobStatus
 from core.spreadsheet import FORMULA_STARTS
 from feedback.models import Rating
 from reports.exports.models import ExportJob
-from reports.exports.services import RatingExport, run_export_job
+from reports.exports.services import RatingExport, ratings_for, rows_to_export, run_export_job
 from reports.exports.tables import BOM, Column, Table, figures_workbook, stream_csv, table_csv, write_rows_xlsx
 from reports.measures import Period, rank_units, unit_measures
 from reports.models import UnitKind
@@ -498,3 +498,26 @@ def test_csv_by_copy_reads_back_as_the_portable_csv(cast, rated, level, language
     if level == "department":  # every rating: the two comments that start like formulas are there
         comments = {row[9] for row in copied_rows}
         assert {'\'-2 ngày\ntrễ, "chậm"', "'" + HYPERLINK} <= comments
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit", "channel"),
+    [
+        (UnitKind.DEPARTMENT, "department", None),
+        (UnitKind.BRANCH, "branch_a", "green"),
+        (UnitKind.TEAM, "team_a1", None),
+        (UnitKind.OFFICER, "oa2", None),
+    ],
+)
+def test_rows_to_export_count_folded_and_unfolded_ratings_alike(cast, rated, kind, unit, channel):
+    # given ratings folded into the rollups (the fixture) and more that the fold has not reached
+    rng = random.Random(12)
+    add_ratings(cast, add_declarations(cast, 40, rng, businesses=[cast.business_x]), rng)
+    unit_id = (getattr(cast.officers, unit) if kind == UnitKind.OFFICER else getattr(cast, unit)).pk
+    export = RatingExport(kind, unit_id, Period.parse(PERIOD), channel, "csv")
+    ratings = ratings_for(cast.users.staff, export)
+
+    # then the estimate that picks a download or a job is the number of rows the export writes
+    assert 0 < rows_to_export(ratings, export) == ratings.count()
+    fold_rollups(lag_seconds=0)
+    assert rows_to_export(ratings, export) == ratings.count()
