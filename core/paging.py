@@ -12,6 +12,12 @@ from django.utils.functional import cached_property
 LIST_COUNT_CAP = 10_000
 
 
+def capped_count(queryset, cap: int) -> int:
+    """How many rows `queryset` has, reading at most `cap` + 1 of them: more than `cap` reads as `cap` + 1
+    (a page then says "more than `cap`"). Unordered: an ORDER BY would sort every row before the LIMIT."""
+    return queryset.order_by()[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
     """A paginator whose `count` stops at `cap` + 1; `capped` tells that there are more rows than `cap`."""
 
@@ -29,7 +35,7 @@ class CappedPaginator(Paginator):
         # read, in no particular order (an ORDER BY would sort every row before the LIMIT).
         rows = self.object_list if self.count_rows is None else self.count_rows
         if hasattr(rows, "order_by"):
-            return rows.order_by()[: self.cap + 1].count()
+            return capped_count(rows, self.cap)
         return len(rows[: self.cap + 1])
 
     @property

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 
 from core import clock
+from core.paging import capped_count
 from directory.choices import Role
 from directory.navigation import role_of
 from feedback.cases import rules
@@ -22,6 +23,9 @@ from inquiries.selectors import inbox_counts as inquiry_counts
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5
+# The home page counts a business's declarations to rate up to this many, then says "more than": a broker's
+# month runs to tens of thousands (28,000 at ten million ratings), and their list has the exact figure.
+PENDING_CAP = 1000
 # What the home page shows of a listed case: its number, branch and dates, never the long texts.
 LISTED_FIELDS = ("pk", "answered_at", "due_at", "branch__name", "rating__declaration__number")
 
@@ -43,7 +47,9 @@ def home(request):
     context = {"role": role}
     now = clock.now()
     if role == Role.BUSINESS:
-        context["pending_count"] = open_for_rating(Declaration.objects.for_user(user), now=now).count()
+        pending = capped_count(open_for_rating(Declaration.objects.for_user(user), now=now), PENDING_CAP)
+        context["pending_count"] = min(pending, PENDING_CAP)
+        context["pending_more"] = pending > PENDING_CAP
         answered = cases_for(user).filter(status=CaseStatus.ANSWERED)
         context["answered_cases"] = _listed(answered)
         context["answered_count"] = answered.count()

@@ -99,6 +99,19 @@ def test_business_home_shows_what_to_rate_and_the_answers_to_read(cast, cases):
     assert "2 complaints are being verified." in text_of(html)
 
 
+def test_a_brokers_count_to_rate_stops_at_the_cap(cast, monkeypatch):
+    # given the broker's five cleared, unrated declarations (dx, dy and three more) in the rating window
+    for index in range(3):
+        make_declaration(f"10123456781{index}", cast.business_x if index else cast.business_y, cast.branch_a, None)
+
+    monkeypatch.setattr("customs_portal.views.PENDING_CAP", 5)
+    text = text_of(home_for(cast.users.broker))
+    assert "5 cleared declarations are waiting for your rating." in text and "More than" not in text
+
+    monkeypatch.setattr("customs_portal.views.PENDING_CAP", 4)
+    assert "More than 4 cleared declarations are waiting for your rating." in text_of(home_for(cast.users.broker))
+
+
 def test_rival_business_home_knows_nothing_of_other_cases(cast, cases):
     user = cast.users.rival
     html = home_for(user)

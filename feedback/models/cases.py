@@ -197,6 +197,21 @@ class DissatisfactionCase(models.Model):
                 condition=Q(status__in=rules.OPEN_STATUSES),
                 name="case_branch_open_idx",
             ),
+            # A team leader's open cases (their home page's counts, their inbox): the cases assigned to them,
+            # without visiting every open case of the department.
+            models.Index(
+                fields=["assigned_to", "due_at"],
+                include=["id", "status", "dispute_due_at", "escalated_at", "branch_id"],
+                condition=Q(status__in=rules.OPEN_STATUSES),
+                name="case_assignee_open_idx",
+            ),
+            # An officer's cases awaiting their explanation (their home page): their few ratings at level 1-2
+            # meet the cases not concluded yet here, without visiting every open case of the department.
+            models.Index(
+                fields=["rating"],
+                condition=Q(status__in=rules.BEFORE_CONCLUSION_STATUSES),
+                name="case_before_conclusion_idx",
+            ),
             models.Index(fields=["answered_at"], condition=Q(status=CaseStatus.ANSWERED), name="case_answered_idx"),
             # A business's (or a broker's) answered cases, on its home page: its own few rows, not every
             # answered case of the department.
