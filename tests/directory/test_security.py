@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import AuditEvent
-from directory.throttling import AddressRateThrottle, TokenRateThrottle
+from directory.throttling import AddressRateThrottle, TokenRateThrottle, WindowCountThrottle
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,18 +72,34 @@ def test_the_integration_account_keeps_its_api(api_client, cast, token_for):
     assert api_client.get("/api/v1/declarations/").status_code == 200
 
 
-def test_an_api_token_over_its_rate_gets_429_with_retry_after(api_client, cast, token_for, monkeypatch):
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The throttles' clock, set by the test: counts are per fixed window, and a real clock could cross a
+    window's end between two requests."""
+    clock = {"now": 1_000_000 * 60 + 20.0}  # 20 s into a minute
+    monkeypatch.setattr(WindowCountThrottle, "timer", staticmethod(lambda: clock["now"]))
+    return clock
+
+
+def test_an_api_token_over_its_rate_gets_429_with_retry_after(api_client, cast, token_for, monkeypatch, throttle_clock):
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/min", "address": "1000/min"})
     monkeypatch.setattr(AddressRateThrottle, "THROTTLE_RATES", {"token": "3/min", "address": "1000/min"})
     api_client.credentials(HTTP_AUTHORIZATION=token_for(cast.users.business))
     codes = [api_client.get("/api/v1/declarations/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+    # until the minute ends: 40 s from the clock's 20 s past
+    refused = api_client.get("/api/v1/declarations/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    throttle_clock["now"] += 39
+    assert api_client.get("/api/v1/declarations/").status_code == 429
+    throttle_clock["now"] += 1
+    assert api_client.get("/api/v1/declarations/").status_code == 200
     # Another token of another user is counted apart.
     api_client.credentials(HTTP_AUTHORIZATION=token_for(cast.users.rival))
     assert api_client.get("/api/v1/declarations/").status_code == 200
 
 
-def test_one_address_over_its_rate_gets_429_whoever_asks(api_client, cast, token_for, monkeypatch):
+def test_one_address_over_its_rate_gets_429_whoever_asks(api_client, cast, token_for, monkeypatch, throttle_clock):
     rates = {"token": "1000/min", "address": "2/min"}
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", rates)
     monkeypatch.setattr(AddressRateThrottle, "THROTTLE_RATES", rates)
