@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -31,6 +31,7 @@ from directory.permissions import has_role
 from ..cases.services import open_case
 from ..choices import DISSATISFIED_LEVELS, Level, Reason, SubmissionChannel
 from ..models import Declaration, DeclarationOfficer, Rating, RatingCorrection, RatingLink, RatingOfficer
+from .inserts import insert_rating_with_officers
 from .link_tokens import link_url, new_link
 from .window import open_for_rating_q, rating_window
 
@@ -240,32 +241,37 @@ def _store_rating(
         raise ValidationError(dict(errors))
 
     levels = [branch_level, team_level, *(row.level for row in officer_rows)]
+    rating = Rating(
+        declaration=declaration,
+        business_id=declaration.business_id,
+        submitted_by=user,
+        submitted_via=channel,
+        branch_id=declaration.branch_id,
+        team_id=declaration.team_id,
+        branch_level=branch_level,
+        team_level=team_level,
+        branch_reasons=branch_reasons,
+        team_reasons=team_reasons,
+        comment=comment,
+        is_dissatisfied=any(level in DISSATISFIED_LEVELS for level in levels if level is not None),
+        created_at=clock.now(),
+    )
+    for row in officer_rows:
+        row.rating = rating
     try:
         # The UNIQUE constraint on the declaration decides between concurrent submissions: the loser's
-        # INSERT waits for the winner's commit, fails, and only this block (a savepoint if nested) rolls back.
-        # Outside a transaction (the API: ATOMIC_REQUESTS is off) this is the only one: BEGIN, the
-        # INSERT of the rating, one multi-row INSERT of its officer rows, COMMIT; no savepoint.
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                declaration=declaration,
-                business_id=declaration.business_id,
-                submitted_by=user,
-                submitted_via=channel,
-                branch_id=declaration.branch_id,
-                team_id=declaration.team_id,
-                branch_level=branch_level,
-                team_level=team_level,
-                branch_reasons=branch_reasons,
-                team_reasons=team_reasons,
-                comment=comment,
-                is_dissatisfied=any(level in DISSATISFIED_LEVELS for level in levels if level is not None),
-                created_at=clock.now(),
-            )
-            for row in officer_rows:
-                row.rating = rating
-            RatingOfficer.objects.bulk_create(officer_rows)
-            if rating.is_dissatisfied:
-                on_dissatisfied_rating(rating, officer_rows)
+        # INSERT waits for the winner's commit, fails, and only its own block (a savepoint if nested) rolls
+        # back. A dissatisfied rating opens its case in the same transaction; any other rating is one
+        # statement on PostgreSQL (feedback.ratings.inserts): outside a transaction (the API: ATOMIC_REQUESTS
+        # is off), no BEGIN and COMMIT either.
+        if rating.is_dissatisfied or connection.vendor != "postgresql":
+            with transaction.atomic():
+                rating.save(force_insert=True)
+                RatingOfficer.objects.bulk_create(officer_rows)
+                if rating.is_dissatisfied:
+                    on_dissatisfied_rating(rating, officer_rows)
+        else:
+            insert_rating_with_officers(rating, officer_rows)
     except IntegrityError:
         if Rating.objects.filter(declaration_id=declaration.pk).exists():
             raise AlreadyRated(declaration)

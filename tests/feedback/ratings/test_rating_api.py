@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Rating, RatingOfficer
 from feedback.ratings.services import submit_rating
@@ -222,15 +224,41 @@ def test_post_rating_answer_is_the_rating_as_the_declaration_shows_it(cast, busi
     assert [o["full_name"] for o in answer["officers"]] == ["Nguyễn Văn An", cast.officers.oa2.full_name]
 
 
-def test_post_rating_needs_a_token_query_a_declaration_query_and_two_inserts(
+def test_post_rating_needs_a_token_query_a_declaration_query_and_one_insert(
     cast, business, django_assert_max_num_queries
 ):
     # token (+ its last_used_at mark, at most once in 5 minutes), the declaration in the caller's scope with
-    # its officers and rating, then SAVEPOINT (a transaction outside tests), INSERT rating, INSERT officers, RELEASE.
-    # (A dissatisfied rating costs more: open_case, feedback.cases.services.)
+    # its officers and rating, then one INSERT of the rating and its officer rows, in a SAVEPOINT here (the
+    # test's transaction; none outside one). A dissatisfied rating costs more: open_case, feedback.cases.services.
     satisfied = body(officers=[{"code": "OA1", "level": 5}, {"code": "OA2", "level": 4}])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert business.post(rating_url("101234567890"), satisfied, format="json").status_code == 201
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_satisfied_rating_is_one_statement_outside_a_transaction(cast, client_for):
+    # given the API outside any transaction, as served (ATOMIC_REQUESTS is off)
+    business = client_for(cast.users.business)
+    sent = body(branch_level=4, team_level=5, officers=[{"code": "OA1", "level": 5}, {"code": "OA2", "level": 3}])
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = business.post(rating_url("101234567890"), sent, format="json")
+
+    # then the rating and both officer rows are written by one INSERT, with no BEGIN, COMMIT or savepoint
+    assert answer.status_code == 201
+    writes = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("SELECT")]
+    assert len(writes) <= 2 and sum("INSERT INTO" in sql for sql in writes) == 1, writes
+    assert not any(word in sql for sql in writes for word in ("BEGIN", "COMMIT", "SAVEPOINT"))
+    rating = Rating.objects.get(declaration=cast.dx)
+    assert (rating.branch_level, rating.team_level, rating.is_dissatisfied) == (4, 5, False)
+    assert (rating.branch_reasons, rating.team_reasons, rating.comment) == ([], [], sent["comment"])
+    rows = sorted(
+        RatingOfficer.objects.filter(rating=rating).values_list("officer__code", "level", "team_id", "reasons")
+    )
+    assert rows == [("OA1", 5, cast.team_a1.pk, []), ("OA2", 3, cast.team_a1.pk, [])]
+    # and the answer, built from what was inserted, is the stored rating as the declaration shows it
+    assert answer.json() == business.get(f"{LIST_URL}101234567890/").json()["rating"]
 
 
 @pytest.mark.parametrize(
