@@ -8,7 +8,6 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 
 from core import clock
-from core.paging import capped_count
 from directory.choices import Role
 from directory.navigation import role_of
 from feedback.cases import rules
@@ -16,16 +15,13 @@ from feedback.cases.filters import IN_PROGRESS_QUERY
 from feedback.cases.selectors import cases_for, inbox_counts
 from feedback.choices import CaseStatus
 from feedback.models import Declaration, DissatisfactionCase, OfficerExplanation
-from feedback.ratings.window import open_for_rating
+from feedback.ratings.window import count_to_rate
 from inquiries.choices import InquiryStatus
 from inquiries.models import Inquiry
 from inquiries.selectors import inbox_counts as inquiry_counts
 
 # How many cases the home page lists by name; the inbox has the rest.
 LISTED = 5
-# The home page counts a business's declarations to rate up to this many, then says "more than": a broker's
-# month runs to tens of thousands (28,000 at ten million ratings), and their list has the exact figure.
-PENDING_CAP = 1000
 # What the home page shows of a listed case: its number, branch and dates, never the long texts.
 LISTED_FIELDS = ("pk", "answered_at", "due_at", "branch__name", "rating__declaration__number")
 
@@ -47,9 +43,7 @@ def home(request):
     context = {"role": role}
     now = clock.now()
     if role == Role.BUSINESS:
-        pending = capped_count(open_for_rating(Declaration.objects.for_user(user), now=now), PENDING_CAP)
-        context["pending_count"] = min(pending, PENDING_CAP)
-        context["pending_more"] = pending > PENDING_CAP
+        context["pending_count"], context["pending_more"] = count_to_rate(Declaration.objects.for_user(user), now=now)
         answered = cases_for(user).filter(status=CaseStatus.ANSWERED)
         context["answered_cases"] = _listed(answered)
         context["answered_count"] = answered.count()

@@ -104,11 +104,11 @@ def test_a_brokers_count_to_rate_stops_at_the_cap(cast, monkeypatch):
     for index in range(3):
         make_declaration(f"10123456781{index}", cast.business_x if index else cast.business_y, cast.branch_a, None)
 
-    monkeypatch.setattr("customs_portal.views.PENDING_CAP", 5)
+    monkeypatch.setattr("feedback.ratings.window.PENDING_COUNT_CAP", 5)
     text = text_of(home_for(cast.users.broker))
     assert "5 cleared declarations are waiting for your rating." in text and "More than" not in text
 
-    monkeypatch.setattr("customs_portal.views.PENDING_CAP", 4)
+    monkeypatch.setattr("feedback.ratings.window.PENDING_COUNT_CAP", 4)
     assert "More than 4 cleared declarations are waiting for your rating." in text_of(home_for(cast.users.broker))
 
 

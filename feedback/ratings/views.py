@@ -35,7 +35,7 @@ from ..declarations.selectors import declarations_for, with_shown_relations
 from ..models import Declaration, DeclarationOfficer
 from .forms import RatingForm, handled_by
 from .services import AlreadyRated, submit_rating
-from .window import RatingWindow, open_for_rating, rating_window
+from .window import RatingWindow, as_pending, count_to_rate, open_for_rating, rating_window
 
 
 def _rating_of(declaration: Declaration):
@@ -130,13 +130,14 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
             )
             return [pk for pk, *_sort in cursor.fetchall()]
 
-    def _pending_count(self, paginator, now) -> int:
-        """How many declarations wait for the business's rating. On "to rate" with no other filter that is
-        the list's own count (a broker's month of declarations: counted once, not twice)."""
+    def _pending_count(self, paginator, now) -> tuple[int, bool]:
+        """How many declarations wait for the business's rating (window.count_to_rate: up to its cap, and
+        whether there are more). On "to rate" with no other filter that is the list's own count (a broker's
+        month of declarations: counted once, not twice)."""
         others = {name: value for name, value in self.filterset.form.cleaned_data.items() if name != "rated"}
         if self.to_rate and not any(value not in (None, "") for value in others.values()) and not paginator.capped:
-            return paginator.count
-        return open_for_rating(Declaration.objects.for_user(self.request.user), now=now).count()
+            return as_pending(paginator.count)
+        return count_to_rate(Declaration.objects.for_user(self.request.user), now=now)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -149,7 +150,7 @@ class DeclarationListView(LoginRequiredMixin, LastPageListMixin, ListView):
         context["to_rate"] = self.to_rate
         if self.is_business:
             now = clock.now()
-            context["pending_count"] = self._pending_count(context["paginator"], now)
+            context["pending_count"], context["pending_more"] = self._pending_count(context["paginator"], now)
             for declaration in context["declarations"]:
                 declaration.row_rating = _rating_of(declaration)
                 declaration.can_rate = rating_window(declaration, now=now).is_open

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.paging import capped_count
 
 from ..models import Rating
 
@@ -76,3 +77,18 @@ def open_for_rating(queryset, *, now: datetime.datetime | None = None):
     now = now or clock.now()
     rated = Rating.objects.filter(declaration_id=OuterRef("pk"))
     return queryset.filter(cleared_at__gte=now - window_length(), cleared_at__lte=now).exclude(Exists(rated))
+
+
+# Counts of declarations to rate stop here ("more than"): a broker's month runs to tens of thousands (28,000 at
+# ten million ratings), and counting them all was most of their home page; the "to rate" list pages through all.
+PENDING_COUNT_CAP = 1000
+
+
+def count_to_rate(declarations, *, now: datetime.datetime | None = None) -> tuple[int, bool]:
+    """How many of `declarations` can still be rated, up to PENDING_COUNT_CAP, and whether there are more."""
+    return as_pending(capped_count(open_for_rating(declarations, now=now), PENDING_COUNT_CAP))
+
+
+def as_pending(count: int) -> tuple[int, bool]:
+    """A count of declarations to rate as shown: (up to PENDING_COUNT_CAP, whether there are more)."""
+    return min(count, PENDING_COUNT_CAP), count > PENDING_COUNT_CAP

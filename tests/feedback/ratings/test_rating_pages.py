@@ -291,6 +291,21 @@ def test_to_rate_count_stays_the_businesss_whole_count_under_another_filter(cast
     assert [text_of(td) for td in narrowed.xpath("//table[@class='data']/tbody/tr/td[1]")] == ["101234567897"]
 
 
+def test_counts_to_rate_over_the_cap_read_more_than(cast, business, monkeypatch):
+    # given three declarations to rate (dx and two more) and a cap of two
+    for number in ("101234567897", "101234567896"):
+        make_declaration(number, cast.business_x, cast.branch_b, cast.team_b1, days_ago=1)
+    monkeypatch.setattr("feedback.ratings.window.PENDING_COUNT_CAP", 2)
+
+    # then both tabs show the cap and say there are more; the "to rate" list still lists all three
+    for query in ({}, {"rated": "false"}):
+        page = html(business.get(LIST_URL, query))
+        assert page.xpath("//a[@class='to-rate-tab']//span[@class='badge']")[0].text_content() == "2+"
+    notice = html(business.get(LIST_URL)).xpath("//p[contains(@class, 'pending-notice')]")[0]
+    assert "More than 2 cleared declarations are waiting for your rating." in text_of(notice)
+    assert len(page.xpath("//table[@class='data']/tbody/tr")) == 3
+
+
 def test_home_of_a_business_user_leads_to_the_list_with_the_pending_count(cast, business):
     response = business.get("/")
 
