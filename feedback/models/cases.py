@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.append_only import TrailEvent
+from core.subqueries import among
 from directory.choices import Role
 from directory.models import Branch, Business, Officer, Team
 from directory.scoping import NOTHING, business_filter
@@ -67,7 +68,7 @@ class DissatisfactionCaseQuerySet(models.QuerySet):
         if role == Role.OFFICER:
             # From the officer's own rating rows (rating_officer_idx), not from every case of the department.
             rated = RatingOfficer.objects.filter(officer_id=user.officer_id, level__in=DISSATISFIED_LEVELS)
-            return self.filter(rating_id__in=rated.values("rating_id"))
+            return self.filter(among("rating_id", rated.values("rating_id")))
         if role == Role.BUSINESS:
             return self.filter(business_filter(user, prefix="business__"))
         return self.filter(NOTHING)
