@@ -115,13 +115,15 @@ def open_case(
     """Open the case of a dissatisfied rating (inside the rating's own transaction) and tell the branch leaders.
 
     Opening twice returns the existing case: a rating has at most one (UNIQUE). `officer_rows`: the rating's
-    officer rows (officers attached, in id order) when the caller has just written them; else they are read.
+    officer rows (officers attached, in id order) when the caller has just written them with the rating, which
+    then has no case yet (nothing to look for); else they are read, after looking for an existing case.
     """
     # No savepoint inside the rating's transaction: a failure here must undo the rating too, never only this.
     with transaction.atomic(savepoint=False):
-        existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
-        if existing is not None:
-            return existing
+        if officer_rows is None:
+            existing = DissatisfactionCase.objects.filter(rating_id=rating.pk).first()
+            if existing is not None:
+                return existing
         now = now or clock.now()
         branch = Branch.objects.only("name", "department_id").get(pk=rating.branch_id)
         case = DissatisfactionCase.objects.create(

@@ -7,8 +7,8 @@ rows' INSERT: one statement, atomic by itself, so no transaction block is opened
 each field, as the ORM's insert prepares them (JSON lists, aware datetimes), and the instances come back
 with their ids, as `create` and `bulk_create` leave them.
 
-A dissatisfied rating still goes through the ORM in a transaction: its case is opened in the same one.
-SQLite (the embedded mode) has no data-modifying WITH and takes the ORM path too.
+A dissatisfied rating is the same statement inside the transaction that opens its case. SQLite (the
+embedded mode) has no data-modifying WITH and takes the ORM path.
 """
 
 import contextlib
@@ -45,10 +45,11 @@ def _sql() -> tuple[str, str, list]:
     return rating, officers, fields
 
 
-def insert_rating_with_officers(rating: Rating, officer_rows: list[RatingOfficer]) -> None:
+def insert_rating_with_officers(rating: Rating, officer_rows: list[RatingOfficer], *, savepoint: bool = True) -> None:
     """INSERT `rating` and `officer_rows` (unsaved, their `rating` set to it) as one statement; sets their ids.
     Raises IntegrityError like `create` when the declaration is rated already. Inside a transaction it takes
-    a savepoint, so that a failure leaves the caller's transaction usable, as `atomic()` did."""
+    a savepoint, so that a failure leaves the caller's transaction usable, as `atomic()` did; `savepoint=False`
+    when the caller's own atomic block is what a failure must undo (the rating and its case together)."""
     rating_sql, officers_sql, fields = _sql()
     params = _prepared(rating, fields)
     if officer_rows:
@@ -61,7 +62,7 @@ def insert_rating_with_officers(rating: Rating, officer_rows: list[RatingOfficer
     else:
         sql = rating_sql
     # Outside a transaction the one statement is its own: no BEGIN and COMMIT round trips.
-    block = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    block = transaction.atomic() if savepoint and connection.in_atomic_block else contextlib.nullcontext()
     with block, connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()

@@ -261,15 +261,19 @@ def _store_rating(
     try:
         # The UNIQUE constraint on the declaration decides between concurrent submissions: the loser's
         # INSERT waits for the winner's commit, fails, and only its own block (a savepoint if nested) rolls
-        # back. A dissatisfied rating opens its case in the same transaction; any other rating is one
-        # statement on PostgreSQL (feedback.ratings.inserts): outside a transaction (the API: ATOMIC_REQUESTS
-        # is off), no BEGIN and COMMIT either.
-        if rating.is_dissatisfied or connection.vendor != "postgresql":
+        # back. On PostgreSQL the rating and its officer rows are one statement (feedback.ratings.inserts):
+        # outside a transaction (the API: ATOMIC_REQUESTS is off) a satisfied rating needs no BEGIN and
+        # COMMIT; a dissatisfied one opens its case in the same transaction.
+        if connection.vendor != "postgresql":
             with transaction.atomic():
                 rating.save(force_insert=True)
                 RatingOfficer.objects.bulk_create(officer_rows)
                 if rating.is_dissatisfied:
                     on_dissatisfied_rating(rating, officer_rows)
+        elif rating.is_dissatisfied:
+            with transaction.atomic():
+                insert_rating_with_officers(rating, officer_rows, savepoint=False)
+                on_dissatisfied_rating(rating, officer_rows)
         else:
             insert_rating_with_officers(rating, officer_rows)
     except IntegrityError:
