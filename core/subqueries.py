@@ -3,8 +3,8 @@
 PostgreSQL plans `x IN (SELECT ...)` as a semi-join, and when its estimates are off it may merge a few
 values against a whole index instead of probing the index with them: an officer's 261 ratings at level 1-2
 met the 10,000 cases not concluded yet that way, 5 ms a query at ten million ratings. `x = ANY(ARRAY(SELECT
-...))` runs the subquery once (an InitPlan) and probes with its values: 0.2 ms. For subqueries of a few
-hundred values, read through an index; SQLite keeps the IN.
+...))` runs the subquery once (an InitPlan) and probes with its values: 0.2 ms. Meant for subqueries of a few
+hundred values read through an index; SQLite keeps the IN.
 """
 
 from django.db import connection
