@@ -18,31 +18,44 @@ from django.db import connection, transaction
 
 from ..models import Rating, RatingOfficer
 
-OFFICER_COLUMNS = ("officer_id", "team_id", "level", "reasons")
-# Casts for the VALUES list: its columns have no type until the INSERT reads them.
-OFFICER_CASTS = ("bigint", "bigint", "smallint", "jsonb")
-
 
 def _prepared(instance, fields) -> list:
     return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
 
 
+def _written(model) -> list:
+    """The fields an INSERT of `model` writes: every concrete field but the primary key."""
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
 @functools.cache
-def _sql() -> tuple[str, str, list]:
-    """(rating INSERT, officer INSERT from the rating's id, rating fields)."""
+def _sql() -> tuple[str, str]:
+    """(rating INSERT, officer INSERT from the rating's id, its VALUES rows left as `{rows}`), both built
+    from the models' fields, like the ORM's inserts."""
     quote = connection.ops.quote_name
-    fields = [field for field in Rating._meta.concrete_fields if not field.primary_key]
+    fields = _written(Rating)
     columns = ", ".join(quote(str(field.column)) for field in fields)  # every concrete field has a column
     rating = (
         f"INSERT INTO {quote(Rating._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
     )
+    # The officer rows' fields but the rating, which comes from the rating's INSERT.
+    officer_fields = [field for field in _written(RatingOfficer) if field.name != "rating"]
+    names = [str(field.column) for field in officer_fields]
     officers = (
-        f"INSERT INTO {quote(RatingOfficer._meta.db_table)} (rating_id, {', '.join(OFFICER_COLUMNS)}) "
-        f"SELECT r.id, {', '.join(f'v.{column}' for column in OFFICER_COLUMNS)} FROM r CROSS JOIN (VALUES {{rows}}) "
-        f"AS v ({', '.join(OFFICER_COLUMNS)}) RETURNING officer_id, id, rating_id"
+        f"INSERT INTO {quote(RatingOfficer._meta.db_table)} (rating_id, {', '.join(map(quote, names))}) "
+        f"SELECT r.id, {', '.join(f'v.{name}' for name in names)} FROM r CROSS JOIN (VALUES {{rows}}) "
+        f"AS v ({', '.join(names)}) RETURNING officer_id, id, rating_id"
     )
-    return rating, officers, fields
+    return rating, officers
+
+
+@functools.cache
+def _officer_row() -> tuple[str, list]:
+    """One VALUES row of officer placeholders, each cast to its column's type (a VALUES list has no types
+    until the INSERT reads it), and the fields that fill it."""
+    fields = [field for field in _written(RatingOfficer) if field.name != "rating"]
+    return "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")", fields
 
 
 def insert_rating_with_officers(rating: Rating, officer_rows: list[RatingOfficer], *, savepoint: bool = True) -> None:
@@ -50,15 +63,13 @@ def insert_rating_with_officers(rating: Rating, officer_rows: list[RatingOfficer
     Raises IntegrityError like `create` when the declaration is rated already. Inside a transaction it takes
     a savepoint, so that a failure leaves the caller's transaction usable, as `atomic()` did; `savepoint=False`
     when the caller's own atomic block is what a failure must undo (the rating and its case together)."""
-    rating_sql, officers_sql, fields = _sql()
-    params = _prepared(rating, fields)
+    rating_sql, officers_sql = _sql()
+    params = _prepared(rating, _written(Rating))
     if officer_rows:
-        row = "(" + ", ".join(f"%s::{cast}" for cast in OFFICER_CASTS) + ")"
+        row, officer_fields = _officer_row()
         sql = f"WITH r AS ({rating_sql}) {officers_sql.format(rows=', '.join([row] * len(officer_rows)))}"
-        reasons = RatingOfficer._meta.get_field("reasons")
         for officer in officer_rows:
-            params += [officer.officer_id, officer.team_id, officer.level]
-            params.append(reasons.get_db_prep_save(officer.reasons, connection))
+            params += _prepared(officer, officer_fields)
     else:
         sql = rating_sql
     # Outside a transaction the one statement is its own: no BEGIN and COMMIT round trips.
